@@ -1,0 +1,216 @@
+package dev.parley.bindings;
+
+import dev.parley.bindings.llama.Llama;
+import dev.parley.bindings.llama.llama_context_params;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.List;
+
+/**
+ * A llama.cpp context: the KV cache of {@code sequences} slots and the decode machinery. Not
+ * thread-safe: one thread (the scheduler's) makes every call. Close it before its model.
+ */
+public final class LlamaContext implements AutoCloseable {
+
+    private final LlamaModel model;
+    private final ContextOptions options;
+    private final int contextSize;
+    private final int batchSize;
+    private final int outputsMax;
+    private MemorySegment handle;
+    private final MemorySegment memory;
+
+    private LlamaContext(LlamaModel model, ContextOptions options, MemorySegment handle) {
+        this.model = model;
+        this.options = options;
+        this.handle = handle;
+        this.memory = Llama.llama_get_memory(handle);
+        this.contextSize = Llama.llama_n_ctx(handle);
+        this.batchSize = Llama.llama_n_batch(handle);
+        this.outputsMax = options.effectiveOutputsMax();
+    }
+
+    public static LlamaContext create(LlamaModel model, ContextOptions options) {
+        int maxSeq = (int) Llama.llama_max_parallel_sequences();
+        if (options.sequences() > maxSeq) {
+            throw new IllegalArgumentException("llama.cpp supports at most " + maxSeq + " sequences (slots), asked for " + options.sequences());
+        }
+        if (options.effectiveOutputsMax() < options.sequences()) {
+            throw new IllegalArgumentException("outputsMax " + options.outputsMax() + " is below the sequence count " + options.sequences());
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment p = Llama.llama_context_default_params(arena);
+            llama_context_params.n_ctx(p, options.contextSize());
+            llama_context_params.n_batch(p, options.batchSize());
+            llama_context_params.n_ubatch(p, options.microBatchSize());
+            llama_context_params.n_seq_max(p, options.sequences());
+            llama_context_params.n_outputs_max(p, options.effectiveOutputsMax());
+            llama_context_params.n_threads(p, options.threads());
+            llama_context_params.n_threads_batch(p, options.batchThreads());
+            llama_context_params.flash_attn_type(p, switch (options.flashAttention()) {
+                case AUTO -> Llama.LLAMA_FLASH_ATTN_TYPE_AUTO;
+                case ON -> Llama.LLAMA_FLASH_ATTN_TYPE_ENABLED;
+                case OFF -> Llama.LLAMA_FLASH_ATTN_TYPE_DISABLED;
+            });
+            llama_context_params.type_k(p, options.kvCacheType().ggmlType);
+            llama_context_params.type_v(p, options.kvCacheType().ggmlType);
+            llama_context_params.kv_unified(p, options.unifiedKv());
+            llama_context_params.no_perf(p, true);
+            NativeLog.beginCapture();
+            MemorySegment ctx;
+            List<String> errors;
+            try {
+                ctx = Llama.llama_init_from_model(model.handle(), p);
+            } finally {
+                errors = NativeLog.endCapture();
+            }
+            if (ctx.equals(MemorySegment.NULL)) {
+                throw new NativeCallException("cannot create a context (" + options + ") for " + model.path() + ": "
+                        + (errors.isEmpty() ? "llama.cpp returned NULL" : String.join("; ", errors)));
+            }
+            return new LlamaContext(model, options, ctx);
+        }
+    }
+
+    public LlamaModel model() {
+        return model;
+    }
+
+    public ContextOptions options() {
+        return options;
+    }
+
+    /** KV cells in all (shared by the sequences when the KV cache is unified). */
+    public int contextSize() {
+        return contextSize;
+    }
+
+    /** Most tokens one {@link #decode} may carry. */
+    public int batchSize() {
+        return batchSize;
+    }
+
+    public int sequences() {
+        return options.sequences();
+    }
+
+    /** A batch for this context; {@code capacity} is capped at the context's batch size. */
+    public Batch newBatch(int capacity) {
+        if (capacity > batchSize) {
+            throw new IllegalArgumentException("batch capacity " + capacity + " exceeds the context's batch size " + batchSize);
+        }
+        return new Batch(capacity, model.vocab().size(), options.sequences(), outputsMax);
+    }
+
+    private MemorySegment handle() {
+        if (handle == null) {
+            throw new IllegalStateException("context is closed");
+        }
+        return handle;
+    }
+
+    /** Decodes a batch. Its logits stay readable until the next decode. */
+    public DecodeStatus decode(Batch batch) {
+        if (batch.size() == 0) {
+            throw new IllegalArgumentException("cannot decode an empty batch");
+        }
+        if (batch.size() > batchSize) {
+            throw new IllegalArgumentException("batch of " + batch.size() + " tokens exceeds the context's batch size " + batchSize);
+        }
+        return DecodeStatus.of(Llama.llama_decode(handle(), batch.prepared()));
+    }
+
+    /** Copies the logits of output row {@code batchIndex} of the last decode into {@code into}. */
+    public void copyLogits(int batchIndex, float[] into) {
+        int vocab = model.vocab().size();
+        if (into.length < vocab) {
+            throw new IllegalArgumentException("need room for " + vocab + " logits, got " + into.length);
+        }
+        MemorySegment row = Llama.llama_get_logits_ith(handle(), batchIndex);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalArgumentException("no logits for batch index " + batchIndex + " in the last decode");
+        }
+        MemorySegment.copy(row.reinterpret((long) vocab * Float.BYTES), ValueLayout.JAVA_FLOAT, 0, into, 0, vocab);
+    }
+
+    // ---- KV memory per sequence ----
+
+    private void checkSequence(int seq) {
+        if (seq < 0 || seq >= options.sequences()) {
+            throw new IllegalArgumentException("sequence id " + seq + " is out of range 0.." + (options.sequences() - 1));
+        }
+    }
+
+    /** Removes positions [from, to) of a sequence (to < 0: to the end). False if it cannot (recurrent models). */
+    public boolean removeTokens(int seq, int from, int to) {
+        checkSequence(seq);
+        return Llama.llama_memory_seq_rm(memory, seq, from, to);
+    }
+
+    /** Drops everything a sequence holds. */
+    public void clearSequence(int seq) {
+        removeTokens(seq, -1, -1);
+    }
+
+    public void copySequence(int from, int to, int p0, int p1) {
+        checkSequence(from);
+        checkSequence(to);
+        Llama.llama_memory_seq_cp(memory, from, to, p0, p1);
+    }
+
+    public void shiftPositions(int seq, int p0, int p1, int delta) {
+        checkSequence(seq);
+        Llama.llama_memory_seq_add(memory, seq, p0, p1, delta);
+    }
+
+    /** Smallest position held by a sequence, -1 when empty. */
+    public int minPosition(int seq) {
+        checkSequence(seq);
+        return Llama.llama_memory_seq_pos_min(memory, seq);
+    }
+
+    /** Largest position held by a sequence, -1 when empty. */
+    public int maxPosition(int seq) {
+        checkSequence(seq);
+        return Llama.llama_memory_seq_pos_max(memory, seq);
+    }
+
+    public void clearMemory() {
+        Llama.llama_memory_clear(memory, true);
+    }
+
+    // ---- per-sequence state (for saving idle slots to host memory) ----
+
+    public byte[] saveSequence(int seq) {
+        checkSequence(seq);
+        long size = Llama.llama_state_seq_get_size(handle(), seq);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(Math.max(size, 1));
+            long written = Llama.llama_state_seq_get_data(handle(), buf, size, seq);
+            return buf.asSlice(0, written).toArray(ValueLayout.JAVA_BYTE);
+        }
+    }
+
+    public void restoreSequence(int seq, byte[] state) {
+        checkSequence(seq);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, state);
+            if (Llama.llama_state_seq_set_data(handle(), buf, state.length, seq) == 0) {
+                throw new NativeCallException("llama.cpp could not restore " + state.length + " bytes of state into sequence " + seq);
+            }
+        }
+    }
+
+    MemorySegment nativeHandle() {
+        return handle();
+    }
+
+    @Override
+    public void close() {
+        if (handle != null) {
+            Llama.llama_free(handle);
+            handle = null;
+        }
+    }
+}

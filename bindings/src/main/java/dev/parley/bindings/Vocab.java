@@ -1,0 +1,179 @@
+package dev.parley.bindings;
+
+import dev.parley.bindings.llama.Llama;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+
+/** A model's vocabulary: tokenizing, special tokens, token pieces. Owned by its {@link LlamaModel}. */
+public final class Vocab {
+
+    /** llama.cpp's "no token" (LLAMA_TOKEN_NULL, a macro castxml does not see). */
+    public static final int NO_TOKEN = -1;
+
+    private final MemorySegment handle;
+    private final int size;
+
+    Vocab(MemorySegment handle) {
+        this.handle = handle;
+        this.size = Llama.llama_vocab_n_tokens(handle);
+    }
+
+    MemorySegment handle() {
+        return handle;
+    }
+
+    public int size() {
+        return size;
+    }
+
+    /** Whether {@code token} is an id of this vocabulary. */
+    public boolean isValid(int token) {
+        return token >= 0 && token < size;
+    }
+
+    /** Throws a clear error for an id llama.cpp would crash on. */
+    public void checkToken(int token) {
+        if (!isValid(token)) {
+            throw new IllegalArgumentException("token id " + token + " is out of range: the vocabulary has ids 0.." + (size - 1));
+        }
+    }
+
+    public int bos() {
+        return Llama.llama_vocab_bos(handle);
+    }
+
+    public int eos() {
+        return Llama.llama_vocab_eos(handle);
+    }
+
+    public int eot() {
+        return Llama.llama_vocab_eot(handle);
+    }
+
+    public boolean addsBos() {
+        return Llama.llama_vocab_get_add_bos(handle);
+    }
+
+    public boolean addsEos() {
+        return Llama.llama_vocab_get_add_eos(handle);
+    }
+
+    /** End of generation: EOS, EOT and the model's other end markers. */
+    public boolean isEndOfGeneration(int token) {
+        return isValid(token) && Llama.llama_vocab_is_eog(handle, token);
+    }
+
+    public boolean isControl(int token) {
+        return isValid(token) && Llama.llama_vocab_is_control(handle, token);
+    }
+
+    /** The token's text as stored in the vocabulary (e.g. "Ġhello" for byte-level BPE). */
+    public String tokenText(int token) {
+        checkToken(token);
+        return Llama.llama_vocab_get_text(handle, token).reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
+    /**
+     * Tokenizes UTF-8 text.
+     *
+     * @param addSpecial add BOS/EOS where the model wants them
+     * @param parseSpecial turn special-token text such as {@code <|im_start|>} into its id
+     */
+    public int[] tokenize(String text, boolean addSpecial, boolean parseSpecial) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocate(utf8.length + 1L);
+            MemorySegment.copy(utf8, 0, in, ValueLayout.JAVA_BYTE, 0, utf8.length);
+            int capacity = utf8.length + 8;
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_INT, capacity);
+            int n = Llama.llama_tokenize(handle, in, utf8.length, out, capacity, addSpecial, parseSpecial);
+            if (n < 0) {
+                // -n is the number needed: every token covers at least one byte, so this is rare (added specials).
+                capacity = -n;
+                out = arena.allocate(ValueLayout.JAVA_INT, capacity);
+                n = Llama.llama_tokenize(handle, in, utf8.length, out, capacity, addSpecial, parseSpecial);
+                if (n < 0) {
+                    throw new NativeCallException("llama_tokenize failed (" + n + ") on " + utf8.length + " bytes");
+                }
+            }
+            return out.asSlice(0, (long) n * Integer.BYTES).toArray(ValueLayout.JAVA_INT);
+        }
+    }
+
+    /** A reusable buffer for turning tokens into their bytes without allocating per token. */
+    public Pieces pieces() {
+        return new Pieces();
+    }
+
+    /**
+     * Token pieces as raw bytes. A piece can end inside a multi-byte UTF-8 character (byte-level BPE),
+     * so the caller assembles text from bytes. Not thread-safe; one per decoding thread.
+     */
+    public final class Pieces implements AutoCloseable {
+
+        private final Arena arena = Arena.ofConfined();
+        private MemorySegment buffer = arena.allocate(256);
+        private byte[] bytes = new byte[256];
+
+        private Pieces() {
+        }
+
+        /**
+         * Writes the piece of {@code token} into {@link #bytes()} and returns its length.
+         *
+         * @param special render control tokens (e.g. {@code <think>}, {@code <|im_end|>}) as their text
+         */
+        public int piece(int token, boolean special) {
+            checkToken(token);
+            int n = Llama.llama_token_to_piece(handle, token, buffer, (int) buffer.byteSize(), 0, special);
+            if (n < 0) {
+                buffer = arena.allocate(-n);
+                bytes = new byte[-n];
+                n = Llama.llama_token_to_piece(handle, token, buffer, (int) buffer.byteSize(), 0, special);
+                if (n < 0) {
+                    throw new NativeCallException("llama_token_to_piece failed for token " + token);
+                }
+            }
+            MemorySegment.copy(buffer, ValueLayout.JAVA_BYTE, 0, bytes, 0, n);
+            return n;
+        }
+
+        /** The bytes of the last piece; valid up to the length {@link #piece} returned. */
+        public byte[] bytes() {
+            return bytes;
+        }
+
+        /** Convenience: the piece as a string (may contain U+FFFD if it ends mid-character). */
+        public String pieceString(int token, boolean special) {
+            int n = piece(token, special);
+            return new String(bytes, 0, n, StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public void close() {
+            arena.close();
+        }
+    }
+
+    /** Detokenizes a whole sequence (for tests and logs; streaming uses {@link Pieces}). */
+    public String detokenize(int[] tokens, boolean renderSpecial) {
+        for (int t : tokens) {
+            checkToken(t);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocateFrom(ValueLayout.JAVA_INT, tokens);
+            int capacity = tokens.length * 8 + 16;
+            MemorySegment out = arena.allocate(capacity);
+            int n = Llama.llama_detokenize(handle, in, tokens.length, out, capacity, false, renderSpecial);
+            if (n < 0) {
+                capacity = -n;
+                out = arena.allocate(capacity);
+                n = Llama.llama_detokenize(handle, in, tokens.length, out, capacity, false, renderSpecial);
+            }
+            byte[] b = out.asSlice(0, Math.max(n, 0)).toArray(ValueLayout.JAVA_BYTE);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,80 @@
+package dev.parley.runtime.testmodel;
+
+import dev.parley.bindings.ModelQuantizer;
+import dev.parley.runtime.gguf.GgufWriter.TensorType;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The shape of a generated model: a real tokenizer and chat template from llama.cpp's source, and
+ * seeded random weights of the given architecture and size.
+ *
+ * @param vocabFile a vocab-only GGUF under llama.cpp's models/ (its tokenizer.* metadata is copied)
+ * @param templateFile a chat template under models/templates/, or null to keep the vocab file's
+ * @param quantization quantize the F16 weights with llama.cpp afterwards, or null
+ */
+public record ModelShape(
+        String name,
+        String architecture,
+        String vocabFile,
+        String templateFile,
+        int embedding,
+        int layers,
+        int heads,
+        int kvHeads,
+        int headDim,
+        int feedForward,
+        int contextLength,
+        TensorType weightType,
+        long seed,
+        ModelQuantizer.Type quantization) {
+
+    public ModelShape {
+        if (!List.of("qwen3", "llama").contains(architecture)) {
+            throw new IllegalArgumentException("architecture must be qwen3 or llama, got " + architecture);
+        }
+        if (embedding < 8 || layers < 1 || heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || headDim < 2 || feedForward < 1) {
+            throw new IllegalArgumentException("impossible model shape: " + embedding + " wide, " + layers + " layers, "
+                    + heads + "/" + kvHeads + " heads of " + headDim + ", ffn " + feedForward);
+        }
+        if (architecture.equals("llama") && heads * headDim != embedding) {
+            throw new IllegalArgumentException("llama needs heads x head dim = embedding (" + heads + " x " + headDim + " != " + embedding + ")");
+        }
+    }
+
+    /** The test model: Qwen3 architecture, Qwen tokenizer, Qwen3's chat template (thinking works). */
+    public static final ModelShape TINY_QWEN3 = new ModelShape("tiny-qwen3", "qwen3", "ggml-vocab-qwen2.gguf",
+            "Qwen-Qwen3-0.6B.jinja", 64, 2, 4, 2, 16, 128, 4096, TensorType.F32, 42, null);
+
+    /** A tiny Llama 3 with Llama 3.1's template. */
+    public static final ModelShape TINY_LLAMA = new ModelShape("tiny-llama", "llama", "ggml-vocab-llama-bpe.gguf",
+            "meta-llama-Llama-3.1-8B-Instruct.jinja", 64, 2, 4, 2, 16, 128, 4096, TensorType.F32, 42, null);
+
+    /** A benchmark model of realistic cost: about 0.36 B parameters, Qwen3 shape, Q4_K_M. */
+    public static final ModelShape BENCH_QWEN3 = new ModelShape("bench-qwen3-0.4b", "qwen3", "ggml-vocab-qwen2.gguf",
+            "Qwen-Qwen3-0.6B.jinja", 1024, 16, 16, 8, 64, 3072, 32768, TensorType.F16, 42, ModelQuantizer.Type.Q4_K_M);
+
+    public static final Map<String, ModelShape> PRESETS = Map.of(
+            TINY_QWEN3.name(), TINY_QWEN3,
+            TINY_LLAMA.name(), TINY_LLAMA,
+            BENCH_QWEN3.name(), BENCH_QWEN3);
+
+    public static ModelShape preset(String name) {
+        ModelShape s = PRESETS.get(name.toLowerCase(Locale.ROOT));
+        if (s == null) {
+            throw new IllegalArgumentException("unknown model preset '" + name + "': one of " + PRESETS.keySet().stream().sorted().toList());
+        }
+        return s;
+    }
+
+    public ModelShape withQuantization(ModelQuantizer.Type q) {
+        return new ModelShape(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim,
+                feedForward, contextLength, q == null ? weightType : TensorType.F16, seed, q);
+    }
+
+    public ModelShape withSeed(long s) {
+        return new ModelShape(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim,
+                feedForward, contextLength, weightType, s, quantization);
+    }
+}
