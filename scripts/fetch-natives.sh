@@ -88,9 +88,13 @@ install_libs() {
   echo "fetch-natives: $variant natives in $root/$variant" >&2
 }
 
-# Takes headers, vocab GGUFs, chat templates and the jinja test cases out of the git bundle.
+# What install_sources takes; bump when that list changes so existing caches are refreshed.
+SOURCES_LAYOUT=2
+
+# Takes headers, vocab GGUFs, chat templates and the jinja test cases (with the JSON code they are
+# written against) out of the git bundle.
 install_sources() {
-  [[ -f "$root/src/.complete" ]] && return 0
+  [[ "$(cat "$root/src/.complete" 2>/dev/null)" == "$SOURCES_LAYOUT" ]] && return 0
   command -v git >/dev/null || die "git is needed to read llama/gitRelease.bundle: install git"
   local tgz tmp
   tgz=$(fetch_tarball node-llama-cpp)
@@ -99,16 +103,18 @@ install_sources() {
   git clone -q --no-checkout "$tmp/package/llama/gitRelease.bundle" "$tmp/llama.cpp" 2>/dev/null \
     || die "git could not read gitRelease.bundle from node-llama-cpp@$VERSION"
   (cd "$tmp/llama.cpp" && git -c advice.detachedHead=false checkout -q "$(git rev-parse 'HEAD^{commit}' 2>/dev/null || git for-each-ref --format='%(objectname)' | head -n 1)" -- \
-      include ggml/include models tests/test-jinja.cpp)
-  rm -rf "$root/src"; mkdir -p "$root/src/models" "$root/src/ggml" "$root/src/tests"
+      include ggml/include models tests/test-jinja.cpp common/json.h common/json.cpp vendor/nlohmann)
+  rm -rf "$root/src"; mkdir -p "$root/src/models" "$root/src/ggml" "$root/src/tests" "$root/src/common" "$root/src/vendor"
   cp -r "$tmp/llama.cpp/include" "$root/src/include"
   cp -r "$tmp/llama.cpp/ggml/include" "$root/src/ggml/include"
   cp "$tmp/llama.cpp/models"/ggml-vocab-*.gguf "$root/src/models/"
   cp -r "$tmp/llama.cpp/models/templates" "$root/src/models/templates"
   cp "$tmp/llama.cpp/tests/test-jinja.cpp" "$root/src/tests/"
+  cp "$tmp/llama.cpp/common/json.h" "$tmp/llama.cpp/common/json.cpp" "$root/src/common/"
+  cp -r "$tmp/llama.cpp/vendor/nlohmann" "$root/src/vendor/nlohmann"
   cp "$tmp/package/llama/llama.cpp.info.json" "$root/src/"
   rm -rf "$tmp"
-  touch "$root/src/.complete"
+  echo "$SOURCES_LAYOUT" > "$root/src/.complete"
   echo "fetch-natives: llama.cpp sources in $root/src" >&2
 }
 
