@@ -63,6 +63,31 @@ public final class ChatTemplate {
         }
     }
 
+    /**
+     * Loads an operator's template override and validates it: it must compile and render a plain
+     * conversation (system, user, assistant, user) without raising. Meant for startup, so a bad file
+     * stops the server with a message naming it rather than failing the first request.
+     */
+    public static ChatTemplate fromFile(java.nio.file.Path file) {
+        String source;
+        try {
+            source = java.nio.file.Files.readString(file);
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            throw new ChatTemplateException(file.toString(), "cannot read the file: " + e.getMessage());
+        }
+        ChatTemplate template = compile(file.toString(), source);
+        template.render(Map.of(
+                "messages", List.of(
+                        Map.of("role", "system", "content", "You are a helpful assistant."),
+                        Map.of("role", "user", "content", "Hello"),
+                        Map.of("role", "assistant", "content", "Hi! How can I help?"),
+                        Map.of("role", "user", "content", "Tell me a joke.")),
+                "add_generation_prompt", true,
+                "bos_token", "",
+                "eos_token", ""));
+        return template;
+    }
+
     public String name() {
         return name;
     }
