@@ -195,7 +195,7 @@ final class SourceRewriter {
                 String[] g = definedGlobal(code, i);
                 out.append(g[1]);
                 i += g[0].length();
-            } else if (c == '[' && isSubscript(out)) {
+            } else if (c == '[' && isOperandEnd(out)) {
                 int close = matching(code, i);
                 String inner = code.substring(i + 1, close);
                 java.util.List<String> parts = splitTopLevel(inner, ':');
@@ -310,9 +310,10 @@ final class SourceRewriter {
     private static boolean unaryPlusAllowed(StringBuilder before) {
         String b = before.toString().stripTrailing();
         return b.isEmpty() || "([,=:".indexOf(b.charAt(b.length() - 1)) >= 0 || b.endsWith(" and") || b.endsWith(" or")
-                || b.endsWith(" not") || b.endsWith("return") || b.matches("(?s).*\\b(if|in|else)$");
+                || b.endsWith(" not") || b.matches("(?s).*\\b(if|in|else)$");
     }
 
+    /** Whether the text ends an operand (a name, number, closing bracket or string): then '[' subscripts it and '+' adds. */
     private static boolean isOperandEnd(StringBuilder before) {
         int k = before.length() - 1;
         if (k < 0) {
@@ -324,16 +325,6 @@ final class SourceRewriter {
 
     private static boolean isOperandStart(char c) {
         return Character.isLetterOrDigit(c) || c == '_' || c == '(' || c == '\'' || c == '"';
-    }
-
-    /** A '[' is a subscript when it follows a name, a closing bracket or a string. */
-    private static boolean isSubscript(StringBuilder before) {
-        int k = before.length() - 1;
-        if (k < 0) {
-            return false;
-        }
-        char p = before.charAt(k);
-        return Character.isLetterOrDigit(p) || p == '_' || p == ']' || p == ')' || p == '\'' || p == '"';
     }
 
     /** A '(' is a call when it follows a name (not a keyword such as 'in' or 'and'). */
