@@ -12,6 +12,8 @@ import java.util.List;
 public final class SamplerChain implements AutoCloseable {
 
     private MemorySegment chain;
+    /** Position of the penalties sampler in the chain, or -1. */
+    private int penaltiesIndex = -1;
 
     private SamplerChain(MemorySegment chain) {
         this.chain = chain;
@@ -26,9 +28,19 @@ public final class SamplerChain implements AutoCloseable {
         return Llama.llama_sampler_sample(handle(), context.nativeHandle(), batchIndex);
     }
 
-    /** Feeds a token the chain did not choose (prompt tokens, for penalties). */
+    /** Feeds a token the chain did not choose to every sampler of the chain. */
     public void accept(int token) {
         Llama.llama_sampler_accept(handle(), token);
+    }
+
+    /**
+     * Feeds a prompt token to the penalties sampler only: penalties count the prompt, but a grammar
+     * must see only generated text. Does nothing without penalties.
+     */
+    public void acceptPenaltyOnly(int token) {
+        if (penaltiesIndex >= 0) {
+            Llama.llama_sampler_accept(Llama.llama_sampler_chain_get(handle(), penaltiesIndex), token);
+        }
     }
 
     public void reset() {
@@ -129,6 +141,7 @@ public final class SamplerChain implements AutoCloseable {
                     add(chain, grammarSampler());
                 }
                 if (repeatPenalty != 1.0f || frequencyPenalty != 0 || presencePenalty != 0) {
+                    built.penaltiesIndex = Llama.llama_sampler_chain_n(chain);
                     add(chain, Llama.llama_sampler_init_penalties(vocab.size(), penaltyLastN, repeatPenalty, frequencyPenalty, presencePenalty));
                 }
                 if (temperature <= 0) {

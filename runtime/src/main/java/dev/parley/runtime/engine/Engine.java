@@ -1,0 +1,224 @@
+package dev.parley.runtime.engine;
+
+import dev.parley.bindings.Backends;
+import dev.parley.bindings.LlamaContext;
+import dev.parley.bindings.LlamaModel;
+import dev.parley.bindings.ModelOptions;
+import dev.parley.bindings.Vocab;
+import dev.parley.runtime.template.ChatTemplate;
+import dev.parley.runtime.template.ChatTemplateException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The inference engine: one model, one context of N slots, one scheduler thread. Requests are
+ * rendered and tokenized on the caller's thread (so bad input fails there, before any queueing),
+ * then wait in a bounded FIFO queue for a slot.
+ */
+public final class Engine implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("parley.engine");
+
+    private final EngineConfig config;
+    private final LlamaModel model;
+    private final LlamaContext context;
+    private final ChatTemplate template;
+    private final ModelInfo info;
+    private final ArrayBlockingQueue<Pending> queue;
+    private final Scheduler scheduler;
+    private final Thread thread;
+    private final int slotCapacity;
+    private volatile boolean accepting = true;
+
+    private Engine(EngineConfig config, EngineObserver observer) {
+        this.config = config;
+        int gpuLayers = config.gpuLayers() != null ? config.gpuLayers() : Backends.gpuOffloadAvailable() ? -1 : 0;
+        this.model = LlamaModel.load(config.model(), ModelOptions.cpu().withGpuLayers(gpuLayers));
+        try {
+            this.template = loadTemplate(config, model);
+            this.context = LlamaContext.create(model, config.contextOptions());
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        this.slotCapacity = config.unifiedKv() ? context.contextSize() : context.contextSize() / config.slots();
+        this.info = describe(model, config);
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
+        this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer);
+        this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
+        thread.start();
+        LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s",
+                model.description(), config.slots(), context.contextSize(), config.unifiedKv() ? "unified" : slotCapacity + " per slot",
+                context.batchSize(), gpuLayers < 0 ? "all" : gpuLayers, config.prefixReuse() ? "on" : "off"));
+    }
+
+    public static Engine start(EngineConfig config) {
+        return new Engine(config, EngineObserver.NONE);
+    }
+
+    public static Engine start(EngineConfig config, EngineObserver observer) {
+        return new Engine(config, observer);
+    }
+
+    private static ChatTemplate loadTemplate(EngineConfig config, LlamaModel model) {
+        if (config.chatTemplateOverride() != null) {
+            return ChatTemplate.fromFile(config.chatTemplateOverride());
+        }
+        return model.chatTemplate(null).map(src -> ChatTemplate.compile(model.path().getFileName() + " (tokenizer.chat_template)", src)).orElse(null);
+    }
+
+    private static ModelInfo describe(LlamaModel model, EngineConfig config) {
+        Vocab v = model.vocab();
+        return new ModelInfo(model.path(), model.metadata("general.name").orElse(model.path().getFileName().toString()),
+                model.metadata("general.architecture").orElse("unknown"), model.description(), model.contextLengthTrained(),
+                model.parameterCount(), model.sizeBytes(), model.layerCount(), v.size(),
+                v.isValid(v.bos()) ? v.tokenText(v.bos()) : "", v.isValid(v.eos()) ? v.tokenText(v.eos()) : "",
+                config.chatTemplateOverride() != null);
+    }
+
+    public ModelInfo model() {
+        return info;
+    }
+
+    public EngineConfig config() {
+        return config;
+    }
+
+    /** Tokens one generation can hold (prompt and output). */
+    public int slotCapacity() {
+        return slotCapacity;
+    }
+
+    public boolean hasChatTemplate() {
+        return template != null;
+    }
+
+    public List<SlotInfo> slots() {
+        return List.of(scheduler.slotInfos());
+    }
+
+    public int queueLength() {
+        return queue.size();
+    }
+
+    /** Whether the scheduler thread is alive and requests are accepted. */
+    public boolean ready() {
+        return accepting && thread.isAlive();
+    }
+
+    public EngineStats stats() {
+        Scheduler.Counters c = scheduler.counters;
+        return new EngineStats(queue.size(), scheduler.activeSlots(), c.promptTokens.sum(), c.cachedPromptTokens.sum(),
+                c.generatedTokens.sum(), c.finished.sum(), c.cancelled.sum(), c.failed.sum(), c.steps.sum(), c.stepNanos.sum(),
+                c.decodeNanos.sum(), c.samplingNanos.sum());
+    }
+
+    /** The prompt text a chat renders to with this model's template. */
+    public String render(Prompt.Chat chat) {
+        if (template == null) {
+            throw new EngineException(ErrorCode.INVALID_REQUEST, "the model has no chat template (tokenizer.chat_template): "
+                    + "send a raw prompt, or start the server with a chat template file");
+        }
+        Map<String, Object> vars = new HashMap<>(chat.templateArguments());
+        vars.put("messages", chat.messages());
+        vars.put("add_generation_prompt", chat.addGenerationPrompt());
+        vars.put("tools", chat.tools());
+        vars.put("bos_token", info.bosToken());
+        vars.put("eos_token", info.eosToken());
+        if (chat.enableThinking() != null) {
+            vars.put("enable_thinking", chat.enableThinking());
+        }
+        try {
+            return template.render(vars);
+        } catch (ChatTemplateException e) {
+            throw new EngineException(ErrorCode.INVALID_REQUEST, e.getMessage());
+        }
+    }
+
+    /** The tokens a prompt becomes (chat prompts through the template). */
+    public int[] tokenize(Prompt prompt) {
+        return switch (prompt) {
+            case Prompt.Chat chat -> model.vocab().tokenize(render(chat), false, true);
+            case Prompt.Raw raw -> model.vocab().tokenize(raw.text(), true, true);
+            case Prompt.Tokens ids -> ids.ids().clone();
+        };
+    }
+
+    /**
+     * Renders, tokenizes and checks the request, then queues it. Refusals (bad input, a prompt longer
+     * than a slot, a full queue, shutdown) are thrown here; everything later arrives on the stream.
+     */
+    public TokenStream submit(GenerationRequest request) {
+        if (!accepting) {
+            throw new EngineException(ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+        }
+        String rendered;
+        int[] tokens;
+        Vocab vocab = model.vocab();
+        switch (request.prompt()) {
+            case Prompt.Chat chat -> {
+                rendered = render(chat);
+                tokens = vocab.tokenize(rendered, false, true); // the template writes BOS itself
+            }
+            case Prompt.Raw raw -> {
+                rendered = raw.text();
+                tokens = tokenize(raw);
+            }
+            case Prompt.Tokens ids -> {
+                for (int i = 0; i < ids.ids().length; i++) {
+                    if (!vocab.isValid(ids.ids()[i])) {
+                        throw new EngineException(ErrorCode.INVALID_REQUEST, "token " + i + " (" + ids.ids()[i]
+                                + ") is not in the vocabulary: ids go from 0 to " + (vocab.size() - 1));
+                    }
+                }
+                tokens = ids.ids().clone();
+                rendered = "";
+            }
+        }
+        if (tokens.length == 0) {
+            throw new EngineException(ErrorCode.INVALID_REQUEST, "the prompt is empty");
+        }
+        if (tokens.length > slotCapacity) {
+            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the prompt has " + tokens.length + " tokens; a slot holds at most "
+                    + slotCapacity);
+        }
+        TokenStream stream = new TokenStream(request.id());
+        if (!queue.offer(new Pending(request, tokens, rendered, stream, System.nanoTime()))) {
+            throw new EngineException(ErrorCode.QUEUE_FULL, "all " + config.slots() + " slots are busy and " + queue.size()
+                    + " requests are waiting: try again shortly");
+        }
+        return stream;
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(10));
+    }
+
+    /**
+     * Stops accepting, lets in-flight generations finish for up to {@code grace}, cancels the rest,
+     * then frees native memory: scheduler resources, context, model.
+     */
+    public void close(Duration grace) {
+        if (!accepting && !thread.isAlive()) {
+            return;
+        }
+        accepting = false;
+        scheduler.stop(System.nanoTime() + grace.toNanos());
+        try {
+            thread.join(grace.toMillis() + TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (thread.isAlive()) {
+            LOG.log(System.Logger.Level.ERROR, "scheduler did not stop; leaking the native context rather than freeing it under it");
+            return;
+        }
+        context.close();
+        model.close();
+    }
+}

@@ -1,0 +1,114 @@
+package dev.parley.runtime.engine;
+
+import dev.parley.bindings.ContextOptions;
+import dev.parley.bindings.KvCacheType;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Everything the engine is built from.
+ *
+ * @param gpuLayers layers to offload; null means all where a GPU backend is loaded, none otherwise
+ * @param contextSize KV cells of the context in all (shared by the slots when the KV cache is unified)
+ * @param slots concurrent generations (llama.cpp sequences)
+ * @param queueCapacity requests that may wait for a slot before new ones are refused
+ * @param queueTimeout how long a request may wait for a slot
+ * @param prefixReuse keep the KV cache of a slot's earlier tokens and prefill only what differs
+ * @param chatTemplateOverride a template file to use instead of the model's, or null
+ */
+public record EngineConfig(
+        Path model,
+        Integer gpuLayers,
+        int contextSize,
+        int slots,
+        int batchSize,
+        int microBatchSize,
+        int threads,
+        int batchThreads,
+        ContextOptions.FlashAttention flashAttention,
+        KvCacheType kvCacheType,
+        boolean unifiedKv,
+        int queueCapacity,
+        Duration queueTimeout,
+        boolean prefixReuse,
+        Path chatTemplateOverride) {
+
+    public EngineConfig {
+        if (model == null) {
+            throw new IllegalArgumentException("a model path is required");
+        }
+        if (contextSize < 16) {
+            throw new IllegalArgumentException("context size must be >= 16, got " + contextSize);
+        }
+        if (slots < 1 || slots > 256) {
+            throw new IllegalArgumentException("slots must be between 1 and 256, got " + slots);
+        }
+        if (!unifiedKv && contextSize / slots < 16) {
+            throw new IllegalArgumentException("without a unified KV cache each of the " + slots + " slots gets " + contextSize / slots
+                    + " cells of the " + contextSize + "-cell context: too few");
+        }
+        if (queueCapacity < 0) {
+            throw new IllegalArgumentException("queue capacity must be >= 0, got " + queueCapacity);
+        }
+        if (queueTimeout == null || queueTimeout.isNegative() || queueTimeout.isZero()) {
+            throw new IllegalArgumentException("queue timeout must be positive");
+        }
+    }
+
+    /** Sensible defaults for a model: 4 slots of a 4096-cell unified context, all cores. */
+    public static EngineConfig defaults(Path model) {
+        int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
+        return new EngineConfig(model, null, 4096, 4, 512, 512, cores, cores, ContextOptions.FlashAttention.AUTO,
+                KvCacheType.F16, true, 64, Duration.ofSeconds(30), true, null);
+    }
+
+    public EngineConfig withSlots(int n, int context) {
+        return new EngineConfig(model, gpuLayers, context, n, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+    }
+
+    public EngineConfig withBatch(int batch, int microBatch) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batch, microBatch, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+    }
+
+    public EngineConfig withQueue(int capacity, Duration timeout) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride);
+    }
+
+    public EngineConfig withPrefixReuse(boolean on) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride);
+    }
+
+    public EngineConfig withThreads(int decode, int prefill) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, decode, prefill, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+    }
+
+    public EngineConfig withKv(KvCacheType type, boolean unified) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+    }
+
+    public EngineConfig withGpuLayers(Integer layers) {
+        return new EngineConfig(model, layers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+    }
+
+    public EngineConfig withChatTemplate(Path file) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file);
+    }
+
+    ContextOptions contextOptions() {
+        return new ContextOptions(contextSize, batchSize, Math.min(microBatchSize, batchSize), slots, threads, batchThreads,
+                flashAttention, kvCacheType, unifiedKv, 0);
+    }
+
+    /** KV cells one slot can use. */
+    int slotCapacity() {
+        return unifiedKv ? contextSize : contextSize / slots;
+    }
+}

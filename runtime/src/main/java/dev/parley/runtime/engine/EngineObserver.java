@@ -1,0 +1,24 @@
+package dev.parley.runtime.engine;
+
+/**
+ * Hooks for metrics, called on the scheduler thread: implementations must be quick and never throw.
+ * The per-token and per-step methods take primitives only, so calling them allocates nothing.
+ */
+public interface EngineObserver {
+
+    EngineObserver NONE = new EngineObserver() {};
+
+    default void requestStarted(String requestId, int slot, long queueNanos, int promptTokens, int cachedTokens) {}
+
+    default void firstToken(long timeToFirstTokenNanos) {}
+
+    /** A token after the first; {@code gapNanos} since the one before it. */
+    default void token(long gapNanos) {}
+
+    /** One scheduler step: its decode, its sampling, and all of it. */
+    default void step(int batchTokens, long decodeNanos, long samplingNanos, long totalNanos) {}
+
+    default void requestFinished(GenerationEvent.FinishReason reason, int generatedTokens) {}
+
+    default void requestFailed(ErrorCode code) {}
+}

@@ -1,0 +1,181 @@
+package dev.parley.runtime.engine;
+
+import java.util.List;
+
+/**
+ * Turns decoded text into pieces: holds back text that may be the start of a stop string (so a stop
+ * string split across tokens is still caught and never shown), and splits reasoning from content at
+ * thinking markers (which may also arrive split). One per slot and request; not thread-safe.
+ */
+final class OutputFilter {
+
+    /** Where pieces go: the raw text, the text without markers, and its channel. */
+    interface Sink {
+        void piece(String raw, String text, GenerationEvent.Channel channel);
+    }
+
+    /** Pairs of thinking markers Parley understands. */
+    static final List<String[]> MARKERS = List.of(new String[] {"<think>", "</think>"}, new String[] {"[THINK]", "[/THINK]"});
+
+    private final List<String> stops;
+    private final StringBuilder held = new StringBuilder();
+    private final StringBuilder reasoningHeld = new StringBuilder();
+    private boolean reasoning;
+    private String closeMarker;
+    private boolean stopped;
+
+    OutputFilter(List<String> stops, String renderedPrompt) {
+        this.stops = stops;
+        String tail = renderedPrompt.stripTrailing();
+        for (String[] m : MARKERS) {
+            int open = tail.lastIndexOf(m[0]);
+            if (open >= 0 && tail.indexOf(m[1], open) < 0) {
+                // The template opened a thinking block for the model (DeepSeek R1, Qwen3 thinking).
+                reasoning = true;
+                closeMarker = m[1];
+            }
+        }
+    }
+
+    boolean inReasoning() {
+        return reasoning;
+    }
+
+    /** True once a stop string was seen: the caller ends the generation. */
+    boolean stopped() {
+        return stopped;
+    }
+
+    /** Feeds newly decoded text. */
+    void push(String fragment, Sink sink) {
+        if (stopped || fragment.isEmpty()) {
+            return;
+        }
+        held.append(fragment);
+        int stopAt = -1;
+        for (String s : stops) {
+            int i = held.indexOf(s);
+            if (i >= 0 && (stopAt < 0 || i < stopAt)) {
+                stopAt = i;
+            }
+        }
+        if (stopAt >= 0) {
+            stopped = true;
+            String before = held.substring(0, stopAt);
+            held.setLength(0);
+            split(before, sink);
+            flushReasoning(sink);
+            return;
+        }
+        int keep = longestStopPrefixSuffix();
+        String ready = held.substring(0, held.length() - keep);
+        held.delete(0, held.length() - keep);
+        split(ready, sink);
+    }
+
+    /** At the end of a generation: whatever was held back is output after all. */
+    void finish(Sink sink) {
+        if (!stopped && !held.isEmpty()) {
+            String rest = held.toString();
+            held.setLength(0);
+            split(rest, sink);
+        }
+        flushReasoning(sink);
+    }
+
+    private int longestStopPrefixSuffix() {
+        int best = 0;
+        for (String s : stops) {
+            for (int n = Math.min(s.length() - 1, held.length()); n > best; n--) {
+                if (endsWithPrefix(held, s, n)) {
+                    best = n;
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+
+    private static boolean endsWithPrefix(CharSequence text, String s, int n) {
+        int off = text.length() - n;
+        for (int i = 0; i < n; i++) {
+            if (text.charAt(off + i) != s.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Splits text at thinking markers, holding back a possible partial marker at its end. */
+    private void split(String text, Sink sink) {
+        if (text.isEmpty() && reasoningHeld.isEmpty()) {
+            return;
+        }
+        reasoningHeld.append(text);
+        String s = reasoningHeld.toString();
+        reasoningHeld.setLength(0);
+        int from = 0;
+        while (from < s.length()) {
+            String marker = null;
+            int at = -1;
+            if (reasoning) {
+                at = s.indexOf(closeMarker, from);
+                marker = closeMarker;
+            } else {
+                for (String[] m : MARKERS) {
+                    int i = s.indexOf(m[0], from);
+                    if (i >= 0 && (at < 0 || i < at)) {
+                        at = i;
+                        marker = m[0];
+                        closeMarker = m[1];
+                    }
+                }
+            }
+            if (at < 0) {
+                int partial = partialMarkerAtEnd(s, from);
+                String emit = s.substring(from, s.length() - partial);
+                if (!emit.isEmpty()) {
+                    sink.piece(emit, emit, channel());
+                }
+                reasoningHeld.append(s, s.length() - partial, s.length());
+                return;
+            }
+            String before = s.substring(from, at);
+            if (!before.isEmpty()) {
+                sink.piece(before, before, channel());
+            }
+            GenerationEvent.Channel markerChannel = channel();
+            reasoning = !reasoning;
+            // The marker itself belongs to the reasoning block it opens or closes.
+            sink.piece(marker, "", reasoning ? GenerationEvent.Channel.REASONING : markerChannel);
+            from = at + marker.length();
+        }
+    }
+
+    private void flushReasoning(Sink sink) {
+        if (!reasoningHeld.isEmpty()) {
+            String rest = reasoningHeld.toString();
+            reasoningHeld.setLength(0);
+            sink.piece(rest, rest, channel());
+        }
+    }
+
+    private GenerationEvent.Channel channel() {
+        return reasoning ? GenerationEvent.Channel.REASONING : GenerationEvent.Channel.CONTENT;
+    }
+
+    /** Length of the longest end of s (after from) that is a proper prefix of a marker we wait for. */
+    private int partialMarkerAtEnd(String s, int from) {
+        int best = 0;
+        for (String[] m : MARKERS) {
+            String want = reasoning ? closeMarker : m[0];
+            for (int n = Math.min(want.length() - 1, s.length() - from); n > best; n--) {
+                if (s.regionMatches(s.length() - n, want, 0, n)) {
+                    best = n;
+                    break;
+                }
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.parley.runtime.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/** What to generate from: a conversation rendered by the chat template, raw text, or token ids. */
+public sealed interface Prompt {
+
+    /**
+     * A conversation. {@code messages} are the template's messages (role, content and whatever the
+     * template reads: reasoning_content, tool_calls, ...); {@code enableThinking} null leaves it unset.
+     */
+    record Chat(List<Map<String, Object>> messages, boolean addGenerationPrompt, Boolean enableThinking,
+                List<Map<String, Object>> tools, Map<String, Object> templateArguments) implements Prompt {
+        public Chat {
+            messages = List.copyOf(messages);
+            tools = tools == null ? null : List.copyOf(tools);
+            templateArguments = templateArguments == null ? Map.of() : Map.copyOf(templateArguments);
+        }
+
+        public static Chat of(List<Map<String, Object>> messages, Boolean enableThinking) {
+            return new Chat(messages, true, enableThinking, null, Map.of());
+        }
+    }
+
+    /** Text used as is; special-token text such as {@code <|im_start|>} is parsed into its id. */
+    record Raw(String text) implements Prompt {}
+
+    /** Token ids, checked against the vocabulary before anything reaches llama.cpp. */
+    record Tokens(int[] ids) implements Prompt {}
+}

@@ -1,0 +1,95 @@
+package dev.parley.runtime.engine;
+
+import dev.parley.bindings.SamplerChain;
+import dev.parley.runtime.text.Utf8Accumulator;
+
+/**
+ * One KV-cache sequence and the generation using it. Owned by the scheduler thread; the volatile
+ * fields are what other threads may read.
+ */
+final class Slot {
+
+    final int id;
+    /** Tokens held in this sequence's KV cache, at positions 0..cachedCount-1. */
+    final int[] cached;
+    int cachedCount;
+    long lastUsedNanos;
+    volatile SlotInfo.State state = SlotInfo.State.IDLE;
+
+    // the generation in progress (null fields while idle)
+    Pending pending;
+    volatile String requestId;
+    SamplerChain sampler;
+    OutputFilter filter;
+    /** Where this slot's filter sends pieces; made once so that emitting allocates only the piece. */
+    OutputFilter.Sink sink;
+    final Utf8Accumulator utf8 = new Utf8Accumulator();
+    int promptCached;
+    volatile int generated;
+    int reasoningTokens;
+    int tokensSinceEmit;
+    long admitted;
+    long prefillDone;
+    long firstToken;
+    long lastToken;
+    long admissionOrder;
+
+    // per step
+    /** Row of this slot's logits in the last decode, or -1. */
+    int logitsRow = -1;
+    /** The sampled token waiting to be decoded, or -1. */
+    int nextToken = -1;
+    /** Prompt tokens this step's batch carries for this slot. */
+    int chunk;
+
+    Slot(int id, int capacity) {
+        this.id = id;
+        this.cached = new int[capacity];
+    }
+
+    boolean active() {
+        return state != SlotInfo.State.IDLE;
+    }
+
+    int[] prompt() {
+        return pending.prompt();
+    }
+
+    TokenStream stream() {
+        return pending.stream();
+    }
+
+    SlotInfo info() {
+        return new SlotInfo(id, state, requestId, cachedCount, generated);
+    }
+
+    /** Length of the common prefix of this slot's cached tokens and {@code tokens}. */
+    int commonPrefix(int[] tokens) {
+        int n = Math.min(cachedCount, tokens.length);
+        int i = 0;
+        while (i < n && cached[i] == tokens[i]) {
+            i++;
+        }
+        return i;
+    }
+
+    /** Back to idle; the cached tokens stay for the next request's prefix reuse. */
+    void release(long now) {
+        if (sampler != null) {
+            sampler.close();
+            sampler = null;
+        }
+        pending = null;
+        requestId = null;
+        filter = null;
+        utf8.flush();
+        logitsRow = -1;
+        nextToken = -1;
+        chunk = 0;
+        generated = 0;
+        reasoningTokens = 0;
+        tokensSinceEmit = 0;
+        lastUsedNanos = now;
+        state = SlotInfo.State.IDLE;
+    }
+}
