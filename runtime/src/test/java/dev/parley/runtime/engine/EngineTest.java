@@ -70,8 +70,7 @@ class EngineTest {
     @Test
     void aSecondTurnReusesTheCachedPrefix() throws Exception {
         int[] first = engine.tokenize(new Prompt.Raw("<|im_start|>user\nPrefix reuse test, turn one.<|im_end|>\n<|im_start|>assistant\n"));
-        List<GenerationEvent> turn1 = run(GenerationRequest.greedy("turn1", new Prompt.Tokens(first), 8));
-        assertEquals(0, started(turn1).cachedTokens() > first.length ? -1 : 0);
+        assertEquals(8, done(run(GenerationRequest.greedy("turn1", new Prompt.Tokens(first), 8))).usage().generatedTokens());
         int eos = 151645; // <|im_end|>: never a generated token here, since it would have ended the turn
         int[] second = Arrays.copyOf(first, first.length + 3);
         second[first.length] = eos;
