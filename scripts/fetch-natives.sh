@@ -89,10 +89,10 @@ install_libs() {
 }
 
 # What install_sources takes; bump when that list changes so existing caches are refreshed.
-SOURCES_LAYOUT=2
+SOURCES_LAYOUT=3
 
-# Takes headers, vocab GGUFs, chat templates and the jinja test cases (with the JSON code they are
-# written against) out of the git bundle.
+# Takes headers, vocab GGUFs, chat templates, GBNF grammars and the jinja test cases (with the JSON
+# code they are written against) out of the git bundle.
 install_sources() {
   [[ "$(cat "$root/src/.complete" 2>/dev/null)" == "$SOURCES_LAYOUT" ]] && return 0
   command -v git >/dev/null || die "git is needed to read llama/gitRelease.bundle: install git"
@@ -103,7 +103,7 @@ install_sources() {
   git clone -q --no-checkout "$tmp/package/llama/gitRelease.bundle" "$tmp/llama.cpp" 2>/dev/null \
     || die "git could not read gitRelease.bundle from node-llama-cpp@$VERSION"
   (cd "$tmp/llama.cpp" && git -c advice.detachedHead=false checkout -q "$(git rev-parse 'HEAD^{commit}' 2>/dev/null || git for-each-ref --format='%(objectname)' | head -n 1)" -- \
-      include ggml/include models tests/test-jinja.cpp common/json.h common/json.cpp vendor/nlohmann)
+      include ggml/include models grammars tests/test-jinja.cpp common/json.h common/json.cpp vendor/nlohmann)
   rm -rf "$root/src"; mkdir -p "$root/src/models" "$root/src/ggml" "$root/src/tests" "$root/src/common" "$root/src/vendor"
   cp -r "$tmp/llama.cpp/include" "$root/src/include"
   cp -r "$tmp/llama.cpp/ggml/include" "$root/src/ggml/include"
@@ -112,6 +112,7 @@ install_sources() {
   cp "$tmp/llama.cpp/tests/test-jinja.cpp" "$root/src/tests/"
   cp "$tmp/llama.cpp/common/json.h" "$tmp/llama.cpp/common/json.cpp" "$root/src/common/"
   cp -r "$tmp/llama.cpp/vendor/nlohmann" "$root/src/vendor/nlohmann"
+  cp -r "$tmp/llama.cpp/grammars" "$root/src/grammars"
   cp "$tmp/package/llama/llama.cpp.info.json" "$root/src/"
   rm -rf "$tmp"
   echo "$SOURCES_LAYOUT" > "$root/src/.complete"

@@ -1,0 +1,84 @@
+package dev.parley.server;
+
+import dev.parley.bindings.NativeLibraries;
+import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineConfig;
+import dev.parley.server.api.ConversationApi;
+import dev.parley.server.api.OpenAiApi;
+import dev.parley.server.api.OpsApi;
+import dev.parley.server.config.ServerConfig;
+import dev.parley.server.metrics.ParleyMetrics;
+import io.helidon.webserver.WebServer;
+import io.helidon.webserver.observe.ObserveFeature;
+import io.helidon.webserver.observe.metrics.MetricsObserver;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** The engine behind a Helidon web server: the APIs, health and metrics. */
+public final class ParleyServer implements AutoCloseable {
+
+    private final Engine engine;
+    private final WebServer web;
+
+    private ParleyServer(Engine engine, WebServer web) {
+        this.engine = engine;
+        this.web = web;
+    }
+
+    /** Loads the model (config.model() must be set) and starts listening. */
+    public static ParleyServer start(ServerConfig config) {
+        ParleyMetrics metrics = new ParleyMetrics();
+        Engine engine = Engine.start(engineConfig(config), metrics);
+        metrics.bind(engine);
+        try {
+            ConversationApi.Limits limits = new ConversationApi.Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
+            ConversationApi conversations = new ConversationApi(engine, limits);
+            OpenAiApi openAi = new OpenAiApi(engine, limits, NativeLibraries.llamaCacheDir().resolve("src"));
+            OpsApi ops = new OpsApi(engine);
+            WebServer web = WebServer.builder()
+                    .host(config.host())
+                    .port(config.port())
+                    // Nagle would hold each small flushed token ~40 ms on keep-alive connections.
+                    .connectionOptions(so -> so.tcpNoDelay(true))
+                    .shutdownGracePeriod(Duration.ofSeconds(5))
+                    .addFeature(ObserveFeature.builder()
+                            .observersDiscoverServices(false)
+                            .endpoint("/")
+                            .addObserver(MetricsObserver.builder().endpoint("metrics").build())
+                            .build())
+                    .routing(r -> {
+                        conversations.register(r);
+                        openAi.register(r);
+                        ops.register(r);
+                    })
+                    .build()
+                    .start();
+            return new ParleyServer(engine, web);
+        } catch (RuntimeException e) {
+            engine.close(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    static EngineConfig engineConfig(ServerConfig c) {
+        Path model = c.model();
+        return new EngineConfig(model, c.gpuLayers(), c.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
+                c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
+                c.prefixReuse(), c.chatTemplate());
+    }
+
+    public int port() {
+        return web.port();
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    /** Stops taking connections, lets running generations end (a few seconds at most), frees the model. */
+    @Override
+    public void close() {
+        engine.close(Duration.ofSeconds(5));
+        web.stop();
+    }
+}

@@ -1,0 +1,47 @@
+package dev.parley.server.api;
+
+import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineException;
+import dev.parley.runtime.engine.ErrorCode;
+import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.GenerationRequest;
+import dev.parley.runtime.engine.TokenStream;
+
+/**
+ * Submits a request and waits for its first event, so that the HTTP status is known before any byte
+ * of the body: a refusal or a queue timeout becomes the status, a start means 200 and a stream.
+ */
+record Generation(TokenStream stream, GenerationEvent.Started started) {
+
+    /** The engine refused the request (before or while queued). */
+    static final class Refused extends RuntimeException {
+        final ErrorCode code;
+
+        Refused(ErrorCode code, String message) {
+            super(message, null, false, false);
+            this.code = code;
+        }
+    }
+
+    static Generation start(Engine engine, GenerationRequest request) throws InterruptedException {
+        TokenStream stream;
+        try {
+            stream = engine.submit(request);
+        } catch (EngineException e) {
+            throw new Refused(e.code(), e.getMessage());
+        }
+        GenerationEvent first;
+        try {
+            first = stream.next();
+        } catch (InterruptedException e) {
+            stream.cancel();
+            throw e;
+        }
+        return switch (first) {
+            case GenerationEvent.Started s -> new Generation(stream, s);
+            case GenerationEvent.Failed f -> throw new Refused(f.code(), f.message());
+            case GenerationEvent.Done d -> throw new Refused(ErrorCode.INTERNAL, "the generation ended before it started: " + d.reason());
+            case GenerationEvent.Piece p -> throw new IllegalStateException("a piece before the start");
+        };
+    }
+}

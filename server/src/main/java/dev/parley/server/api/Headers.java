@@ -1,0 +1,13 @@
+package dev.parley.server.api;
+
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
+
+/** Header names Helidon does not predefine. */
+final class Headers {
+
+    static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+
+    private Headers() {
+    }
+}

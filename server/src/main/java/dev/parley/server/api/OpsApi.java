@@ -1,0 +1,63 @@
+package dev.parley.server.api;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.SlotInfo;
+import io.helidon.http.HeaderNames;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Locale;
+
+/** Liveness, readiness and the slot table. */
+public final class OpsApi {
+
+    private final Engine engine;
+
+    public OpsApi(Engine engine) {
+        this.engine = engine;
+    }
+
+    public void register(HttpRules rules) {
+        rules.get("/health", this::live)
+             .get("/health/ready", this::ready)
+             .get("/api/v1/slots", this::slots);
+    }
+
+    private void live(ServerRequest req, ServerResponse res) {
+        send(res, 200, Json.object().put("status", "ok"));
+    }
+
+    private void ready(ServerRequest req, ServerResponse res) {
+        boolean ready = engine.ready();
+        ObjectNode body = Json.object().put("status", ready ? "ready" : "not ready");
+        body.put("model", engine.model().name()).put("scheduler", ready ? "running" : "stopped");
+        send(res, ready ? 200 : 503, body);
+    }
+
+    private void slots(ServerRequest req, ServerResponse res) {
+        ObjectNode body = Json.object();
+        ArrayNode slots = body.putArray("slots");
+        for (SlotInfo s : engine.slots()) {
+            ObjectNode o = slots.addObject();
+            o.put("id", s.id());
+            o.put("state", s.state().name().toLowerCase(Locale.ROOT));
+            if (s.requestId() == null) {
+                o.putNull("request_id");
+            } else {
+                o.put("request_id", s.requestId());
+            }
+            o.put("tokens_cached", s.cachedTokens());
+            o.put("tokens_generated", s.generatedTokens());
+        }
+        body.put("queue_length", engine.queueLength());
+        send(res, 200, body);
+    }
+
+    private static void send(ServerResponse res, int status, ObjectNode body) {
+        res.status(status);
+        res.header(HeaderNames.CONTENT_TYPE, "application/json");
+        res.send(Json.bytes(body));
+    }
+}

@@ -1,0 +1,172 @@
+package dev.parley.server.api;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.helidon.webserver.http.ServerRequest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A JSON request body with typed, checked access: every wrong type, missing field, out-of-range value
+ * or unknown field becomes a 400 that names the field.
+ */
+public final class RequestBody {
+
+    private final ObjectNode root;
+
+    private RequestBody(ObjectNode root) {
+        this.root = root;
+    }
+
+    /** Reads and parses the body, refusing more than {@code maxBytes}. */
+    public static RequestBody read(ServerRequest req, long maxBytes) {
+        byte[] body;
+        try (InputStream in = req.content().inputStream()) {
+            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+        } catch (IOException | java.io.UncheckedIOException e) {
+            throw new ApiError(400, "could not read the request body: " + e.getMessage(), null);
+        }
+        if (body.length > maxBytes) {
+            throw new ApiError(413, "the request body is larger than " + maxBytes + " bytes", null);
+        }
+        return parse(body);
+    }
+
+    public static RequestBody parse(byte[] body) {
+        if (body.length == 0) {
+            throw new ApiError(400, "the request body is empty: send a JSON object", null);
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(body);
+        } catch (JacksonException e) {
+            throw new ApiError(400, "the request body is not valid JSON: " + e.getOriginalMessage(), null);
+        } catch (IOException e) {
+            throw new ApiError(400, "could not read the request body: " + e.getMessage(), null);
+        }
+        if (!(node instanceof ObjectNode o)) {
+            throw new ApiError(400, "the request body must be a JSON object", null);
+        }
+        return new RequestBody(o);
+    }
+
+    public ObjectNode root() {
+        return root;
+    }
+
+    /** Refuses fields outside {@code known}. */
+    public void onlyFields(Set<String> known) {
+        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!known.contains(f)) {
+                throw ApiError.badRequest(f, "unknown field '" + f + "'; known fields: " + String.join(", ", new java.util.TreeSet<>(known)));
+            }
+        }
+    }
+
+    public boolean has(String name) {
+        JsonNode v = root.get(name);
+        return v != null && !v.isNull();
+    }
+
+    public JsonNode get(String name) {
+        return root.get(name);
+    }
+
+    public boolean bool(String name, boolean dflt) {
+        Boolean b = optionalBool(name);
+        return b == null ? dflt : b;
+    }
+
+    public Boolean optionalBool(String name) {
+        if (!has(name)) {
+            return null;
+        }
+        JsonNode v = root.get(name);
+        if (!v.isBoolean()) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be true or false, got " + v);
+        }
+        return v.booleanValue();
+    }
+
+    public Integer optionalInt(String name, long min, long max) {
+        if (!has(name)) {
+            return null;
+        }
+        JsonNode v = root.get(name);
+        if (!v.isIntegralNumber() && !(v.isNumber() && v.decimalValue().stripTrailingZeros().scale() <= 0)) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be a whole number, got " + v);
+        }
+        if (!v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be between " + min + " and " + max + ", got " + v);
+        }
+        return (int) v.longValue();
+    }
+
+    public Long optionalLong(String name, long min, long max) {
+        if (!has(name)) {
+            return null;
+        }
+        JsonNode v = root.get(name);
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be a whole number between " + min + " and " + max + ", got " + v);
+        }
+        return v.longValue();
+    }
+
+    public Float optionalFloat(String name, double min, double max) {
+        if (!has(name)) {
+            return null;
+        }
+        JsonNode v = root.get(name);
+        if (!v.isNumber()) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be a number, got " + v);
+        }
+        double d = v.doubleValue();
+        if (d < min || d > max) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be between " + min + " and " + max + ", got " + v);
+        }
+        return (float) d;
+    }
+
+    public String optionalString(String name) {
+        if (!has(name)) {
+            return null;
+        }
+        JsonNode v = root.get(name);
+        if (!v.isTextual()) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be a string, got " + v);
+        }
+        return v.textValue();
+    }
+
+    /** A list of strings; {@code allowSingle} also takes one string (OpenAI's stop). */
+    public List<String> optionalStrings(String name, boolean allowSingle, int maxItems) {
+        if (!has(name)) {
+            return List.of();
+        }
+        JsonNode v = root.get(name);
+        if (allowSingle && v.isTextual()) {
+            return List.of(v.textValue());
+        }
+        if (!v.isArray()) {
+            throw ApiError.badRequest(name, "field '" + name + "' must be a list of strings" + (allowSingle ? " or a string" : "") + ", got " + v);
+        }
+        if (v.size() > maxItems) {
+            throw ApiError.badRequest(name, "field '" + name + "' may hold at most " + maxItems + " strings");
+        }
+        List<String> out = new ArrayList<>();
+        for (JsonNode item : v) {
+            if (!item.isTextual() || item.textValue().isEmpty()) {
+                throw ApiError.badRequest(name, "field '" + name + "' must hold non-empty strings, got " + item);
+            }
+            out.add(item.textValue());
+        }
+        return out;
+    }
+}

@@ -1,0 +1,53 @@
+package dev.parley.server.config;
+
+import java.util.List;
+import java.util.Locale;
+
+/** A configuration option: a flag, its environment variable, its config-file key and its default. */
+record Option(String name, String valueName, String description, String defaultValue) {
+
+    /** A switch: "--name" alone means true. */
+    boolean isSwitch() {
+        return valueName == null;
+    }
+
+    String flag() {
+        return "--" + name;
+    }
+
+    String env() {
+        return "PARLEY_" + name.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    static final List<Option> ALL = List.of(
+            new Option("model", "PATH", "GGUF model file (default: generate and serve the tiny demo model)", null),
+            new Option("host", "ADDR", "address to listen on (0.0.0.0 for all interfaces)", "127.0.0.1"),
+            new Option("port", "N", "port to listen on (0 picks a free one)", "8080"),
+            new Option("slots", "N", "concurrent generations (KV-cache sequences)", "4"),
+            new Option("ctx-size", "N", "KV-cache cells in all, shared by the slots", "4096"),
+            new Option("n-gpu-layers", "N", "layers on the GPU (default: all when a GPU backend is present, else 0)", null),
+            new Option("batch-size", "N", "most tokens per llama_decode (n_batch)", "512"),
+            new Option("ubatch-size", "N", "physical batch size (n_ubatch)", "512"),
+            new Option("threads", "N", "threads for generation", String.valueOf(Runtime.getRuntime().availableProcessors())),
+            new Option("threads-batch", "N", "threads for prompt processing", String.valueOf(Runtime.getRuntime().availableProcessors())),
+            new Option("kv-cache-type", "TYPE", "KV cache type: f16, q8_0 or q4_0", "f16"),
+            new Option("no-kv-unified", null, "give each slot a fixed 1/N of the KV cache instead of sharing it", "false"),
+            new Option("flash-attn", "MODE", "flash attention: auto, on or off", "auto"),
+            new Option("no-prefix-reuse", null, "prefill every prompt in full instead of reusing a slot's cached prefix", "false"),
+            new Option("queue-size", "N", "requests that may wait for a slot; more get 503", "64"),
+            new Option("queue-timeout", "SECONDS", "how long a request may wait for a slot before 504", "30"),
+            new Option("max-tokens-limit", "N", "largest max_tokens a request may ask for", "8192"),
+            new Option("default-max-tokens", "N", "max_tokens when a request gives none", "512"),
+            new Option("chat-template", "FILE", "a Jinja chat template to use instead of the model's", null),
+            new Option("max-body-size", "BYTES", "largest request body accepted", "10485760"),
+            new Option("config", "FILE", "a properties file of these options (keys without --)", null));
+
+    static Option byName(String name) {
+        for (Option o : ALL) {
+            if (o.name.equals(name)) {
+                return o;
+            }
+        }
+        return null;
+    }
+}

@@ -1,0 +1,197 @@
+package dev.parley.server.config;
+
+import dev.parley.bindings.ContextOptions;
+import dev.parley.bindings.KvCacheType;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+
+/** The server's configuration, from flags, then environment variables, then a config file, then defaults. */
+public record ServerConfig(
+        Path model,
+        String host,
+        int port,
+        int slots,
+        int contextSize,
+        Integer gpuLayers,
+        int batchSize,
+        int microBatchSize,
+        int threads,
+        int batchThreads,
+        KvCacheType kvCacheType,
+        boolean unifiedKv,
+        ContextOptions.FlashAttention flashAttention,
+        boolean prefixReuse,
+        int queueSize,
+        Duration queueTimeout,
+        int maxTokensLimit,
+        int defaultMaxTokens,
+        Path chatTemplate,
+        long maxBodyBytes) {
+
+    /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
+    public static final class HelpRequested extends RuntimeException {
+        public HelpRequested() {
+            super("help", null, false, false);
+        }
+    }
+
+    public static String usage() {
+        StringBuilder b = new StringBuilder("Usage: ./parley serve [options]\n\nEvery option can also be set by its environment variable"
+                + " or in a --config properties file (key = option name).\n\n");
+        for (Option o : Option.ALL) {
+            String left = o.flag() + (o.isSwitch() ? "" : " " + o.valueName());
+            b.append(String.format("  %-28s %s%n  %-28s %s%s%n", left, o.description(), "", o.env(),
+                    o.defaultValue() == null || o.isSwitch() ? "" : " (default " + o.defaultValue() + ")"));
+        }
+        return b.toString();
+    }
+
+    public static ServerConfig load(String[] args, Map<String, String> env) {
+        Map<String, String> flags = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--help") || a.equals("-h")) {
+                throw new HelpRequested();
+            }
+            String name = a.startsWith("--") ? a.substring(2) : null;
+            String inline = null;
+            if (name != null && name.contains("=")) {
+                inline = name.substring(name.indexOf('=') + 1);
+                name = name.substring(0, name.indexOf('='));
+            }
+            Option o = name == null ? null : Option.byName(name);
+            if (o == null) {
+                throw new ConfigException("unknown option '" + a + "' (see --help)");
+            }
+            if (o.isSwitch()) {
+                flags.put(name, inline == null ? "true" : inline);
+            } else if (inline != null) {
+                flags.put(name, inline);
+            } else if (i + 1 < args.length) {
+                flags.put(name, args[++i]);
+            } else {
+                throw new ConfigException(o.flag() + " needs a value: " + o.valueName());
+            }
+        }
+        Map<String, String> values = new HashMap<>();
+        for (Option o : Option.ALL) {
+            if (o.defaultValue() != null) {
+                values.put(o.name(), o.defaultValue());
+            }
+        }
+        String configFile = flags.getOrDefault("config", env.get(Option.byName("config").env()));
+        if (configFile != null) {
+            values.putAll(readFile(Path.of(configFile)));
+        }
+        for (Option o : Option.ALL) {
+            String v = env.get(o.env());
+            if (v != null && !v.isBlank()) {
+                values.put(o.name(), v);
+            }
+        }
+        values.putAll(flags);
+        return from(new Values(values));
+    }
+
+    private static Map<String, String> readFile(Path file) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(file)) {
+            p.load(r);
+        } catch (IOException e) {
+            throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+        }
+        Map<String, String> out = new HashMap<>();
+        for (String key : p.stringPropertyNames()) {
+            if (Option.byName(key) == null || key.equals("config")) {
+                throw new ConfigException("config file " + file + ": unknown key '" + key + "' (keys are option names, see --help)");
+            }
+            out.put(key, p.getProperty(key).strip());
+        }
+        return out;
+    }
+
+    /** Typed access with one-line errors naming the option. */
+    private record Values(Map<String, String> raw) {
+        String string(String name) {
+            return raw.get(name);
+        }
+
+        int integer(String name, int min, int max) {
+            String v = raw.get(name);
+            try {
+                int n = Integer.parseInt(v.strip());
+                if (n >= min && n <= max) {
+                    return n;
+                }
+            } catch (NumberFormatException | NullPointerException ignored) {
+                // reported below
+            }
+            throw new ConfigException("--" + name + ": expected a whole number from " + min + " to " + max + ", got '" + v + "'");
+        }
+
+        boolean bool(String name) {
+            String v = raw.getOrDefault(name, "false").strip().toLowerCase(Locale.ROOT);
+            return switch (v) {
+                case "true", "1", "yes", "on" -> true;
+                case "false", "0", "no", "off" -> false;
+                default -> throw new ConfigException("--" + name + ": expected true or false, got '" + v + "'");
+            };
+        }
+
+        Path file(String name, boolean mustExist) {
+            String v = raw.get(name);
+            if (v == null || v.isBlank()) {
+                return null;
+            }
+            Path p = Path.of(v);
+            if (mustExist && !Files.isRegularFile(p)) {
+                throw new ConfigException("--" + name + ": no such file: " + p.toAbsolutePath());
+            }
+            return p;
+        }
+    }
+
+    private static ServerConfig from(Values v) {
+        KvCacheType kv;
+        try {
+            kv = KvCacheType.parse(v.string("kv-cache-type"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--kv-cache-type: " + e.getMessage());
+        }
+        ContextOptions.FlashAttention fa = switch (v.string("flash-attn").strip().toLowerCase(Locale.ROOT)) {
+            case "auto" -> ContextOptions.FlashAttention.AUTO;
+            case "on", "true", "enabled" -> ContextOptions.FlashAttention.ON;
+            case "off", "false", "disabled" -> ContextOptions.FlashAttention.OFF;
+            default -> throw new ConfigException("--flash-attn: expected auto, on or off, got '" + v.string("flash-attn") + "'");
+        };
+        int batch = v.integer("batch-size", 1, 1 << 16);
+        int ubatch = v.integer("ubatch-size", 1, 1 << 16);
+        if (ubatch > batch) {
+            throw new ConfigException("--ubatch-size (" + ubatch + ") must not exceed --batch-size (" + batch + ")");
+        }
+        int slots = v.integer("slots", 1, 256);
+        int ctx = v.integer("ctx-size", 16, 1 << 24);
+        boolean unified = !v.bool("no-kv-unified");
+        if (!unified && ctx / slots < 16) {
+            throw new ConfigException("--ctx-size " + ctx + " split over " + slots + " slots leaves " + ctx / slots + " cells each: too few");
+        }
+        int limit = v.integer("max-tokens-limit", 1, 1 << 24);
+        int dflt = v.integer("default-max-tokens", 1, 1 << 24);
+        if (dflt > limit) {
+            throw new ConfigException("--default-max-tokens (" + dflt + ") exceeds --max-tokens-limit (" + limit + ")");
+        }
+        String gpu = v.string("n-gpu-layers");
+        Integer gpuLayers = gpu == null || gpu.isBlank() || gpu.equals("auto") ? null : v.integer("n-gpu-layers", -1, 100_000);
+        return new ServerConfig(v.file("model", true), v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
+                batch, ubatch, v.integer("threads", 1, 1024), v.integer("threads-batch", 1, 1024), kv, unified, fa,
+                !v.bool("no-prefix-reuse"), v.integer("queue-size", 0, 1_000_000), Duration.ofSeconds(v.integer("queue-timeout", 1, 86_400)),
+                limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE));
+    }
+}

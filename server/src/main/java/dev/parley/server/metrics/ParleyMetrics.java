@@ -1,0 +1,110 @@
+package dev.parley.server.metrics;
+
+import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineObserver;
+import dev.parley.runtime.engine.ErrorCode;
+import dev.parley.runtime.engine.GenerationEvent;
+import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.Gauge;
+import io.helidon.metrics.api.MeterRegistry;
+import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Parley's meters in Helidon's registry (served as Prometheus text at /metrics), fed by the engine.
+ * All meters are made up front, so that recording on the scheduler thread only updates them.
+ */
+public final class ParleyMetrics implements EngineObserver {
+
+    private final AtomicReference<Engine> engine = new AtomicReference<>();
+    private final Counter promptTokens;
+    private final Counter cachedPromptTokens;
+    private final Counter generatedTokens;
+    private final Map<GenerationEvent.FinishReason, Counter> finished = new EnumMap<>(GenerationEvent.FinishReason.class);
+    private final Map<ErrorCode, Counter> failed = new EnumMap<>(ErrorCode.class);
+    private final Timer timeToFirstToken;
+    private final Timer interTokenLatency;
+    private final Timer queueWait;
+    private final Timer decodeStep;
+
+    public ParleyMetrics() {
+        MeterRegistry registry = Metrics.globalRegistry();
+        promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
+        cachedPromptTokens = registry.getOrCreate(Counter.builder("parley.prompt.cached.tokens")
+                .description("prompt tokens served from a slot's KV cache instead of prefilled"));
+        generatedTokens = registry.getOrCreate(Counter.builder("parley.generated.tokens").description("tokens generated"));
+        for (GenerationEvent.FinishReason r : GenerationEvent.FinishReason.values()) {
+            finished.put(r, registry.getOrCreate(Counter.builder("parley.requests").description("requests by outcome")
+                    .tags(Metrics.tags("outcome", r.wireName()))));
+        }
+        for (ErrorCode c : ErrorCode.values()) {
+            failed.put(c, registry.getOrCreate(Counter.builder("parley.requests").description("requests by outcome")
+                    .tags(Metrics.tags("outcome", "error_" + c.name().toLowerCase(Locale.ROOT)))));
+        }
+        timeToFirstToken = registry.getOrCreate(timer("parley.time.to.first.token", "from arrival to the first generated token"));
+        interTokenLatency = registry.getOrCreate(timer("parley.inter.token.latency", "between consecutive tokens of a stream"));
+        queueWait = registry.getOrCreate(timer("parley.queue.wait", "time a request waited for a slot"));
+        decodeStep = registry.getOrCreate(timer("parley.decode.step", "one scheduler step (batch decode and sampling)"));
+        registry.getOrCreate(Gauge.builder("parley.slots.total", () -> {
+            Engine e = engine.get();
+            return e == null ? 0 : e.slots().size();
+        }).description("KV-cache slots"));
+        registry.getOrCreate(Gauge.builder("parley.slots.busy", () -> {
+            Engine e = engine.get();
+            return e == null ? 0 : e.stats().activeSlots();
+        }).description("slots serving a request"));
+        registry.getOrCreate(Gauge.builder("parley.queue.length", () -> {
+            Engine e = engine.get();
+            return e == null ? 0 : e.queueLength();
+        }).description("requests waiting for a slot"));
+    }
+
+    private static Timer.Builder timer(String name, String description) {
+        return Timer.builder(name).description(description).publishPercentileHistogram(true)
+                .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(60));
+    }
+
+    /** Binds the gauges to the running engine. */
+    public void bind(Engine e) {
+        engine.set(e);
+    }
+
+    @Override
+    public void requestStarted(String requestId, int slot, long queueNanos, int prompt, int cached) {
+        queueWait.record(queueNanos, TimeUnit.NANOSECONDS);
+        promptTokens.increment(prompt);
+        cachedPromptTokens.increment(cached);
+    }
+
+    @Override
+    public void firstToken(long nanos) {
+        timeToFirstToken.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void token(long gapNanos) {
+        interTokenLatency.record(gapNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void step(int batchTokens, long decodeNanos, long samplingNanos, long totalNanos) {
+        decodeStep.record(totalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void requestFinished(GenerationEvent.FinishReason reason, int generated) {
+        finished.get(reason).increment();
+        generatedTokens.increment(generated);
+    }
+
+    @Override
+    public void requestFailed(ErrorCode code) {
+        failed.get(code).increment();
+    }
+}

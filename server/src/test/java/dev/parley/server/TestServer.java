@@ -1,0 +1,70 @@
+package dev.parley.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.runtime.testmodel.TestModels;
+import dev.parley.server.api.Json;
+import dev.parley.server.config.ServerConfig;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** A real Parley server on a free port, with the tiny generated model, and an HTTP client for it. */
+final class TestServer implements AutoCloseable {
+
+    final ParleyServer server;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    TestServer(String... flags) {
+        List<String> args = new ArrayList<>(List.of("--model", TestModels.tinyQwen3().toString(), "--port", "0", "--threads", "2",
+                "--threads-batch", "2"));
+        args.addAll(List.of(flags));
+        server = ParleyServer.start(ServerConfig.load(args.toArray(String[]::new), Map.of()));
+    }
+
+    URI uri(String path) {
+        return URI.create("http://127.0.0.1:" + server.port() + path);
+    }
+
+    HttpResponse<String> post(String path, String body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).POST(HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The value of a Prometheus counter or gauge (summed over its label sets), 0 when absent. */
+    double metric(String name) throws IOException, InterruptedException {
+        double sum = 0;
+        for (String line : get("/metrics").body().lines().toList()) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    static List<JsonNode> ndjson(String body) throws IOException {
+        List<JsonNode> lines = new ArrayList<>();
+        for (String line : body.split("\n")) {
+            if (!line.isBlank()) {
+                lines.add(Json.MAPPER.readTree(line));
+            }
+        }
+        return lines;
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
