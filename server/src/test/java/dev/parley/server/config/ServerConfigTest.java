@@ -1,0 +1,68 @@
+package dev.parley.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.bindings.KvCacheType;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ServerConfigTest {
+
+    @Test
+    void defaultsWhenNothingIsGiven() {
+        ServerConfig c = ServerConfig.load(new String[0], Map.of());
+        assertNull(c.model());
+        assertEquals("127.0.0.1", c.host());
+        assertEquals(8080, c.port());
+        assertEquals(4, c.slots());
+        assertTrue(c.unifiedKv() && c.prefixReuse());
+        assertNull(c.gpuLayers(), "auto");
+    }
+
+    @Test
+    void flagsBeatEnvironmentWhichBeatsTheFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("parley.properties"), "port = 9000\nslots = 2\nkv-cache-type = q8_0\n");
+        Map<String, String> env = Map.of("PARLEY_CONFIG", file.toString(), "PARLEY_SLOTS", "6", "PARLEY_PORT", "9100");
+        ServerConfig c = ServerConfig.load(new String[] {"--port", "9200", "--no-prefix-reuse"}, env);
+        assertEquals(9200, c.port());
+        assertEquals(6, c.slots());
+        assertEquals(KvCacheType.Q8_0, c.kvCacheType());
+        assertFalse(c.prefixReuse());
+        assertEquals(7, ServerConfig.load(new String[] {"--slots=7"}, Map.of()).slots());
+    }
+
+    @Test
+    void badConfigurationIsOneClearLine(@TempDir Path dir) throws Exception {
+        assertEquals("--port: expected a whole number from 0 to 65535, got 'abc'", fail("--port", "abc"));
+        assertEquals("unknown option '--prot' (see --help)", fail("--prot", "1"));
+        assertEquals("--slots needs a value: N", fail("--slots"));
+        assertEquals("--kv-cache-type: unknown KV cache type 'f8': use f16, q8_0 or q4_0", fail("--kv-cache-type", "f8"));
+        assertTrue(fail("--model", dir.resolve("missing.gguf").toString()).startsWith("--model: no such file: "));
+        assertEquals("--ubatch-size (1024) must not exceed --batch-size (512)", fail("--ubatch-size", "1024"));
+        Path bad = Files.writeString(dir.resolve("bad.properties"), "colour = blue\n");
+        assertTrue(fail("--config", bad.toString()).contains("unknown key 'colour'"));
+        for (String line : new String[] {fail("--port", "abc"), fail("--prot", "1")}) {
+            assertFalse(line.contains("\n"));
+        }
+    }
+
+    @Test
+    void helpListsEveryOptionWithItsEnvironmentVariable() {
+        assertThrows(ServerConfig.HelpRequested.class, () -> ServerConfig.load(new String[] {"--help"}, Map.of()));
+        String usage = ServerConfig.usage();
+        for (Option o : Option.ALL) {
+            assertTrue(usage.contains(o.flag()) && usage.contains(o.env()), o.name());
+        }
+    }
+
+    private static String fail(String... args) {
+        return assertThrows(ConfigException.class, () -> ServerConfig.load(args, Map.of())).getMessage();
+    }
+}
