@@ -42,7 +42,8 @@ public final class Main {
             }));
             LOG.log(System.Logger.Level.INFO, "Parley listening on http://" + config.host() + ":" + server.port()
                     + " (model " + server.engine().model().name() + ", " + config.slots() + " slots)");
-        } catch (ModelLoadException | ChatTemplateException | NativeLoadException | NativeCallException | IllegalArgumentException e) {
+        } catch (ModelLoadException | ChatTemplateException | NativeLoadException | NativeCallException | IllegalArgumentException
+                 | dev.parley.server.threads.StoreException e) {
             System.err.println("parley: " + e.getMessage());
             System.exit(1);
         }
@@ -51,7 +52,8 @@ public final class Main {
     private static ServerConfig withModel(ServerConfig c, java.nio.file.Path model) {
         return new ServerConfig(model, c.host(), c.port(), c.slots(), c.contextSize(), c.gpuLayers(), c.batchSize(), c.microBatchSize(),
                 c.threads(), c.batchThreads(), c.kvCacheType(), c.unifiedKv(), c.flashAttention(), c.prefixReuse(), c.queueSize(),
-                c.queueTimeout(), c.maxTokensLimit(), c.defaultMaxTokens(), c.chatTemplate(), c.maxBodyBytes());
+                c.queueTimeout(), c.maxTokensLimit(), c.defaultMaxTokens(), c.chatTemplate(), c.maxBodyBytes(), c.dataDir(), c.databaseUrl(),
+                c.databaseUser(), c.databasePassword(), c.apiKey(), c.apiKeysFile(), c.metricsRequireKey());
     }
 
 }

@@ -6,6 +6,10 @@ import dev.parley.runtime.engine.EngineConfig;
 import dev.parley.server.api.ConversationApi;
 import dev.parley.server.api.OpenAiApi;
 import dev.parley.server.api.OpsApi;
+import dev.parley.server.api.ThreadsApi;
+import dev.parley.server.auth.ApiKeys;
+import dev.parley.server.auth.AuthFilter;
+import dev.parley.server.threads.ThreadStore;
 import dev.parley.server.config.ServerConfig;
 import dev.parley.server.metrics.ParleyMetrics;
 import io.helidon.webserver.WebServer;
@@ -17,24 +21,41 @@ import java.time.Duration;
 /** The engine behind a Helidon web server: the APIs, health and metrics. */
 public final class ParleyServer implements AutoCloseable {
 
+    private static final System.Logger LOG = System.getLogger("parley");
+
     private final Engine engine;
+    private final ThreadStore store;
     private final WebServer web;
 
-    private ParleyServer(Engine engine, WebServer web) {
+    private ParleyServer(Engine engine, ThreadStore store, WebServer web) {
         this.engine = engine;
+        this.store = store;
         this.web = web;
     }
 
     /** Loads the model (config.model() must be set) and starts listening. */
     public static ParleyServer start(ServerConfig config) {
+        ApiKeys keys = ApiKeys.load(config.apiKey(), config.apiKeysFile());
+        ThreadStore store = config.databaseUrl() != null
+                ? ThreadStore.postgres(config.databaseUrl(), config.databaseUser(), config.databasePassword())
+                : ThreadStore.sqlite(config.dataDir());
         ParleyMetrics metrics = new ParleyMetrics();
-        Engine engine = Engine.start(engineConfig(config), metrics);
+        Engine engine;
+        try {
+            engine = Engine.start(engineConfig(config), metrics);
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
         metrics.bind(engine);
         try {
             ConversationApi.Limits limits = new ConversationApi.Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             ConversationApi conversations = new ConversationApi(engine, limits);
             OpenAiApi openAi = new OpenAiApi(engine, limits, NativeLibraries.llamaCacheDir().resolve("src"));
             OpsApi ops = new OpsApi(engine);
+            ThreadsApi threads = new ThreadsApi(engine, store, limits);
+            LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
+                    + (keys.enabled() ? "required" : "off (set --api-key or --api-keys-file to require them)"));
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
@@ -47,15 +68,18 @@ public final class ParleyServer implements AutoCloseable {
                             .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                             .build())
                     .routing(r -> {
+                        r.addFilter(new AuthFilter(keys, config.metricsRequireKey()));
                         conversations.register(r);
+                        threads.register(r);
                         openAi.register(r);
                         ops.register(r);
                     })
                     .build()
                     .start();
-            return new ParleyServer(engine, web);
+            return new ParleyServer(engine, store, web);
         } catch (RuntimeException e) {
             engine.close(Duration.ZERO);
+            store.close();
             throw e;
         }
     }
@@ -80,5 +104,6 @@ public final class ParleyServer implements AutoCloseable {
     public void close() {
         engine.close(Duration.ofSeconds(5));
         web.stop();
+        store.close();
     }
 }

@@ -22,6 +22,13 @@ final class TestServer implements AutoCloseable {
     TestServer(String... flags) {
         List<String> args = new ArrayList<>(List.of("--model", TestModels.tinyQwen3().toString(), "--port", "0", "--threads", "2",
                 "--threads-batch", "2"));
+        if (!List.of(flags).contains("--data-dir")) {
+            try {
+                args.addAll(List.of("--data-dir", java.nio.file.Files.createTempDirectory("parley-data").toString()));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         args.addAll(List.of(flags));
         server = ParleyServer.start(ServerConfig.load(args.toArray(String[]::new), Map.of()));
     }
@@ -38,8 +45,29 @@ final class TestServer implements AutoCloseable {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(HttpRequest.newBuilder(uri(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> get(String path, String... headers) throws IOException, InterruptedException {
+        return send("GET", path, null, headers);
+    }
+
+    HttpResponse<String> send(String method, String path, String body, String... headers) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).method(method,
+                body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Waits until no slot is busy (after a client went away, say). */
+    void awaitIdleSlots() throws Exception {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (System.currentTimeMillis() < deadline) {
+            if (server.engine().stats().activeSlots() == 0) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("slots still busy");
     }
 
     /** The value of a Prometheus counter or gauge (summed over its label sets), 0 when absent. */

@@ -48,7 +48,7 @@ public final class ConversationApi {
 
     private void conversation(ServerRequest req, ServerResponse res) {
         String id = RequestIds.of(req);
-        handle(id, res, "continue_from_conversation_history", () -> {
+        handle(id, res, "continue_from_conversation_history", wantsEvents(req), () -> {
             RequestBody b = RequestBody.read(req, limits.maxBodyBytes());
             b.onlyFields(HISTORY_FIELDS);
             List<Map<String, Object>> messages = Messages.parse(b.get("conversation_history"), "conversation_history");
@@ -59,7 +59,7 @@ public final class ConversationApi {
 
     private void rawPrompt(ServerRequest req, ServerResponse res) {
         String id = RequestIds.of(req);
-        handle(id, res, "continue_from_raw_prompt", () -> {
+        handle(id, res, "continue_from_raw_prompt", wantsEvents(req), () -> {
             RequestBody b = RequestBody.read(req, limits.maxBodyBytes());
             b.onlyFields(RAW_FIELDS);
             String raw = b.optionalString("raw_prompt");
@@ -85,11 +85,16 @@ public final class ConversationApi {
                 b.optionalStrings("stop", false, 16), b.optionalString("grammar"));
     }
 
+    /** A client that accepts text/event-stream gets server-sent events instead of NDJSON. */
+    static boolean wantsEvents(ServerRequest req) {
+        return req.headers().first(HeaderNames.ACCEPT).map(a -> a.contains("text/event-stream")).orElse(false);
+    }
+
     private interface RequestParser {
         GenerationRequest parse();
     }
 
-    private void handle(String id, ServerResponse res, String endpoint, RequestParser parser) {
+    private void handle(String id, ServerResponse res, String endpoint, boolean events, RequestParser parser) {
         res.header(Headers.REQUEST_ID, id);
         Generation g;
         try {
@@ -105,13 +110,15 @@ public final class ConversationApi {
             return;
         }
         res.status(200);
-        res.header(HeaderNames.CONTENT_TYPE, "application/x-ndjson");
+        res.header(HeaderNames.CONTENT_TYPE, events ? "text/event-stream" : "application/x-ndjson");
         int slot = g.started().slot();
-        GenerationEvent last = null;
         try (OutputStream out = res.outputStream()) {
+            if (events) {
+                streamEvents(g, new SseWriter(out), id, endpoint);
+                return;
+            }
             while (true) {
                 GenerationEvent e = g.stream().next();
-                last = e;
                 switch (e) {
                     case GenerationEvent.Piece p -> {
                         if (!p.raw().isEmpty()) {
@@ -146,6 +153,24 @@ public final class ConversationApi {
         } catch (InterruptedException e) {
             g.stream().cancel();
             Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void streamEvents(Generation g, SseWriter sse, String id, String endpoint) throws IOException, InterruptedException {
+        while (true) {
+            switch (g.stream().next()) {
+                case GenerationEvent.Piece p -> sse.piece(p);
+                case GenerationEvent.Done d -> {
+                    sse.done(d, null);
+                    RequestLog.finished(LOG, id, endpoint, d);
+                    return;
+                }
+                case GenerationEvent.Failed f -> {
+                    sse.error(f.code().httpStatus, f.message());
+                    return;
+                }
+                case GenerationEvent.Started s -> throw new IllegalStateException("started twice");
+            }
         }
     }
 

@@ -40,7 +40,20 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("default-max-tokens", "N", "max_tokens when a request gives none", "512"),
             new Option("chat-template", "FILE", "a Jinja chat template to use instead of the model's", null),
             new Option("max-body-size", "BYTES", "largest request body accepted", "10485760"),
+            new Option("data-dir", "DIR", "where the embedded thread database (SQLite) lives", defaultDataDir()),
+            new Option("database-url", "JDBC_URL", "keep threads in PostgreSQL instead (jdbc:postgresql://host/db), shared by several instances", null),
+            new Option("database-user", "NAME", "PostgreSQL user", null),
+            new Option("database-password", "SECRET", "PostgreSQL password (prefer the environment variable)", null),
+            new Option("api-key", "KEY", "require this key on /api/ and /v1/ (Authorization: Bearer KEY or x-api-key: KEY)", null),
+            new Option("api-keys-file", "FILE", "require one of these keys: lines of KEY or OWNER:KEY", null),
+            new Option("metrics-require-key", null, "also require a key on /metrics", "false"),
             new Option("config", "FILE", "a properties file of these options (keys without --)", null));
+
+    private static String defaultDataDir() {
+        String xdg = System.getenv("XDG_DATA_HOME");
+        return (xdg != null && !xdg.isBlank() ? java.nio.file.Path.of(xdg) : java.nio.file.Path.of(System.getProperty("user.home"), ".local", "share"))
+                .resolve("parley").toString();
+    }
 
     static Option byName(String name) {
         for (Option o : ALL) {

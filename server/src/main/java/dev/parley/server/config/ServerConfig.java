@@ -33,7 +33,14 @@ public record ServerConfig(
         int maxTokensLimit,
         int defaultMaxTokens,
         Path chatTemplate,
-        long maxBodyBytes) {
+        long maxBodyBytes,
+        Path dataDir,
+        String databaseUrl,
+        String databaseUser,
+        String databasePassword,
+        String apiKey,
+        Path apiKeysFile,
+        boolean metricsRequireKey) {
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
     public static final class HelpRequested extends RuntimeException {
@@ -192,6 +199,15 @@ public record ServerConfig(
         return new ServerConfig(v.file("model", true), v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
                 batch, ubatch, v.integer("threads", 1, 1024), v.integer("threads-batch", 1, 1024), kv, unified, fa,
                 !v.bool("no-prefix-reuse"), v.integer("queue-size", 0, 1_000_000), Duration.ofSeconds(v.integer("queue-timeout", 1, 86_400)),
-                limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE));
+                limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
+                Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
+                v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"));
+    }
+
+    private static String databaseUrl(String url) {
+        if (url != null && !url.isBlank() && !url.startsWith("jdbc:postgresql:")) {
+            throw new ConfigException("--database-url: expected a PostgreSQL JDBC URL (jdbc:postgresql://host:port/db), got '" + url + "'");
+        }
+        return url == null || url.isBlank() ? null : url;
     }
 }

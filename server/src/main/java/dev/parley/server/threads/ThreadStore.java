@@ -1,0 +1,329 @@
+package dev.parley.server.threads;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import org.flywaydb.core.Flyway;
+
+/**
+ * Threads and their messages, in SQLite (a file in the data directory, nothing to install) or
+ * PostgreSQL (several Parley instances can share it). One data-access layer for both: portable SQL,
+ * schema managed by Flyway, every write in a transaction.
+ */
+public final class ThreadStore implements AutoCloseable {
+
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final HikariDataSource pool;
+    private final String description;
+
+    private ThreadStore(HikariDataSource pool, String description) {
+        this.pool = pool;
+        this.description = description;
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+    }
+
+    /** An SQLite database file {@code parley.db} in {@code dataDir}, created on first start. */
+    public static ThreadStore sqlite(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+        } catch (java.io.IOException e) {
+            throw new StoreException("cannot create the data directory " + dataDir, e);
+        }
+        Path file = dataDir.resolve("parley.db").toAbsolutePath();
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl("jdbc:sqlite:" + file);
+        // SQLite has one writer at a time: one connection avoids "database is locked" entirely.
+        c.setMaximumPoolSize(1);
+        c.addDataSourceProperty("foreign_keys", "true");
+        c.addDataSourceProperty("journal_mode", "WAL");
+        c.addDataSourceProperty("busy_timeout", "10000");
+        c.setPoolName("parley-sqlite");
+        return open(c, "SQLite " + file);
+    }
+
+    /** A PostgreSQL database at a JDBC URL. */
+    public static ThreadStore postgres(String jdbcUrl, String user, String password) {
+        HikariConfig c = new HikariConfig();
+        c.setJdbcUrl(jdbcUrl);
+        if (user != null) {
+            c.setUsername(user);
+        }
+        if (password != null) {
+            c.setPassword(password);
+        }
+        c.setMaximumPoolSize(8);
+        c.setPoolName("parley-postgres");
+        return open(c, "PostgreSQL " + jdbcUrl.replaceAll("password=[^&]*", "password=***"));
+    }
+
+    private static ThreadStore open(HikariConfig config, String description) {
+        config.setAutoCommit(false);
+        config.setInitializationFailTimeout(10_000);
+        try {
+            return new ThreadStore(new HikariDataSource(config), description);
+        } catch (RuntimeException e) {
+            throw new StoreException("cannot open the thread database (" + description + ")", e);
+        }
+    }
+
+    public String description() {
+        return description;
+    }
+
+    static String newId(String prefix) {
+        byte[] b = new byte[12];
+        RANDOM.nextBytes(b);
+        return prefix + HexFormat.of().formatHex(b);
+    }
+
+    // ---- threads ----
+
+    public Conversation create(String owner, String title, String systemPrompt, String metadata) {
+        long now = System.currentTimeMillis();
+        Conversation c = new Conversation(newId("conv_"), owner, title, systemPrompt, metadata, now, now, 0);
+        inTransaction("create a conversation", con -> {
+            try (PreparedStatement s = con.prepareStatement(
+                    "INSERT INTO conversations (id, owner, title, system_prompt, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                s.setString(1, c.id());
+                s.setString(2, owner);
+                setNullable(s, 3, title);
+                setNullable(s, 4, systemPrompt);
+                s.setString(5, metadata);
+                s.setLong(6, now);
+                s.setLong(7, now);
+                s.executeUpdate();
+            }
+            return null;
+        });
+        return c;
+    }
+
+    public Optional<Conversation> get(String owner, String id) {
+        return inTransaction("read a conversation", con -> {
+            try (PreparedStatement s = con.prepareStatement(SELECT + " WHERE c.id = ? AND c.owner = ? GROUP BY " + GROUP)) {
+                s.setString(1, id);
+                s.setString(2, owner);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? Optional.of(conversation(r)) : Optional.<Conversation>empty();
+                }
+            }
+        });
+    }
+
+    /** A page of conversations, newest first, and the cursor of the next page (null at the end). */
+    public record Page(List<Conversation> items, String nextCursor) {}
+
+    public Page list(String owner, String cursor, int limit) {
+        long before = Long.MAX_VALUE;
+        String beforeId = "";
+        if (cursor != null) {
+            try {
+                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 2);
+                before = Long.parseLong(parts[0]);
+                beforeId = parts[1];
+            } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
+                throw new IllegalArgumentException("cursor '" + cursor + "' is not one this server gave out");
+            }
+        }
+        long b = before;
+        String bid = beforeId;
+        return inTransaction("list conversations", con -> {
+            try (PreparedStatement s = con.prepareStatement(SELECT
+                    + " WHERE c.owner = ? AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?)) GROUP BY " + GROUP
+                    + " ORDER BY c.created_at DESC, c.id DESC LIMIT ?")) {
+                s.setString(1, owner);
+                s.setLong(2, b);
+                s.setLong(3, b);
+                s.setString(4, bid.isEmpty() ? "\uffff" : bid);
+                s.setInt(5, limit + 1);
+                List<Conversation> items = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        items.add(conversation(r));
+                    }
+                }
+                String next = null;
+                if (items.size() > limit) {
+                    items.removeLast();
+                    Conversation last = items.getLast();
+                    next = Base64.getUrlEncoder().withoutPadding().encodeToString(
+                            (last.createdAt() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
+                }
+                return new Page(items, next);
+            }
+        });
+    }
+
+    /** Updates the given fields (null leaves a field as it is); empty when the thread is not the owner's. */
+    public Optional<Conversation> update(String owner, String id, String title, String systemPrompt, String metadata) {
+        Optional<Conversation> updated = inTransaction("update a conversation", con -> {
+            try (PreparedStatement s = con.prepareStatement("UPDATE conversations SET title = COALESCE(?, title), "
+                    + "system_prompt = COALESCE(?, system_prompt), metadata = COALESCE(?, metadata), updated_at = ? WHERE id = ? AND owner = ?")) {
+                setNullable(s, 1, title);
+                setNullable(s, 2, systemPrompt);
+                setNullable(s, 3, metadata);
+                s.setLong(4, System.currentTimeMillis());
+                s.setString(5, id);
+                s.setString(6, owner);
+                return s.executeUpdate() == 1 ? Optional.of(id) : Optional.<String>empty();
+            }
+        }).flatMap(x -> get(owner, id));
+        return updated;
+    }
+
+    public boolean delete(String owner, String id) {
+        return inTransaction("delete a conversation", con -> {
+            try (PreparedStatement m = con.prepareStatement(
+                    "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE id = ? AND owner = ?)");
+                 PreparedStatement c = con.prepareStatement("DELETE FROM conversations WHERE id = ? AND owner = ?")) {
+                m.setString(1, id);
+                m.setString(2, owner);
+                m.executeUpdate();
+                c.setString(1, id);
+                c.setString(2, owner);
+                return c.executeUpdate() == 1;
+            }
+        });
+    }
+
+    // ---- messages ----
+
+    public List<StoredMessage> messages(String conversationId) {
+        return inTransaction("read messages", con -> {
+            try (PreparedStatement s = con.prepareStatement("SELECT id, conversation_id, position, role, content, thinking, prompt_tokens, "
+                    + "cached_prompt_tokens, completion_tokens, reasoning_tokens, finish_reason, created_at FROM messages "
+                    + "WHERE conversation_id = ? ORDER BY position")) {
+                s.setString(1, conversationId);
+                List<StoredMessage> out = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        out.add(new StoredMessage(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getString(5), r.getString(6),
+                                integer(r, 7), integer(r, 8), integer(r, 9), integer(r, 10), r.getString(11), r.getLong(12)));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    /**
+     * Stores one exchange (the user's message and the reply) atomically at {@code position} and
+     * {@code position + 1}. If another exchange took those positions first, nothing is stored and
+     * {@link ConflictException} says so.
+     */
+    public void appendExchange(String conversationId, int position, StoredMessage user, StoredMessage reply) {
+        try {
+            inTransaction("store an exchange", con -> {
+                try (PreparedStatement s = con.prepareStatement("INSERT INTO messages (id, conversation_id, position, role, content, thinking, "
+                        + "prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, finish_reason, created_at) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                     PreparedStatement touch = con.prepareStatement("UPDATE conversations SET updated_at = ? WHERE id = ?")) {
+                    int at = position;
+                    for (StoredMessage m : List.of(user, reply)) {
+                        s.setString(1, m.id());
+                        s.setString(2, conversationId);
+                        s.setInt(3, at++);
+                        s.setString(4, m.role());
+                        s.setString(5, m.content());
+                        setNullable(s, 6, m.thinking());
+                        setNullable(s, 7, m.promptTokens());
+                        setNullable(s, 8, m.cachedPromptTokens());
+                        setNullable(s, 9, m.completionTokens());
+                        setNullable(s, 10, m.reasoningTokens());
+                        setNullable(s, 11, m.finishReason());
+                        s.setLong(12, m.createdAt());
+                        s.executeUpdate();
+                    }
+                    touch.setLong(1, System.currentTimeMillis());
+                    touch.setString(2, conversationId);
+                    touch.executeUpdate();
+                }
+                return null;
+            });
+        } catch (StoreException e) {
+            if (isUniqueViolation(e.getCause())) {
+                throw new ConflictException("another exchange was stored in conversation " + conversationId + " first");
+            }
+            throw e;
+        }
+    }
+
+    private static boolean isUniqueViolation(Throwable t) {
+        if (t instanceof SQLException sql) {
+            String state = sql.getSQLState();
+            String msg = String.valueOf(sql.getMessage());
+            return "23505".equals(state) || msg.contains("UNIQUE constraint failed") || msg.contains("SQLITE_CONSTRAINT");
+        }
+        return false;
+    }
+
+    // ---- plumbing ----
+
+    private static final String SELECT = "SELECT c.id, c.owner, c.title, c.system_prompt, c.metadata, c.created_at, c.updated_at, "
+            + "COUNT(m.id) FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id";
+    private static final String GROUP = "c.id, c.owner, c.title, c.system_prompt, c.metadata, c.created_at, c.updated_at";
+
+    private static Conversation conversation(ResultSet r) throws SQLException {
+        return new Conversation(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5), r.getLong(6), r.getLong(7),
+                r.getInt(8));
+    }
+
+    private static Integer integer(ResultSet r, int col) throws SQLException {
+        int v = r.getInt(col);
+        return r.wasNull() ? null : v;
+    }
+
+    private static void setNullable(PreparedStatement s, int i, String v) throws SQLException {
+        if (v == null) {
+            s.setNull(i, Types.VARCHAR);
+        } else {
+            s.setString(i, v);
+        }
+    }
+
+    private static void setNullable(PreparedStatement s, int i, Integer v) throws SQLException {
+        if (v == null) {
+            s.setNull(i, Types.INTEGER);
+        } else {
+            s.setInt(i, v);
+        }
+    }
+
+    private interface Work<T> {
+        T run(Connection con) throws SQLException;
+    }
+
+    private <T> T inTransaction(String what, Work<T> work) {
+        try (Connection con = pool.getConnection()) {
+            try {
+                T result = work.run(con);
+                con.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                con.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new StoreException("cannot " + what + " (" + description + ")", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,34 @@
+package dev.parley.server;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** Threads in the embedded SQLite store. */
+class SqliteThreadsTest extends ThreadsContract {
+
+    private static TestServer server;
+    private static Path restartDir;
+
+    @BeforeAll
+    static void start() throws Exception {
+        server = new TestServer("--slots", "2", "--ctx-size", "4096");
+        restartDir = Files.createTempDirectory("parley-restart");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @Override
+    TestServer server() {
+        return server;
+    }
+
+    @Override
+    TestServer restartable(boolean first) {
+        return new TestServer("--slots", "1", "--data-dir", restartDir.toString());
+    }
+}

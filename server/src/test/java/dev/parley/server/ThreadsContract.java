@@ -1,0 +1,232 @@
+package dev.parley.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.server.api.Json;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What threads must do, on whichever store the subclass starts the server with. */
+abstract class ThreadsContract {
+
+    static final String BASE = "/api/v1/conversations";
+
+    abstract TestServer server();
+
+    /** A server of the same store kind that can be restarted over the same data. */
+    abstract TestServer restartable(boolean first) throws Exception;
+
+    JsonNode json(HttpResponse<String> r) throws Exception {
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    String createThread(String body) throws Exception {
+        HttpResponse<String> r = server().post(BASE, body);
+        assertEquals(201, r.statusCode(), r.body());
+        return json(r).get("id").asText();
+    }
+
+    JsonNode say(String id, String prompt, String extra) throws Exception {
+        HttpResponse<String> r = server().post(BASE + "/" + id + "/messages",
+                "{\"prompt\": \"" + prompt + "\", \"stream\": false, \"max_tokens\": 6, \"temperature\": 0" + extra + "}");
+        assertEquals(200, r.statusCode(), r.body());
+        return json(r);
+    }
+
+    @Test
+    void fullLifecycle() throws Exception {
+        HttpResponse<String> created = server().post(BASE, "{\"title\": \"Trip\", \"system_prompt\": \"You plan trips.\", \"metadata\": {\"user\": 7}}");
+        assertEquals(201, created.statusCode());
+        JsonNode t = json(created);
+        String id = t.get("id").asText();
+        assertEquals("Trip", t.get("title").asText());
+        assertEquals("You plan trips.", t.get("system_prompt").asText());
+        assertEquals(7, t.get("metadata").get("user").asInt());
+        assertEquals(0, t.get("message_count").asInt());
+
+        JsonNode reply = say(id, "Where should I go?", "");
+        assertTrue(reply.get("message_id").asText().startsWith("msg_"));
+        assertEquals("length", reply.get("finish_reason").asText());
+        assertEquals(6, reply.get("usage").get("completion_tokens").asInt());
+
+        JsonNode read = json(server().get(BASE + "/" + id));
+        JsonNode messages = read.get("messages");
+        assertEquals(2, messages.size());
+        assertEquals("user", messages.get(0).get("role").asText());
+        assertEquals("Where should I go?", messages.get(0).get("content").asText());
+        assertEquals("assistant", messages.get(1).get("role").asText());
+        assertEquals(reply.get("text").asText(), messages.get(1).get("content").asText());
+        assertEquals(reply.get("message_id").asText(), messages.get(1).get("id").asText());
+
+        HttpResponse<String> patched = server().send("PATCH", BASE + "/" + id, "{\"title\": \"Trip to Lisbon\"}");
+        assertEquals(200, patched.statusCode(), patched.body());
+        assertEquals("Trip to Lisbon", json(patched).get("title").asText());
+        assertEquals("You plan trips.", json(patched).get("system_prompt").asText(), "fields not sent stay");
+
+        HttpResponse<String> deleted = server().send("DELETE", BASE + "/" + id, null);
+        assertEquals(200, deleted.statusCode());
+        assertEquals("success", json(deleted).get("status").asText());
+        assertEquals(404, server().get(BASE + "/" + id).statusCode());
+        assertEquals(404, server().send("DELETE", BASE + "/" + id, null).statusCode());
+    }
+
+    @Test
+    void listingIsNewestFirstAndPaginated() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add(createThread("{\"title\": \"page " + i + "\"}"));
+            Thread.sleep(3);
+        }
+        List<String> seen = new ArrayList<>();
+        String cursor = null;
+        do {
+            JsonNode page = json(server().get(BASE + "?limit=2" + (cursor == null ? "" : "&cursor=" + cursor)));
+            assertTrue(page.get("data").size() <= 2);
+            page.get("data").forEach(c -> seen.add(c.get("id").asText()));
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+        } while (cursor != null);
+        List<String> newestFirst = new ArrayList<>(ids.reversed());
+        assertEquals(newestFirst, seen.subList(0, 5), "the five newest, newest first, across pages");
+        assertEquals(400, server().get(BASE + "?limit=0").statusCode());
+        assertEquals(400, server().get(BASE + "?cursor=garbage!").statusCode());
+    }
+
+    @Test
+    void laterTurnsReuseTheKvCache() throws Exception {
+        String id = createThread("{\"system_prompt\": \"Be brief.\"}");
+        JsonNode t1 = say(id, "First question about caching.", "");
+        JsonNode t2 = say(id, "Second question.", "");
+        JsonNode t3 = say(id, "Third question.", "");
+        assertTrue(t1.get("usage").get("cached_prompt_tokens").asInt() < t1.get("usage").get("prompt_tokens").asInt());
+        assertTrue(t2.get("usage").get("cached_prompt_tokens").asInt() >= t1.get("usage").get("prompt_tokens").asInt(),
+                "turn 2 reuses at least turn 1's prompt: " + t2);
+        assertTrue(t3.get("usage").get("cached_prompt_tokens").asInt() >= t2.get("usage").get("prompt_tokens").asInt(),
+                "turn 3 reuses at least turn 2's prompt: " + t3);
+    }
+
+    @Test
+    void additionalContextReachesThePromptButNotTheStore() throws Exception {
+        String plain = createThread("{}");
+        String withContext = createThread("{}");
+        int p1 = say(plain, "What is in the file?", "").get("usage").get("prompt_tokens").asInt();
+        int p2 = say(withContext, "What is in the file?", ", \"additional_context\": \"The file says: the answer is forty-two.\"")
+                .get("usage").get("prompt_tokens").asInt();
+        assertTrue(p2 > p1 + 5, "the context adds tokens to the prompt: " + p1 + " vs " + p2);
+        JsonNode stored = json(server().get(BASE + "/" + withContext)).get("messages").get(0);
+        assertEquals("What is in the file?", stored.get("content").asText());
+    }
+
+    @Test
+    void saveHistoryFalseStoresNothing() throws Exception {
+        String id = createThread("{}");
+        JsonNode r = say(id, "Off the record.", ", \"save_history\": false");
+        assertTrue(r.get("message_id").isNull());
+        assertEquals(0, json(server().get(BASE + "/" + id)).get("messages").size());
+    }
+
+    @Test
+    void aClientThatLeavesMidStreamLeavesTheThreadUnchanged() throws Exception {
+        String id = createThread("{}");
+        say(id, "Before.", "");
+        HttpResponse<InputStream> r = server().http.send(HttpRequest.newBuilder(server().uri(BASE + "/" + id + "/messages"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Talk a lot.\", \"max_tokens\": 1000}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            assertTrue(in.readLine().startsWith("event: "));
+        }
+        server().awaitIdleSlots();
+        Thread.sleep(100);
+        assertEquals(2, json(server().get(BASE + "/" + id)).get("messages").size(), "only the earlier exchange");
+    }
+
+    @Test
+    void aSecondContinuationOfTheSameThreadIs409() throws Exception {
+        String id = createThread("{}");
+        HttpResponse<InputStream> first = server().http.send(HttpRequest.newBuilder(server().uri(BASE + "/" + id + "/messages"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Long one.\", \"max_tokens\": 1000}")).build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(first.body(), StandardCharsets.UTF_8))) {
+            assertTrue(in.readLine().startsWith("event: "));
+            HttpResponse<String> second = server().post(BASE + "/" + id + "/messages", "{\"prompt\": \"Me too.\", \"stream\": false}");
+            assertEquals(409, second.statusCode(), second.body());
+            assertEquals(409, json(second).get("Error").get("error").get("code").asInt());
+        }
+        server().awaitIdleSlots();
+    }
+
+    @Test
+    void sseEventsCarryContentAndThinkingApart() throws Exception {
+        String id = createThread("{}");
+        String grammar = "root ::= \\\"<think>\\\\nhmm\\\\n</think>\\\\n\\\\nAnswer.\\\"";
+        HttpResponse<String> r = server().post(BASE + "/" + id + "/messages",
+                "{\"prompt\": \"Think.\", \"max_tokens\": 40, \"temperature\": 0, \"grammar\": \"" + grammar + "\"}");
+        assertEquals(200, r.statusCode(), r.body());
+        assertEquals("text/event-stream", r.headers().firstValue("content-type").orElse(""));
+        StringBuilder content = new StringBuilder();
+        StringBuilder thinking = new StringBuilder();
+        JsonNode done = null;
+        String event = null;
+        for (String line : r.body().split("\n")) {
+            if (line.startsWith("event: ")) {
+                event = line.substring(7);
+            } else if (line.startsWith("data: ")) {
+                JsonNode data = Json.MAPPER.readTree(line.substring(6));
+                switch (event) {
+                    case "content" -> content.append(data.get("text").asText());
+                    case "thinking" -> thinking.append(data.get("text").asText());
+                    case "done" -> done = data;
+                    default -> throw new AssertionError("unexpected event " + event + ": " + data);
+                }
+            }
+        }
+        assertEquals("\nhmm\n", thinking.toString());
+        assertEquals("\n\nAnswer.", content.toString());
+        assertEquals("stop", done.get("finish_reason").asText());
+        assertTrue(done.get("usage").get("reasoning_tokens").asInt() > 0);
+        JsonNode stored = json(server().get(BASE + "/" + id)).get("messages").get(1);
+        assertEquals(done.get("message_id").asText(), stored.get("id").asText());
+        assertEquals("\n\nAnswer.", stored.get("content").asText());
+        assertEquals("\nhmm\n", stored.get("thinking").asText());
+    }
+
+    @Test
+    void badInputIsA400NamingTheField() throws Exception {
+        assertEquals(400, server().post(BASE, "{\"colour\": \"red\"}").statusCode());
+        assertEquals(400, server().post(BASE, "{\"metadata\": [1]}").statusCode());
+        String id = createThread("{}");
+        HttpResponse<String> noPrompt = server().post(BASE + "/" + id + "/messages", "{\"stream\": false}");
+        assertEquals(400, noPrompt.statusCode());
+        assertTrue(noPrompt.body().contains("prompt"));
+        assertEquals(404, server().post(BASE + "/conv_nope/messages", "{\"prompt\": \"hi\"}").statusCode());
+        assertEquals(400, server().send("PATCH", BASE + "/" + id, "{}").statusCode());
+    }
+
+    @Test
+    void threadsSurviveARestart() throws Exception {
+        String id;
+        String reply;
+        try (TestServer first = restartable(true)) {
+            HttpResponse<String> c = first.post(BASE, "{\"title\": \"durable\"}");
+            id = json(c).get("id").asText();
+            HttpResponse<String> r = first.post(BASE + "/" + id + "/messages", "{\"prompt\": \"Remember me.\", \"stream\": false, \"max_tokens\": 4}");
+            reply = json(r).get("text").asText();
+        }
+        try (TestServer second = restartable(false)) {
+            JsonNode t = json(second.get(BASE + "/" + id));
+            assertEquals("durable", t.get("title").asText());
+            assertEquals(2, t.get("messages").size());
+            assertEquals(reply, t.get("messages").get(1).get("content").asText());
+            assertFalse(t.get("messages").get(0).get("created_at").asText().isEmpty());
+        }
+    }
+}
