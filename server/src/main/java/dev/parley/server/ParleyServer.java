@@ -26,11 +26,13 @@ public final class ParleyServer implements AutoCloseable {
     private final Engine engine;
     private final ThreadStore store;
     private final WebServer web;
+    private final ParleyMetrics metrics;
 
-    private ParleyServer(Engine engine, ThreadStore store, WebServer web) {
+    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics) {
         this.engine = engine;
         this.store = store;
         this.web = web;
+        this.metrics = metrics;
     }
 
     /** Loads the model (config.model() must be set) and starts listening. */
@@ -76,7 +78,7 @@ public final class ParleyServer implements AutoCloseable {
                     })
                     .build()
                     .start();
-            return new ParleyServer(engine, store, web);
+            return new ParleyServer(engine, store, web, metrics);
         } catch (RuntimeException e) {
             engine.close(Duration.ZERO);
             store.close();
@@ -105,5 +107,6 @@ public final class ParleyServer implements AutoCloseable {
         engine.close(Duration.ofSeconds(5));
         web.stop();
         store.close();
+        metrics.unbind(engine);
     }
 }

@@ -17,12 +17,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Parley's meters in Helidon's registry (served as Prometheus text at /metrics), fed by the engine.
- * All meters are made up front, so that recording on the scheduler thread only updates them.
+ * Parley's meters in Helidon's global registry (served as Prometheus text at /metrics), fed by the
+ * engine. Meters are per process: gauges read the engine of the server started last (one per
+ * process in production; tests start them one after another), and counters add up. All meters are
+ * made up front, so that recording on the scheduler thread only updates them.
  */
 public final class ParleyMetrics implements EngineObserver {
 
-    private final AtomicReference<Engine> engine = new AtomicReference<>();
+    /** The engine the gauges read; the registry keeps the first gauge made for a name, so it reads this. */
+    private static final AtomicReference<Engine> ENGINE = new AtomicReference<>();
+    private final MeterRegistry registry = Metrics.globalRegistry();
     private final Counter promptTokens;
     private final Counter cachedPromptTokens;
     private final Counter generatedTokens;
@@ -34,7 +38,6 @@ public final class ParleyMetrics implements EngineObserver {
     private final Timer decodeStep;
 
     public ParleyMetrics() {
-        MeterRegistry registry = Metrics.globalRegistry();
         promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
         cachedPromptTokens = registry.getOrCreate(Counter.builder("parley.prompt.cached.tokens")
                 .description("prompt tokens served from a slot's KV cache instead of prefilled"));
@@ -52,15 +55,15 @@ public final class ParleyMetrics implements EngineObserver {
         queueWait = registry.getOrCreate(timer("parley.queue.wait", "time a request waited for a slot"));
         decodeStep = registry.getOrCreate(timer("parley.decode.step", "one scheduler step (batch decode and sampling)"));
         registry.getOrCreate(Gauge.builder("parley.slots.total", () -> {
-            Engine e = engine.get();
+            Engine e = ENGINE.get();
             return e == null ? 0 : e.slots().size();
         }).description("KV-cache slots"));
         registry.getOrCreate(Gauge.builder("parley.slots.busy", () -> {
-            Engine e = engine.get();
+            Engine e = ENGINE.get();
             return e == null ? 0 : e.stats().activeSlots();
         }).description("slots serving a request"));
         registry.getOrCreate(Gauge.builder("parley.queue.length", () -> {
-            Engine e = engine.get();
+            Engine e = ENGINE.get();
             return e == null ? 0 : e.queueLength();
         }).description("requests waiting for a slot"));
     }
@@ -72,7 +75,12 @@ public final class ParleyMetrics implements EngineObserver {
 
     /** Binds the gauges to the running engine. */
     public void bind(Engine e) {
-        engine.set(e);
+        ENGINE.set(e);
+    }
+
+    /** Unbinds the gauges from a stopped engine (unless a newer one took its place). */
+    public void unbind(Engine e) {
+        ENGINE.compareAndSet(e, null);
     }
 
     @Override
