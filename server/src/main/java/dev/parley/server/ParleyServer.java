@@ -11,6 +11,8 @@ import dev.parley.server.auth.ApiKeys;
 import dev.parley.server.auth.AuthFilter;
 import dev.parley.server.threads.ThreadStore;
 import dev.parley.server.config.ServerConfig;
+import dev.parley.gpu.GpuDiscovery;
+import dev.parley.server.metrics.GpuMonitor;
 import dev.parley.server.metrics.ParleyMetrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -27,12 +29,14 @@ public final class ParleyServer implements AutoCloseable {
     private final ThreadStore store;
     private final WebServer web;
     private final ParleyMetrics metrics;
+    private final GpuMonitor gpus;
 
-    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics) {
+    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus) {
         this.engine = engine;
         this.store = store;
         this.web = web;
         this.metrics = metrics;
+        this.gpus = gpus;
     }
 
     /** Loads the model (config.model() must be set) and starts listening. */
@@ -41,20 +45,27 @@ public final class ParleyServer implements AutoCloseable {
         ThreadStore store = config.databaseUrl() != null
                 ? ThreadStore.postgres(config.databaseUrl(), config.databaseUser(), config.databasePassword())
                 : ThreadStore.sqlite(config.dataDir());
+        GpuDiscovery.Report gpus = GpuDiscovery.discover();
+        LOG.log(System.Logger.Level.INFO, gpus.summary());
         ParleyMetrics metrics = new ParleyMetrics();
         Engine engine;
+        DevicePlan device;
         try {
-            engine = Engine.start(engineConfig(config), metrics);
+            device = DevicePlan.decide(config, config.model(), gpus);
+            device.log();
+            NativeLibraries.load(device.nativesDir());
+            engine = Engine.start(engineConfig(config, device), metrics);
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
+        GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
         try {
             ConversationApi.Limits limits = new ConversationApi.Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             ConversationApi conversations = new ConversationApi(engine, limits);
             OpenAiApi openAi = new OpenAiApi(engine, limits, NativeLibraries.llamaCacheDir().resolve("src"));
-            OpsApi ops = new OpsApi(engine);
+            OpsApi ops = new OpsApi(engine, gpuMonitor);
             ThreadsApi threads = new ThreadsApi(engine, store, limits);
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
                     + (keys.enabled() ? "required" : "off (set --api-key or --api-keys-file to require them)"));
@@ -78,17 +89,18 @@ public final class ParleyServer implements AutoCloseable {
                     })
                     .build()
                     .start();
-            return new ParleyServer(engine, store, web, metrics);
+            return new ParleyServer(engine, store, web, metrics, gpuMonitor);
         } catch (RuntimeException e) {
             engine.close(Duration.ZERO);
             store.close();
+            gpuMonitor.close();
             throw e;
         }
     }
 
-    static EngineConfig engineConfig(ServerConfig c) {
+    static EngineConfig engineConfig(ServerConfig c, DevicePlan device) {
         Path model = c.model();
-        return new EngineConfig(model, c.gpuLayers(), c.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
+        return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
                 c.prefixReuse(), c.chatTemplate());
     }
@@ -108,5 +120,6 @@ public final class ParleyServer implements AutoCloseable {
         web.stop();
         store.close();
         metrics.unbind(engine);
+        gpus.close();
     }
 }

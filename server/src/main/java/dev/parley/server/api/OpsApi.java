@@ -4,25 +4,29 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.SlotInfo;
+import dev.parley.server.metrics.GpuMonitor;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Locale;
 
-/** Liveness, readiness and the slot table. */
+/** Liveness, readiness, the slot table and the GPUs. */
 public final class OpsApi {
 
     private final Engine engine;
+    private final GpuMonitor gpus;
 
-    public OpsApi(Engine engine) {
+    public OpsApi(Engine engine, GpuMonitor gpus) {
         this.engine = engine;
+        this.gpus = gpus;
     }
 
     public void register(HttpRules rules) {
         rules.get("/health", this::live)
              .get("/health/ready", this::ready)
-             .get("/api/v1/slots", this::slots);
+             .get("/api/v1/slots", this::slots)
+             .get("/api/v1/gpus", (req, res) -> send(res, 200, gpus.describe()));
     }
 
     private void live(ServerRequest req, ServerResponse res) {

@@ -21,6 +21,7 @@ record Option(String name, String valueName, String description, String defaultV
 
     static final List<Option> ALL = List.of(
             new Option("model", "PATH", "GGUF model file (default: generate and serve the tiny demo model)", null),
+            new Option("device", "DEVICE", "auto (CUDA when a device is usable, else CPU), cuda or cpu", "auto"),
             new Option("host", "ADDR", "address to listen on (0.0.0.0 for all interfaces)", "127.0.0.1"),
             new Option("port", "N", "port to listen on (0 picks a free one)", "8080"),
             new Option("slots", "N", "concurrent generations (KV-cache sequences)", "4"),

@@ -15,6 +15,8 @@ import java.util.Properties;
 /** The server's configuration, from flags, then environment variables, then a config file, then defaults. */
 public record ServerConfig(
         Path model,
+        String device,
+        boolean contextSizeSet,
         String host,
         int port,
         int slots,
@@ -104,7 +106,14 @@ public record ServerConfig(
             }
         }
         values.putAll(flags);
-        return from(new Values(values));
+        java.util.Set<String> explicit = new java.util.HashSet<>(values.keySet());
+        for (Option o : Option.ALL) {
+            if (o.defaultValue() != null && o.defaultValue().equals(values.get(o.name())) && !flags.containsKey(o.name())
+                    && env.get(o.env()) == null) {
+                explicit.remove(o.name());
+            }
+        }
+        return from(new Values(values), explicit.contains("ctx-size"));
     }
 
     private static Map<String, String> readFile(Path file) {
@@ -165,7 +174,11 @@ public record ServerConfig(
         }
     }
 
-    private static ServerConfig from(Values v) {
+    private static ServerConfig from(Values v, boolean contextSizeSet) {
+        String device = v.string("device").strip().toLowerCase(Locale.ROOT);
+        if (!java.util.Set.of("auto", "cuda", "cpu").contains(device)) {
+            throw new ConfigException("--device: expected auto, cuda or cpu, got '" + v.string("device") + "'");
+        }
         KvCacheType kv;
         try {
             kv = KvCacheType.parse(v.string("kv-cache-type"));
@@ -196,7 +209,7 @@ public record ServerConfig(
         }
         String gpu = v.string("n-gpu-layers");
         Integer gpuLayers = gpu == null || gpu.isBlank() || gpu.equals("auto") ? null : v.integer("n-gpu-layers", -1, 100_000);
-        return new ServerConfig(v.file("model", true), v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
+        return new ServerConfig(v.file("model", true), device, contextSizeSet, v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
                 batch, ubatch, v.integer("threads", 1, 1024), v.integer("threads-batch", 1, 1024), kv, unified, fa,
                 !v.bool("no-prefix-reuse"), v.integer("queue-size", 0, 1_000_000), Duration.ofSeconds(v.integer("queue-timeout", 1, 86_400)),
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
