@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Parley against llama.cpp's llama-server on the same model with the same settings: slots, context,
+# batch sizes and threads; greedy sampling; warm-up excluded; servers alternate between repetitions;
+# Parley runs with prefix reuse on and off. Prints a markdown report (medians) for docs/benchmarks.md.
+#
+#   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/common.sh
+source "$here/scripts/lib/common.sh"
+parley_find_java
+model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --model) model_arg=$2; shift 2 ;;
+    --reps) reps=$2; shift 2 ;;
+    --slots) slots=$2; shift 2 ;;
+    --quick) quick=1; shift ;;
+    *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+threads=$(nproc) ctx=$((slots * 2048)) batch=512
+llama_server=$("$here/scripts/build-llama-server.sh")
+model=$model_arg
+[[ -f "$model" ]] || model=$("$here/parley" make-model --preset "$model_arg" 2>/dev/null | tail -n 1)
+(cd "$here" && mvn -B -q --no-transfer-progress -DskipTests -pl bench,server -am package)
+out=$(mktemp -d)
+results="$out/results.jsonl"
+echo "bench-compare: model $model, $slots slots, context $ctx, batch $batch, $threads threads, $reps repetitions; raw results in $results" >&2
+
+wait_ready() { # url
+  for _ in $(seq 1 600); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  echo "bench-compare: server at $1 did not become ready" >&2; return 1
+}
+
+start() { # name -> sets pid and url
+  local port=$((18500 + RANDOM % 1000))
+  url="http://127.0.0.1:$port"
+  case "$1" in
+    llama-server)
+      "$llama_server" -m "$model" --jinja -np "$slots" -c "$ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" \
+        -kvu --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none > "$out/$1.log" 2>&1 &
+      pid=$!; wait_ready "$url/health" ;;
+    parley|parley-no-reuse)
+      local extra=(); [[ "$1" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
+      java --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
+        -cp "$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*" dev.parley.server.Main \
+        --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
+        --threads "$threads" --threads-batch "$threads" --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
+      pid=$!; wait_ready "$url/health/ready" ;;
+  esac
+}
+
+load() { # label workload args...
+  local label=$1; shift
+  java -cp "$here/bench/target/classes:$here/bench/target/lib/*" dev.parley.bench.LoadGen --url "$url" --api openai --label "$label" "$@" \
+    >> "$results" 2>> "$out/loadgen.err"
+}
+
+warm_up() { # a few requests whose figures are discarded
+  java -cp "$here/bench/target/classes:$here/bench/target/lib/*" dev.parley.bench.LoadGen --url "$url" --api openai --label warm-up \
+    --workload independent --concurrency 2 --requests 1 --prompt-tokens 32 --max-tokens 8 > /dev/null 2>> "$out/loadgen.err"
+}
+
+if [[ $quick == 1 ]]; then
+  multi=(--users 4 --turns 3 --turn-tokens 40 --max-tokens 32); indep=(--concurrency 1,4,8 --requests 1 --prompt-tokens 128 --max-tokens 32)
+  longh=(--history 256,1024,4096 --max-tokens 8)
+else
+  multi=(--users 8 --turns 6 --turn-tokens 40 --max-tokens 64); indep=(--concurrency 1,4,8,16 --requests 2 --prompt-tokens 128 --max-tokens 64)
+  longh=(--history 256,1024,4096 --max-tokens 16)
+fi
+order=(llama-server parley parley-no-reuse)
+for rep in $(seq 1 "$reps"); do
+  for name in "${order[@]}"; do
+    start "$name"
+    warm_up
+    load "$name" --workload multiturn "${multi[@]}"
+    load "$name" --workload independent "${indep[@]}"
+    load "$name" --workload longhistory "${longh[@]}"
+    kill "$pid"; wait "$pid" 2>/dev/null || true
+  done
+  order=("${order[@]:1}" "${order[0]}") # alternate who goes first
+done
+python3 "$here/scripts/bench_report.py" "$results"

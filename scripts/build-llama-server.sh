@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds llama.cpp's own llama-server from the pinned source (the git bundle in node-llama-cpp, the
+# same version as Parley's natives) into the cache: the anchor Parley is measured against. A benchmark
+# tool only: never committed, never part of the test command.
+#
+#   scripts/build-llama-server.sh [--cuda]     prints the path of the llama-server binary
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cuda=OFF
+[[ "${1:-}" == "--cuda" ]] && cuda=ON
+command -v cmake >/dev/null || { echo "build-llama-server: cmake is needed (Debian: apt-get install cmake)" >&2; exit 1; }
+command -v g++ >/dev/null || { echo "build-llama-server: g++ is needed (Debian: apt-get install g++)" >&2; exit 1; }
+if [[ $cuda == ON ]] && ! command -v nvcc >/dev/null; then
+  echo "build-llama-server: --cuda needs nvcc (the CUDA toolkit)" >&2; exit 1
+fi
+llama="$("$here/scripts/fetch-natives.sh")"
+src="$llama/llama.cpp"
+if [[ ! -f "$src/CMakeLists.txt" ]]; then
+  tmp=$(mktemp -d)
+  tar xzf "$llama/downloads/node-llama-cpp-3.22.1.tgz" -C "$tmp" package/llama/gitRelease.bundle
+  rm -rf "$src"
+  git clone -q "$tmp/package/llama/gitRelease.bundle" "$src" 2>/dev/null
+  rm -rf "$tmp"
+fi
+build="$llama/llama-server-$( [[ $cuda == ON ]] && echo cuda || echo cpu )"
+cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=$cuda -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DGGML_NATIVE=ON >&2
+cmake --build "$build" --target llama-server -j "$(nproc)" >&2
+echo "$build/bin/llama-server"
