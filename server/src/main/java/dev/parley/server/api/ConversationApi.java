@@ -12,7 +12,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -141,18 +140,9 @@ public final class ConversationApi {
                     case GenerationEvent.Started s -> throw new IllegalStateException("started twice");
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
-            clientGone(id, g);
-        } catch (RuntimeException e) {
-            if (isDisconnect(e)) {
-                clientGone(id, g);
-            } else {
-                g.stream().cancel();
-                throw e;
-            }
-        } catch (InterruptedException e) {
-            g.stream().cancel();
-            Thread.currentThread().interrupt();
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            g.abandon(e);
+            LOG.log(System.Logger.Level.INFO, "request " + id + ": client went away; generation cancelled");
         }
     }
 
@@ -172,11 +162,6 @@ public final class ConversationApi {
                 case GenerationEvent.Started s -> throw new IllegalStateException("started twice");
             }
         }
-    }
-
-    private static void clientGone(String id, Generation g) {
-        g.stream().cancel();
-        LOG.log(System.Logger.Level.INFO, "request " + id + ": client went away; generation cancelled");
     }
 
     /** Helidon reports a closed connection with its own exception types; all of them mean the client left. */

@@ -23,6 +23,19 @@ record Generation(TokenStream stream, GenerationEvent.Started started) {
         }
     }
 
+    /**
+     * The response ends early: the client left (a failed write), the thread was interrupted, or a bug.
+     * Generation stops in every case; only a bug is rethrown.
+     */
+    void abandon(Exception e) {
+        stream.cancel();
+        if (e instanceof InterruptedException) {
+            Thread.currentThread().interrupt();
+        } else if (e instanceof RuntimeException r && !ConversationApi.isDisconnect(r)) {
+            throw r;
+        }
+    }
+
     static Generation start(Engine engine, GenerationRequest request) throws InterruptedException {
         TokenStream stream;
         try {

@@ -14,7 +14,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -218,14 +217,8 @@ public final class OpenAiApi {
                     return;
                 }
             }
-        } catch (InterruptedException e) {
-            g.stream().cancel();
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            g.stream().cancel();
-            if (!ConversationApi.isDisconnect(e)) {
-                throw e;
-            }
+        } catch (InterruptedException | RuntimeException e) {
+            g.abandon(e);
         }
     }
 
@@ -281,16 +274,8 @@ public final class OpenAiApi {
                     return;
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
-            g.stream().cancel();
-        } catch (InterruptedException e) {
-            g.stream().cancel();
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            g.stream().cancel();
-            if (!ConversationApi.isDisconnect(e)) {
-                throw e;
-            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            g.abandon(e);
         }
     }
 

@@ -18,7 +18,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -288,16 +287,8 @@ public final class ThreadsApi {
                     return;
                 }
             }
-        } catch (IOException | UncheckedIOException e) {
-            g.stream().cancel(); // the client left: nothing is stored
-        } catch (InterruptedException e) {
-            g.stream().cancel();
-            Thread.currentThread().interrupt();
-        } catch (RuntimeException e) {
-            g.stream().cancel();
-            if (!ConversationApi.isDisconnect(e)) {
-                throw e;
-            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            g.abandon(e); // the exchange did not complete: nothing is stored
         }
     }
 

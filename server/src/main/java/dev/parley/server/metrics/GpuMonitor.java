@@ -9,7 +9,8 @@ import dev.parley.gpu.GpuTelemetry;
 import dev.parley.server.api.Json;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.service.registry.Services;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
@@ -57,7 +58,7 @@ public final class GpuMonitor implements AutoCloseable {
     }
 
     private void registerGauges() {
-        MeterRegistry registry = Metrics.globalRegistry();
+        MeterRegistry registry = Services.get(MeterRegistry.class);
         for (GpuSample s : latest) {
             int i = s.index();
             gauge(registry, "parley.gpu.memory.used.bytes", "GPU memory in use", i, x -> x.memoryUsedBytes());
@@ -76,7 +77,7 @@ public final class GpuMonitor implements AutoCloseable {
                 }
             }
             return -1.0;
-        }).description(description).tags(Metrics.tags("gpu", String.valueOf(index))));
+        }).description(description).tags(List.of(Tag.create("gpu", String.valueOf(index)))));
     }
 
     /** The body of GET /api/v1/gpus. */

@@ -7,10 +7,12 @@ import dev.parley.runtime.engine.GenerationEvent;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
-import io.helidon.metrics.api.Metrics;
+import io.helidon.metrics.api.Tag;
+import io.helidon.service.registry.Services;
 import io.helidon.metrics.api.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +28,7 @@ public final class ParleyMetrics implements EngineObserver {
 
     /** The engine the gauges read; the registry keeps the first gauge made for a name, so it reads this. */
     private static final AtomicReference<Engine> ENGINE = new AtomicReference<>();
-    private final MeterRegistry registry = Metrics.globalRegistry();
+    private final MeterRegistry registry = Services.get(MeterRegistry.class);
     private final Counter promptTokens;
     private final Counter cachedPromptTokens;
     private final Counter generatedTokens;
@@ -44,11 +46,11 @@ public final class ParleyMetrics implements EngineObserver {
         generatedTokens = registry.getOrCreate(Counter.builder("parley.generated.tokens").description("tokens generated"));
         for (GenerationEvent.FinishReason r : GenerationEvent.FinishReason.values()) {
             finished.put(r, registry.getOrCreate(Counter.builder("parley.requests").description("requests by outcome")
-                    .tags(Metrics.tags("outcome", r.wireName()))));
+                    .tags(List.of(Tag.create("outcome", r.wireName())))));
         }
         for (ErrorCode c : ErrorCode.values()) {
             failed.put(c, registry.getOrCreate(Counter.builder("parley.requests").description("requests by outcome")
-                    .tags(Metrics.tags("outcome", "error_" + c.name().toLowerCase(Locale.ROOT)))));
+                    .tags(List.of(Tag.create("outcome", "error_" + c.name().toLowerCase(Locale.ROOT))))));
         }
         timeToFirstToken = registry.getOrCreate(timer("parley.time.to.first.token", "from arrival to the first generated token"));
         interTokenLatency = registry.getOrCreate(timer("parley.inter.token.latency", "between consecutive tokens of a stream"));
