@@ -134,6 +134,29 @@ public final class LlamaContext implements AutoCloseable {
         MemorySegment.copy(row.reinterpret((long) vocab * Float.BYTES), ValueLayout.JAVA_FLOAT, 0, into, 0, vocab);
     }
 
+    /**
+     * The most likely token of output row {@code batchIndex} of the last decode: greedy sampling
+     * without building llama.cpp's candidate array over the whole vocabulary.
+     */
+    public int argmax(int batchIndex) {
+        MemorySegment row = Llama.llama_get_logits_ith(handle(), batchIndex);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalArgumentException("no logits for batch index " + batchIndex + " in the last decode");
+        }
+        int vocab = model.vocab().size();
+        MemorySegment logits = row.reinterpret((long) vocab * Float.BYTES);
+        int best = 0;
+        float max = logits.getAtIndex(ValueLayout.JAVA_FLOAT, 0);
+        for (int i = 1; i < vocab; i++) {
+            float v = logits.getAtIndex(ValueLayout.JAVA_FLOAT, i);
+            if (v > max) {
+                max = v;
+                best = i;
+            }
+        }
+        return best;
+    }
+
     // ---- KV memory per sequence ----
 
     private void checkSequence(int seq) {

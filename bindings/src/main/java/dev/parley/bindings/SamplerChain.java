@@ -14,6 +14,8 @@ public final class SamplerChain implements AutoCloseable {
     private MemorySegment chain;
     /** Position of the penalties sampler in the chain, or -1. */
     private int penaltiesIndex = -1;
+    /** Greedy with nothing before it: the token is the logits' argmax, and the chain keeps no state. */
+    private boolean plainGreedy;
 
     private SamplerChain(MemorySegment chain) {
         this.chain = chain;
@@ -25,7 +27,15 @@ public final class SamplerChain implements AutoCloseable {
 
     /** Samples from output row {@code batchIndex} of the last decode and accepts the token. */
     public int sample(LlamaContext context, int batchIndex) {
+        if (plainGreedy) {
+            return context.argmax(batchIndex);
+        }
         return Llama.llama_sampler_sample(handle(), context.nativeHandle(), batchIndex);
+    }
+
+    /** Whether sampling is a plain argmax (greedy, no penalties, no grammar). */
+    public boolean plainGreedy() {
+        return plainGreedy;
     }
 
     /** Feeds a token the chain did not choose to every sampler of the chain. */
@@ -145,6 +155,7 @@ public final class SamplerChain implements AutoCloseable {
                     add(chain, Llama.llama_sampler_init_penalties(vocab.size(), penaltyLastN, repeatPenalty, frequencyPenalty, presencePenalty));
                 }
                 if (temperature <= 0) {
+                    built.plainGreedy = Llama.llama_sampler_chain_n(chain) == 0;
                     add(chain, Llama.llama_sampler_init_greedy());
                 } else {
                     if (topK > 0) {

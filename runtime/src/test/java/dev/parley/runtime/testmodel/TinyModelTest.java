@@ -130,4 +130,36 @@ class TinyModelTest {
         TestModels.generate(ModelShape.TINY_QWEN3.withSeed(7), c);
         assertNotEquals(-1L, Files.mismatch(a, c), "another seed, other weights");
     }
+
+    @Test
+    void theGreedyFastPathPicksWhatLlamaCppsGreedySamplerPicks() {
+        int[] prompt = model.vocab().tokenize("<|im_start|>user\nCompare samplers<|im_end|>\n<|im_start|>assistant\n", false, true);
+        try (LlamaContext ctx = LlamaContext.create(model, ContextOptions.of(512, 1));
+             Batch batch = ctx.newBatch(prompt.length);
+             SamplerChain fast = SamplerChain.builder(model.vocab()).temperature(0).build();
+             SamplerChain penalized = SamplerChain.builder(model.vocab()).temperature(0).penalties(64, 1.0f, 0.0001f, 0).build()) {
+            assertTrue(fast.plainGreedy());
+            assertTrue(!penalized.plainGreedy(), "a penalty in the chain means llama.cpp samples");
+            for (int i = 0; i < prompt.length; i++) {
+                batch.add(prompt[i], i, 0, i == prompt.length - 1);
+            }
+            assertEquals(DecodeStatus.OK, ctx.decode(batch));
+            int row = prompt.length - 1;
+            for (int step = 0; step < 12; step++) {
+                int viaLlama = llamaCppGreedy(ctx, row);
+                int viaArgmax = fast.sample(ctx, row);
+                assertEquals(viaLlama, viaArgmax, "step " + step);
+                batch.clear();
+                row = batch.add(viaArgmax, prompt.length + step, 0, true);
+                assertEquals(DecodeStatus.OK, ctx.decode(batch));
+            }
+        }
+    }
+
+    /** llama.cpp's own greedy sampler on the same logits. */
+    private static int llamaCppGreedy(LlamaContext ctx, int row) {
+        try (SamplerChain greedyWithNoOpPenalty = SamplerChain.builder(model.vocab()).temperature(0).penalties(64, 1.0f, 0.0f, 0.000001f).build()) {
+            return greedyWithNoOpPenalty.sample(ctx, row);
+        }
+    }
 }
