@@ -23,7 +23,11 @@ if [[ ! -f "$src/CMakeLists.txt" ]]; then
   rm -rf "$tmp"
 fi
 build="$llama/llama-server-$( [[ $cuda == ON ]] && echo cuda || echo cpu )"
+# Built like node-llama-cpp's prebuilt natives (which Parley loads): ggml backends as loadable
+# libraries, every CPU variant compiled and the best one for this CPU picked at run time. (A
+# -march=native build compiled AMX tiles in on a Sapphire Rapids VM and crashed in AMX matmul there.)
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=$cuda -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
-  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON -DGGML_NATIVE=ON >&2
-cmake --build "$build" --target llama-server -j "$(nproc)" >&2
+  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON \
+  -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON >&2
+cmake --build "$build" -j "$(nproc)" >&2 # all targets: the CPU variants are libraries of their own
 echo "$build/bin/llama-server"
