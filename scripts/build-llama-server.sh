@@ -29,5 +29,5 @@ build="$llama/llama-server-$( [[ $cuda == ON ]] && echo cuda || echo cpu )"
 cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=Release -DGGML_CUDA=$cuda -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF \
   -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF -DLLAMA_BUILD_SERVER=ON \
   -DGGML_NATIVE=OFF -DGGML_BACKEND_DL=ON -DGGML_CPU_ALL_VARIANTS=ON >&2
-cmake --build "$build" -j "$(nproc)" >&2 # all targets: the CPU variants are libraries of their own
+cmake --build "$build" --target llama-server -j "$(nproc)" >&2 # ggml depends on every backend variant
 echo "$build/bin/llama-server"
