@@ -3,19 +3,22 @@
 # batch sizes and threads; greedy sampling; warm-up excluded; servers alternate between repetitions;
 # Parley runs with prefix reuse on and off. Prints a markdown report (medians) for docs/benchmarks.md.
 #
-#   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick]
+#   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick] [--jfr]
+#
+# --jfr records Parley with Java Flight Recorder (profile settings) and prints its hottest methods.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$here/scripts/lib/common.sh"
 parley_find_java
-model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0
+model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0 jfr=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --model) model_arg=$2; shift 2 ;;
     --reps) reps=$2; shift 2 ;;
     --slots) slots=$2; shift 2 ;;
     --quick) quick=1; shift ;;
+    --jfr) jfr=1; shift ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -46,7 +49,8 @@ start() { # name -> sets pid and url
       pid=$!; wait_ready "$url/health" ;;
     parley|parley-no-reuse)
       local extra=(); [[ "$1" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
-      java --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
+      local jvm=(); [[ $jfr == 1 && "$1" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile")
+      java "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
         -cp "$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*" dev.parley.server.Main \
         --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
         --threads "$threads" --threads-batch "$threads" --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
@@ -85,3 +89,8 @@ for rep in $(seq 1 "$reps"); do
   order=("${order[@]:1}" "${order[0]}") # alternate who goes first
 done
 python3 "$here/scripts/bench_report.py" "$results"
+if [[ $jfr == 1 ]]; then
+  for f in "$out"/parley-*.jfr; do
+    echo; echo "### JFR hot methods ($f)"; echo; echo '```'; jfr view hot-methods "$f" | head -30; echo '```'
+  done
+fi
