@@ -49,7 +49,7 @@ start() { # name -> sets pid and url
       pid=$!; wait_ready "$url/health" ;;
     parley|parley-no-reuse)
       local extra=(); [[ "$1" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
-      local jvm=(); [[ $jfr == 1 && "$1" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile")
+      local jvm=(); [[ $jfr == 1 && "$1" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile,dumponexit=true")
       java "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
         -cp "$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*" dev.parley.server.Main \
         --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
