@@ -2,6 +2,9 @@
 # Parley against llama.cpp's llama-server on the same model with the same settings: slots, context,
 # batch sizes and threads; greedy sampling; warm-up excluded; servers alternate between repetitions;
 # Parley runs with prefix reuse on and off. Prints a markdown report (medians) for docs/benchmarks.md.
+# Both run with weight repacking off (--no-repack): on the Sapphire Rapids VMs this was written on,
+# the locally built llama-server dies with SIGILL in ggml's AMX kernel (part of repacking), which the
+# prebuilt natives run fine inside the JVM; with it off, both use the same ggml kernels.
 #
 #   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick] [--jfr]
 #
@@ -45,7 +48,7 @@ start() { # name -> sets pid and url
   case "$1" in
     llama-server)
       "$llama_server" -m "$model" --jinja -np "$slots" -c "$ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" \
-        -kvu --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none > "$out/$1.log" 2>&1 &
+        -kvu --no-repack --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none > "$out/$1.log" 2>&1 &
       pid=$!; wait_ready "$url/health" ;;
     parley|parley-no-reuse)
       local extra=(); [[ "$1" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
@@ -53,7 +56,7 @@ start() { # name -> sets pid and url
       java "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
         -cp "$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*" dev.parley.server.Main \
         --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
-        --threads "$threads" --threads-batch "$threads" --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
+        --threads "$threads" --threads-batch "$threads" --no-repack --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
       pid=$!; wait_ready "$url/health/ready" ;;
   esac
 }

@@ -43,6 +43,7 @@ public final class LlamaModel implements AutoCloseable {
             llama_model_params.n_gpu_layers(params, options.gpuLayers() < 0 ? -1 : options.gpuLayers());
             llama_model_params.load_mode(params, options.mmap() ? Llama.LLAMA_LOAD_MODE_MMAP : Llama.LLAMA_LOAD_MODE_NONE);
             llama_model_params.vocab_only(params, options.vocabOnly());
+            llama_model_params.use_extra_bufts(params, options.repack());
             NativeLog.beginCapture();
             MemorySegment handle;
             List<String> errors;

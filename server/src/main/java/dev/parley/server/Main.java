@@ -53,7 +53,7 @@ public final class Main {
         return new ServerConfig(model, c.device(), c.contextSizeSet(), c.host(), c.port(), c.slots(), c.contextSize(), c.gpuLayers(), c.batchSize(), c.microBatchSize(),
                 c.threads(), c.batchThreads(), c.kvCacheType(), c.unifiedKv(), c.flashAttention(), c.prefixReuse(), c.queueSize(),
                 c.queueTimeout(), c.maxTokensLimit(), c.defaultMaxTokens(), c.chatTemplate(), c.maxBodyBytes(), c.dataDir(), c.databaseUrl(),
-                c.databaseUser(), c.databasePassword(), c.apiKey(), c.apiKeysFile(), c.metricsRequireKey());
+                c.databaseUser(), c.databasePassword(), c.apiKey(), c.apiKeysFile(), c.metricsRequireKey(), c.repack());
     }
 
 }

@@ -37,7 +37,7 @@ public final class Engine implements AutoCloseable {
     private Engine(EngineConfig config, EngineObserver observer) {
         this.config = config;
         int gpuLayers = config.gpuLayers() != null ? config.gpuLayers() : Backends.gpuOffloadAvailable() ? -1 : 0;
-        this.model = LlamaModel.load(config.model(), ModelOptions.cpu().withGpuLayers(gpuLayers));
+        this.model = LlamaModel.load(config.model(), ModelOptions.cpu().withGpuLayers(gpuLayers).withRepack(config.repack()));
         try {
             this.template = loadTemplate(config, model);
             this.context = LlamaContext.create(model, config.contextOptions());

@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param queueTimeout how long a request may wait for a slot
  * @param prefixReuse keep the KV cache of a slot's earlier tokens and prefill only what differs
  * @param chatTemplateOverride a template file to use instead of the model's, or null
+ * @param repack let ggml repack CPU weights into faster layouts (llama-server's --no-repack turns it off)
  */
 public record EngineConfig(
         Path model,
@@ -31,7 +32,8 @@ public record EngineConfig(
         int queueCapacity,
         Duration queueTimeout,
         boolean prefixReuse,
-        Path chatTemplateOverride) {
+        Path chatTemplateOverride,
+        boolean repack) {
 
     public EngineConfig {
         if (model == null) {
@@ -59,47 +61,47 @@ public record EngineConfig(
     public static EngineConfig defaults(Path model) {
         int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
         return new EngineConfig(model, null, 4096, 4, 512, 512, cores, cores, ContextOptions.FlashAttention.AUTO,
-                KvCacheType.F16, true, 64, Duration.ofSeconds(30), true, null);
+                KvCacheType.F16, true, 64, Duration.ofSeconds(30), true, null, true);
     }
 
     public EngineConfig withSlots(int n, int context) {
         return new EngineConfig(model, gpuLayers, context, n, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
     }
 
     public EngineConfig withBatch(int batch, int microBatch) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batch, microBatch, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
     }
 
     public EngineConfig withQueue(int capacity, Duration timeout) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride);
+                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack);
     }
 
     public EngineConfig withPrefixReuse(boolean on) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack);
     }
 
     public EngineConfig withThreads(int decode, int prefill) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, decode, prefill, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
     }
 
     public EngineConfig withKv(KvCacheType type, boolean unified) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
     }
 
     public EngineConfig withGpuLayers(Integer layers) {
         return new EngineConfig(model, layers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
     }
 
     public EngineConfig withChatTemplate(Path file) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack);
     }
 
     ContextOptions contextOptions() {

@@ -42,7 +42,8 @@ public record ServerConfig(
         String databasePassword,
         String apiKey,
         Path apiKeysFile,
-        boolean metricsRequireKey) {
+        boolean metricsRequireKey,
+        boolean repack) {
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
     public static final class HelpRequested extends RuntimeException {
@@ -214,7 +215,8 @@ public record ServerConfig(
                 !v.bool("no-prefix-reuse"), v.integer("queue-size", 0, 1_000_000), Duration.ofSeconds(v.integer("queue-timeout", 1, 86_400)),
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
                 Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
-                v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"));
+                v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
+                !v.bool("no-repack"));
     }
 
     private static String databaseUrl(String url) {
