@@ -9,12 +9,14 @@
 #   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick] [--jfr]
 #
 # --jfr records Parley with Java Flight Recorder (profile settings) and prints its hottest methods.
+# --same-natives runs Parley on the anchor's own build of llama.cpp (PARLEY_NATIVES_DIR), so that both
+#   servers run identical machine code and only the servers themselves differ.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$here/scripts/lib/common.sh"
 parley_find_java
-model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0 jfr=0
+model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0 jfr=0 same_natives=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --model) model_arg=$2; shift 2 ;;
@@ -22,6 +24,7 @@ while [[ $# -gt 0 ]]; do
     --slots) slots=$2; shift 2 ;;
     --quick) quick=1; shift ;;
     --jfr) jfr=1; shift ;;
+    --same-natives) same_natives=1; shift ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -53,7 +56,8 @@ start() { # name -> sets pid and url
     parley|parley-no-reuse)
       local extra=(); [[ "$1" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
       local jvm=(); [[ $jfr == 1 && "$1" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile,dumponexit=true")
-      java "${jvm[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
+      local natives=(); [[ $same_natives == 1 ]] && natives=("-Dparley.natives.dir=$(dirname "$llama_server")")
+      java "${jvm[@]}" "${natives[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
         -cp "$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*" dev.parley.server.Main \
         --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
         --threads "$threads" --threads-batch "$threads" --no-repack --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
