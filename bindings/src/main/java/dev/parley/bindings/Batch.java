@@ -116,32 +116,6 @@ public final class Batch implements AutoCloseable {
         return struct;
     }
 
-    public int token(int i) {
-        checkIndex(i);
-        return tokens.getAtIndex(ValueLayout.JAVA_INT, i);
-    }
-
-    public int position(int i) {
-        checkIndex(i);
-        return positions.getAtIndex(ValueLayout.JAVA_INT, i);
-    }
-
-    public int sequence(int i) {
-        checkIndex(i);
-        return seqIds[i].get(ValueLayout.JAVA_INT, 0);
-    }
-
-    public boolean isOutput(int i) {
-        checkIndex(i);
-        return outputFlags.get(ValueLayout.JAVA_BYTE, i) != 0;
-    }
-
-    private void checkIndex(int i) {
-        if (i < 0 || i >= size) {
-            throw new IndexOutOfBoundsException("index " + i + " outside batch of " + size);
-        }
-    }
-
     @Override
     public void close() {
         if (!closed) {

@@ -121,19 +121,6 @@ public final class LlamaContext implements AutoCloseable {
         return DecodeStatus.of(Llama.llama_decode(handle(), batch.prepared()));
     }
 
-    /** Copies the logits of output row {@code batchIndex} of the last decode into {@code into}. */
-    public void copyLogits(int batchIndex, float[] into) {
-        int vocab = model.vocab().size();
-        if (into.length < vocab) {
-            throw new IllegalArgumentException("need room for " + vocab + " logits, got " + into.length);
-        }
-        MemorySegment row = Llama.llama_get_logits_ith(handle(), batchIndex);
-        if (row.equals(MemorySegment.NULL)) {
-            throw new IllegalArgumentException("no logits for batch index " + batchIndex + " in the last decode");
-        }
-        MemorySegment.copy(row.reinterpret((long) vocab * Float.BYTES), ValueLayout.JAVA_FLOAT, 0, into, 0, vocab);
-    }
-
     /**
      * The most likely token of output row {@code batchIndex} of the last decode: greedy sampling
      * without building llama.cpp's candidate array over the whole vocabulary.
@@ -176,23 +163,6 @@ public final class LlamaContext implements AutoCloseable {
         removeTokens(seq, -1, -1);
     }
 
-    public void copySequence(int from, int to, int p0, int p1) {
-        checkSequence(from);
-        checkSequence(to);
-        Llama.llama_memory_seq_cp(memory, from, to, p0, p1);
-    }
-
-    public void shiftPositions(int seq, int p0, int p1, int delta) {
-        checkSequence(seq);
-        Llama.llama_memory_seq_add(memory, seq, p0, p1, delta);
-    }
-
-    /** Smallest position held by a sequence, -1 when empty. */
-    public int minPosition(int seq) {
-        checkSequence(seq);
-        return Llama.llama_memory_seq_pos_min(memory, seq);
-    }
-
     /** Largest position held by a sequence, -1 when empty. */
     public int maxPosition(int seq) {
         checkSequence(seq);
@@ -204,26 +174,6 @@ public final class LlamaContext implements AutoCloseable {
     }
 
     // ---- per-sequence state (for saving idle slots to host memory) ----
-
-    public byte[] saveSequence(int seq) {
-        checkSequence(seq);
-        long size = Llama.llama_state_seq_get_size(handle(), seq);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocate(Math.max(size, 1));
-            long written = Llama.llama_state_seq_get_data(handle(), buf, size, seq);
-            return buf.asSlice(0, written).toArray(ValueLayout.JAVA_BYTE);
-        }
-    }
-
-    public void restoreSequence(int seq, byte[] state) {
-        checkSequence(seq);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, state);
-            if (Llama.llama_state_seq_set_data(handle(), buf, state.length, seq) == 0) {
-                throw new NativeCallException("llama.cpp could not restore " + state.length + " bytes of state into sequence " + seq);
-            }
-        }
-    }
 
     MemorySegment nativeHandle() {
         return handle();

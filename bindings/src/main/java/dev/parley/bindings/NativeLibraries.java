@@ -75,12 +75,6 @@ public final class NativeLibraries {
         return l.lookup();
     }
 
-    /** The directory the natives were loaded from, or null before loading. */
-    public static Path loadedFrom() {
-        Loaded l = loaded;
-        return l == null ? null : l.dir();
-    }
-
     /**
      * Loads libllama from {@code dir}, routes its log to Java logging, loads every ggml backend in
      * {@code dir} and initialises llama.cpp. Idempotent for the same directory; a second, different

@@ -48,25 +48,9 @@ public final class Vocab {
         return Llama.llama_vocab_eos(handle);
     }
 
-    public int eot() {
-        return Llama.llama_vocab_eot(handle);
-    }
-
-    public boolean addsBos() {
-        return Llama.llama_vocab_get_add_bos(handle);
-    }
-
-    public boolean addsEos() {
-        return Llama.llama_vocab_get_add_eos(handle);
-    }
-
     /** End of generation: EOS, EOT and the model's other end markers. */
     public boolean isEndOfGeneration(int token) {
         return isValid(token) && Llama.llama_vocab_is_eog(handle, token);
-    }
-
-    public boolean isControl(int token) {
-        return isValid(token) && Llama.llama_vocab_is_control(handle, token);
     }
 
     /** The token's text as stored in the vocabulary (e.g. "Ġhello" for byte-level BPE). */

@@ -108,9 +108,4 @@ public record EngineConfig(
         return new ContextOptions(contextSize, batchSize, Math.min(microBatchSize, batchSize), slots, threads, batchThreads,
                 flashAttention, kvCacheType, unifiedKv, 0);
     }
-
-    /** KV cells one slot can use. */
-    int slotCapacity() {
-        return unifiedKv ? contextSize : contextSize / slots;
-    }
 }
