@@ -12,7 +12,6 @@ import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,9 +24,9 @@ public final class ConversationApi {
 
     private static final System.Logger LOG = System.getLogger("parley.api");
 
-    private static final Set<String> COMMON = union(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar"));
-    private static final Set<String> HISTORY_FIELDS = union(COMMON, Set.of("conversation_history", "add_generation_prompt", "enable_thinking"));
-    private static final Set<String> RAW_FIELDS = union(COMMON, Set.of("raw_prompt"));
+    private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar"));
+    private static final Set<String> HISTORY_FIELDS = RequestBody.fields(COMMON, Set.of("conversation_history", "add_generation_prompt", "enable_thinking"));
+    private static final Set<String> RAW_FIELDS = RequestBody.fields(COMMON, Set.of("raw_prompt"));
 
     private final Engine engine;
     private final Limits limits;
@@ -196,7 +195,8 @@ public final class ConversationApi {
         return r;
     }
 
-    static ObjectNode error(String id, int code, String description) {
+    /** Parley's error body: {"Error": {"request_id", "error": {"code", "description"}}}. */
+    public static ObjectNode error(String id, int code, String description) {
         ObjectNode r = Json.object();
         ObjectNode err = r.putObject("Error");
         err.put("request_id", id);
@@ -208,15 +208,7 @@ public final class ConversationApi {
         if (code == ErrorCode.QUEUE_FULL || code == ErrorCode.SHUTTING_DOWN) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
         LOG.log(status >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO, "request " + id + " refused with " + status + ": " + message);
-        res.send(Json.bytes(error(id, status, message)));
-    }
-
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> u = new HashSet<>(a);
-        u.addAll(b);
-        return Set.copyOf(u);
+        Json.send(res, status, error(id, status, message));
     }
 }

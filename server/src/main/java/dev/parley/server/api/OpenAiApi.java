@@ -1,7 +1,6 @@
 package dev.parley.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.ErrorCode;
@@ -18,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,9 +32,9 @@ public final class OpenAiApi {
 
     private static final Set<String> COMMON = Set.of("model", "max_tokens", "temperature", "top_p", "stop", "seed", "stream",
             "stream_options", "n", "user", "presence_penalty", "frequency_penalty", "top_k", "min_p", "repeat_penalty", "grammar");
-    private static final Set<String> CHAT = union(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
+    private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
             "chat_template_kwargs", "tools", "tool_choice", "reasoning_effort"));
-    private static final Set<String> COMPLETION = union(COMMON, Set.of("prompt"));
+    private static final Set<String> COMPLETION = RequestBody.fields(COMMON, Set.of("prompt"));
 
     private final Engine engine;
     private final ConversationApi.Limits limits;
@@ -70,8 +68,7 @@ public final class OpenAiApi {
         r.put("object", "list");
         ObjectNode m = r.putArray("data").addObject();
         m.put("id", modelId).put("object", "model").put("created", created).put("owned_by", "parley");
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(r));
+        Json.send(res, 200, r);
     }
 
     private void chat(ServerRequest req, ServerResponse res) {
@@ -211,8 +208,7 @@ public final class OpenAiApi {
                     }
                     choice.put("finish_reason", finishReason(d.reason()));
                     r.set("usage", usage(d.usage()));
-                    res.header(HeaderNames.CONTENT_TYPE, "application/json");
-                    res.send(Json.bytes(r));
+                    Json.send(res, 200, r);
                     RequestLog.finished(LOG, id, chat ? "chat/completions" : "completions", d);
                     return;
                 }
@@ -250,7 +246,7 @@ public final class OpenAiApi {
                     choice.putNull("finish_reason");
                     event(out, c);
                 } else if (e instanceof GenerationEvent.Failed f) {
-                    event(out, errorBody(f.message(), f.code().httpStatus, null, f.code()));
+                    event(out, errorBody(f.message(), f.code().httpStatus, null, codeName(f.code())));
                     return;
                 } else if (e instanceof GenerationEvent.Done d) {
                     ObjectNode last = chunk(id, chat);
@@ -312,7 +308,8 @@ public final class OpenAiApi {
         return n;
     }
 
-    static ObjectNode errorBody(String message, int status, String param, ErrorCode code) {
+    /** OpenAI's error body: {"error": {"message", "type", "param", "code"}}. */
+    public static ObjectNode errorBody(String message, int status, String param, String code) {
         ObjectNode r = Json.object();
         ObjectNode e = r.putObject("error");
         e.put("message", message);
@@ -325,23 +322,19 @@ public final class OpenAiApi {
         if (code == null) {
             e.putNull("code");
         } else {
-            e.put("code", code.name().toLowerCase(java.util.Locale.ROOT));
+            e.put("code", code);
         }
         return r;
+    }
+
+    private static String codeName(ErrorCode code) {
+        return code == null ? null : code.name().toLowerCase(java.util.Locale.ROOT);
     }
 
     private static void sendError(ServerResponse res, int status, String message, String param, ErrorCode code) {
         if (code == ErrorCode.QUEUE_FULL || code == ErrorCode.SHUTTING_DOWN) {
             res.header(HeaderNames.RETRY_AFTER, "1");
         }
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(errorBody(message, status, param, code)));
-    }
-
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> u = new HashSet<>(a);
-        u.addAll(b);
-        return Set.copyOf(u);
+        Json.send(res, status, errorBody(message, status, param, codeName(code)));
     }
 }

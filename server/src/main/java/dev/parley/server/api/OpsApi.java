@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.SlotInfo;
 import dev.parley.server.metrics.GpuMonitor;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -26,18 +25,18 @@ public final class OpsApi {
         rules.get("/health", this::live)
              .get("/health/ready", this::ready)
              .get("/api/v1/slots", this::slots)
-             .get("/api/v1/gpus", (req, res) -> send(res, 200, gpus.describe()));
+             .get("/api/v1/gpus", (req, res) -> Json.send(res, 200, gpus.describe()));
     }
 
     private void live(ServerRequest req, ServerResponse res) {
-        send(res, 200, Json.object().put("status", "ok"));
+        Json.send(res, 200, Json.object().put("status", "ok"));
     }
 
     private void ready(ServerRequest req, ServerResponse res) {
         boolean ready = engine.ready();
         ObjectNode body = Json.object().put("status", ready ? "ready" : "not ready");
         body.put("model", engine.model().name()).put("scheduler", ready ? "running" : "stopped");
-        send(res, ready ? 200 : 503, body);
+        Json.send(res, ready ? 200 : 503, body);
     }
 
     private void slots(ServerRequest req, ServerResponse res) {
@@ -56,12 +55,6 @@ public final class OpsApi {
             o.put("tokens_generated", s.generatedTokens());
         }
         body.put("queue_length", engine.queueLength());
-        send(res, 200, body);
-    }
-
-    private static void send(ServerResponse res, int status, ObjectNode body) {
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(body));
+        Json.send(res, 200, body);
     }
 }

@@ -59,6 +59,16 @@ public final class RequestBody {
         return root;
     }
 
+    /** The union of field-name sets, for {@link #onlyFields}. */
+    @SafeVarargs
+    public static Set<String> fields(Set<String>... sets) {
+        Set<String> all = new java.util.HashSet<>();
+        for (Set<String> s : sets) {
+            all.addAll(s);
+        }
+        return Set.copyOf(all);
+    }
+
     /** Refuses fields outside {@code known}. */
     public void onlyFields(Set<String> known) {
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {

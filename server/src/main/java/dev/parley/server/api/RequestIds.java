@@ -1,6 +1,5 @@
 package dev.parley.server.api;
 
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import java.util.UUID;
 

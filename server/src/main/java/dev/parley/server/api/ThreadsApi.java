@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,13 +36,8 @@ public final class ThreadsApi {
 
     private static final System.Logger LOG = System.getLogger("parley.api");
     private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata");
-    private static final Set<String> MESSAGE_FIELDS;
-
-    static {
-        Set<String> f = new HashSet<>(SamplingFields.NAMES);
-        f.addAll(Set.of("prompt", "additional_context", "save_history", "enable_thinking", "max_tokens", "stop", "grammar", "stream"));
-        MESSAGE_FIELDS = Set.copyOf(f);
-    }
+    private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(SamplingFields.NAMES,
+            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "max_tokens", "stop", "grammar", "stream"));
 
     private final Engine engine;
     private final ThreadStore store;
@@ -74,7 +68,7 @@ public final class ThreadsApi {
             RequestBody b = bodyOrEmpty(req);
             b.onlyFields(THREAD_FIELDS);
             Conversation c = store.create(Caller.of(req).owner(), b.optionalString("title"), b.optionalString("system_prompt"), metadata(b));
-            send(res, 201, thread(c));
+            Json.send(res, 201, thread(c));
         } catch (ApiError e) {
             ConversationApi.sendError(res, rid, e.status(), e.getMessage(), null);
         }
@@ -109,7 +103,7 @@ public final class ThreadsApi {
             } else {
                 body.put("next_cursor", page.nextCursor());
             }
-            send(res, 200, body);
+            Json.send(res, 200, body);
         } catch (ApiError e) {
             ConversationApi.sendError(res, rid, e.status(), e.getMessage(), null);
         }
@@ -124,7 +118,7 @@ public final class ThreadsApi {
             for (StoredMessage m : store.messages(c.id())) {
                 messages.add(message(m));
             }
-            send(res, 200, body);
+            Json.send(res, 200, body);
         } catch (ApiError e) {
             ConversationApi.sendError(res, rid, e.status(), e.getMessage(), null);
         }
@@ -141,7 +135,7 @@ public final class ThreadsApi {
             String id = req.path().pathParameters().get("id");
             Conversation c = store.update(Caller.of(req).owner(), id, b.optionalString("title"), b.optionalString("system_prompt"),
                     b.has("metadata") ? metadata(b) : null).orElseThrow(() -> notFound(id));
-            send(res, 200, thread(c));
+            Json.send(res, 200, thread(c));
         } catch (ApiError e) {
             ConversationApi.sendError(res, rid, e.status(), e.getMessage(), null);
         }
@@ -158,7 +152,7 @@ public final class ThreadsApi {
             ConversationApi.sendError(res, rid, 404, notFound(id).getMessage(), null);
             return;
         }
-        send(res, 200, Json.object().put("status", "success"));
+        Json.send(res, 200, Json.object().put("status", "success"));
     }
 
     // ---- continuing a thread ----
@@ -282,7 +276,7 @@ public final class ThreadsApi {
                             body.put("message_id", messageId);
                         }
                         body.set("usage", SseWriter.usage(d.usage()));
-                        send(res, 200, body);
+                        Json.send(res, 200, body);
                     }
                     return;
                 }
@@ -379,11 +373,5 @@ public final class ThreadsApi {
         } else {
             o.put(k, v);
         }
-    }
-
-    private static void send(ServerResponse res, int status, ObjectNode body) {
-        res.status(status);
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(body));
     }
 }

@@ -1,7 +1,9 @@
 package dev.parley.server.auth;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.server.api.ConversationApi;
 import dev.parley.server.api.Json;
+import dev.parley.server.api.OpenAiApi;
+import dev.parley.server.api.RequestIds;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -42,19 +44,9 @@ public final class AuthFilter implements Filter {
             return;
         }
         String message = "missing or invalid API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'";
-        ObjectNode body = Json.object();
-        if (openAi) {
-            ObjectNode e = body.putObject("error");
-            e.put("message", message).put("type", "invalid_request_error").putNull("param").put("code", "invalid_api_key");
-        } else {
-            ObjectNode e = body.putObject("Error");
-            e.put("request_id", req.headers().first(HeaderNames.create("X-Request-Id")).orElse(""));
-            e.putObject("error").put("code", 401).put("description", message);
-        }
-        res.status(401);
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-        res.header(HeaderNames.CONTENT_TYPE, "application/json");
-        res.send(Json.bytes(body));
+        Json.send(res, 401, openAi ? OpenAiApi.errorBody(message, 401, null, "invalid_api_key")
+                : ConversationApi.error(RequestIds.of(req), 401, message));
     }
 
     private static String presentedKey(RoutingRequest req) {
