@@ -85,25 +85,28 @@ final class OutputFilter {
 
     private int longestStopPrefixSuffix() {
         int best = 0;
-        for (String s : stops) {
-            for (int n = Math.min(s.length() - 1, held.length()); n > best; n--) {
-                if (endsWithPrefix(held, s, n)) {
-                    best = n;
-                    break;
-                }
-            }
+        for (String stop : stops) {
+            best = overlap(held, 0, stop, best);
         }
         return best;
     }
 
-    private static boolean endsWithPrefix(CharSequence text, String s, int n) {
-        int off = text.length() - n;
-        for (int i = 0; i < n; i++) {
-            if (text.charAt(off + i) != s.charAt(i)) {
-                return false;
+    /**
+     * The length of the longest end of {@code text} (from {@code from} on) that is a proper prefix of
+     * {@code s}, when longer than {@code best}; else {@code best}.
+     */
+    private static int overlap(CharSequence text, int from, String s, int best) {
+        for (int n = Math.min(s.length() - 1, text.length() - from); n > best; n--) {
+            int off = text.length() - n;
+            int i = 0;
+            while (i < n && text.charAt(off + i) == s.charAt(i)) {
+                i++;
+            }
+            if (i == n) {
+                return n;
             }
         }
-        return true;
+        return best;
     }
 
     /** Splits text at thinking markers, holding back a possible partial marker at its end. */
@@ -166,15 +169,12 @@ final class OutputFilter {
 
     /** Length of the longest end of s (after from) that is a proper prefix of a marker we wait for. */
     private int partialMarkerAtEnd(String s, int from) {
+        if (reasoning) {
+            return overlap(s, from, closeMarker, 0);
+        }
         int best = 0;
         for (String[] m : MARKERS) {
-            String want = reasoning ? closeMarker : m[0];
-            for (int n = Math.min(want.length() - 1, s.length() - from); n > best; n--) {
-                if (s.regionMatches(s.length() - n, want, 0, n)) {
-                    best = n;
-                    break;
-                }
-            }
+            best = overlap(s, from, m[0], best);
         }
         return best;
     }
