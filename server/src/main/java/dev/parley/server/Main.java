@@ -31,7 +31,7 @@ public final class Main {
         }
         try {
             if (config.model() == null) {
-                config = withModel(config, TestModels.tinyQwen3());
+                config = config.withModel(TestModels.tinyQwen3());
                 LOG.log(System.Logger.Level.INFO, "no --model given: serving the generated tiny demo model " + config.model()
                         + " (random weights, so its answers are gibberish; pass --model PATH for a real one)");
             }
@@ -48,12 +48,4 @@ public final class Main {
             System.exit(1);
         }
     }
-
-    private static ServerConfig withModel(ServerConfig c, java.nio.file.Path model) {
-        return new ServerConfig(model, c.device(), c.contextSizeSet(), c.host(), c.port(), c.slots(), c.contextSize(), c.gpuLayers(), c.batchSize(), c.microBatchSize(),
-                c.threads(), c.batchThreads(), c.kvCacheType(), c.unifiedKv(), c.flashAttention(), c.prefixReuse(), c.queueSize(),
-                c.queueTimeout(), c.maxTokensLimit(), c.defaultMaxTokens(), c.chatTemplate(), c.maxBodyBytes(), c.dataDir(), c.databaseUrl(),
-                c.databaseUser(), c.databasePassword(), c.apiKey(), c.apiKeysFile(), c.metricsRequireKey(), c.repack());
-    }
-
 }

@@ -45,6 +45,14 @@ public record ServerConfig(
         boolean metricsRequireKey,
         boolean repack) {
 
+    /** The same configuration with another model. */
+    public ServerConfig withModel(Path model) {
+        return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
+                threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
+                queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack);
+    }
+
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
     public static final class HelpRequested extends RuntimeException {
         public HelpRequested() {
