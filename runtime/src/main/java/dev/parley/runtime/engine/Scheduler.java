@@ -168,15 +168,9 @@ final class Scheduler implements Runnable {
                 return;
             }
             long now = System.nanoTime();
-            if (p.stream().isCancelled()) {
-                cancelledBeforeStart(p);
-                continue;
+            if (!endedWhileWaiting(p, now)) {
+                start(chooseSlot(p.prompt()), p, now);
             }
-            if (now - p.enqueuedNanos() > queueTimeoutNanos) {
-                timedOut(p, now);
-                continue;
-            }
-            start(chooseSlot(p.prompt()), p, now);
         }
     }
 
@@ -277,17 +271,23 @@ final class Scheduler implements Runnable {
 
     private void expireQueued(long now) {
         for (Iterator<Pending> it = queue.iterator(); it.hasNext(); ) {
-            Pending p = it.next();
-            if (p.stream().isCancelled() || now - p.enqueuedNanos() > queueTimeoutNanos) {
-                if (queue.remove(p)) {
-                    if (p.stream().isCancelled()) {
-                        cancelledBeforeStart(p);
-                    } else {
-                        timedOut(p, now);
-                    }
-                }
+            if (endedWhileWaiting(it.next(), now)) {
+                it.remove(); // only this thread takes from the queue, so the request is still there
             }
         }
+    }
+
+    /** Ends a waiting request that was cancelled or waited too long; true if it did. */
+    private boolean endedWhileWaiting(Pending p, long now) {
+        if (p.stream().isCancelled()) {
+            cancelledBeforeStart(p);
+            return true;
+        }
+        if (now - p.enqueuedNanos() > queueTimeoutNanos) {
+            timedOut(p, now);
+            return true;
+        }
+        return false;
     }
 
     // ---- sampling and output ----
