@@ -3,10 +3,13 @@ package dev.parley.server;
 import dev.parley.bindings.NativeLibraries;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineConfig;
-import dev.parley.server.api.ConversationApi;
-import dev.parley.server.api.OpenAiApi;
 import dev.parley.server.api.OpsApi;
-import dev.parley.server.api.ThreadsApi;
+import dev.parley.server.dialect.parley.ParleyErrors;
+import dev.parley.server.exchange.Dialect;
+import dev.parley.server.dialect.Dialects;
+import dev.parley.server.exchange.Endpoints;
+import dev.parley.server.exchange.Exchange;
+import dev.parley.server.exchange.Limits;
 import dev.parley.server.auth.ApiKeys;
 import dev.parley.server.auth.AuthFilter;
 import dev.parley.server.threads.ThreadStore;
@@ -62,11 +65,10 @@ public final class ParleyServer implements AutoCloseable {
         GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
         try {
-            ConversationApi.Limits limits = new ConversationApi.Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
-            ConversationApi conversations = new ConversationApi(engine, limits);
-            OpenAiApi openAi = new OpenAiApi(engine, limits, NativeLibraries.llamaCacheDir().resolve("src"));
+            Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
+            Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src")));
             OpsApi ops = new OpsApi(engine, gpuMonitor);
-            ThreadsApi threads = new ThreadsApi(engine, store, limits);
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
                     + (keys.enabled() ? "required" : "off (set --api-key or --api-keys-file to require them)"));
             WebServer web = WebServer.builder()
@@ -81,10 +83,10 @@ public final class ParleyServer implements AutoCloseable {
                             .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                             .build())
                     .routing(r -> {
-                        r.addFilter(new AuthFilter(keys, config.metricsRequireKey()));
-                        conversations.register(r);
-                        threads.register(r);
-                        openAi.register(r);
+                        r.addFilter(new AuthFilter(keys, config.metricsRequireKey(), endpoints));
+                        for (Dialect d : dialects) {
+                            d.register(r, endpoints);
+                        }
                         ops.register(r);
                     })
                     .build()
