@@ -1,8 +1,11 @@
 package dev.parley.server.dialect;
 
 import dev.parley.runtime.engine.Engine;
+import dev.parley.server.dialect.aisdk.AiChatRequests;
+import dev.parley.server.dialect.aisdk.UiChatRequests;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
+import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.ThreadsService;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.threads.ThreadStore;
@@ -22,6 +25,9 @@ public final class Dialects {
         return List.of(
                 new PaddlerRequests(),
                 new ThreadsService(n.store()),
-                new OpenAiRequests(n.engine(), n.llamaSource()));
+                new OpenAiRequests(n.engine(), n.llamaSource()),
+                new AiChatRequests(),
+                new UiChatRequests(),
+                new ConversationRequests());
     }
 }
