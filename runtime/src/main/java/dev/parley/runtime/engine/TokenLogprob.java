@@ -3,8 +3,9 @@ package dev.parley.runtime.engine;
 import java.util.List;
 
 /**
- * The log-probability of one generated token under the model's distribution at that step (after
- * {@code logit_bias}, before temperature, top-k/p and grammar), and the {@code top} most likely tokens
+ * The log-probability of one generated token under the model's own distribution at that step (the
+ * raw logits: before {@code logit_bias}, temperature, top-k/p and grammar, which work on a copy), and the
+ * {@code top} most likely tokens
  * there, most likely first: what OpenAI's {@code logprobs.content[]} carries.
  */
 public record TokenLogprob(int token, String text, float logprob, List<Alternative> top) {
