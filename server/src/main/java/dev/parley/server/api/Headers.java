@@ -4,9 +4,9 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 
 /** Header names Helidon does not predefine. */
-final class Headers {
+public final class Headers {
 
-    static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
+    public static final HeaderName REQUEST_ID = HeaderNames.create("X-Request-Id");
 
     private Headers() {
     }

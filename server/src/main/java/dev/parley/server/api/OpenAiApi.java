@@ -313,7 +313,7 @@ public final class OpenAiApi {
         ObjectNode r = Json.object();
         ObjectNode e = r.putObject("error");
         e.put("message", message);
-        e.put("type", status >= 500 ? "server_error" : status == 413 || status == 400 ? "invalid_request_error" : "rate_limit_error");
+        e.put("type", errorType(status));
         if (param == null) {
             e.putNull("param");
         } else {
@@ -325,6 +325,17 @@ public final class OpenAiApi {
             e.put("code", code);
         }
         return r;
+    }
+
+    /** OpenAI's error types by status: a refused key is an authentication error, only 429 is a rate limit. */
+    static String errorType(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "server_error" : "invalid_request_error";
+        };
     }
 
     private static String codeName(ErrorCode code) {

@@ -67,7 +67,7 @@ public final class ThreadsApi {
         try {
             RequestBody b = bodyOrEmpty(req);
             b.onlyFields(THREAD_FIELDS);
-            Conversation c = store.create(Caller.of(req).owner(), b.optionalString("title"), b.optionalString("system_prompt"), metadata(b));
+            Conversation c = store.create(Caller.of(req).owner(), ThreadFields.title(b), ThreadFields.systemPrompt(b), ThreadFields.metadata(b));
             Json.send(res, 201, thread(c));
         } catch (ApiError e) {
             ConversationApi.sendError(res, rid, e.status(), e.getMessage(), null);
@@ -133,8 +133,8 @@ public final class ThreadsApi {
                 throw ApiError.badRequest(null, "nothing to update: send title, system_prompt or metadata");
             }
             String id = req.path().pathParameters().get("id");
-            Conversation c = store.update(Caller.of(req).owner(), id, b.optionalString("title"), b.optionalString("system_prompt"),
-                    b.has("metadata") ? metadata(b) : null).orElseThrow(() -> notFound(id));
+            Conversation c = store.update(Caller.of(req).owner(), id, ThreadFields.title(b), ThreadFields.systemPrompt(b),
+                    b.has("metadata") ? ThreadFields.metadata(b) : null).orElseThrow(() -> notFound(id));
             Json.send(res, 200, thread(c));
         } catch (ApiError e) {
             ConversationApi.sendError(res, rid, e.status(), e.getMessage(), null);
@@ -316,7 +316,7 @@ public final class ThreadsApi {
     }
 
     private static ApiError notFound(String id) {
-        return new ApiError(404, "conversation " + id + " not found", null);
+        return new ApiError(404, "conversation " + Echo.text(id) + " not found", null);
     }
 
     private RequestBody bodyOrEmpty(ServerRequest req) {
@@ -324,17 +324,6 @@ public final class ThreadsApi {
             return RequestBody.parse("{}".getBytes());
         }
         return RequestBody.read(req, limits.maxBodyBytes());
-    }
-
-    private static String metadata(RequestBody b) {
-        JsonNode m = b.get("metadata");
-        if (m == null || m.isNull()) {
-            return "{}";
-        }
-        if (!m.isObject()) {
-            throw ApiError.badRequest("metadata", "field 'metadata' must be a JSON object");
-        }
-        return m.toString();
     }
 
     private static ObjectNode thread(Conversation c) {
