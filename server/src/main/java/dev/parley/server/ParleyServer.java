@@ -3,10 +3,13 @@ package dev.parley.server;
 import dev.parley.bindings.NativeLibraries;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineConfig;
-import dev.parley.server.api.ConversationApi;
-import dev.parley.server.api.OpenAiApi;
 import dev.parley.server.api.OpsApi;
-import dev.parley.server.api.ThreadsApi;
+import dev.parley.server.dialect.parley.ParleyErrors;
+import dev.parley.server.exchange.Dialect;
+import dev.parley.server.dialect.Dialects;
+import dev.parley.server.exchange.Endpoints;
+import dev.parley.server.exchange.Exchange;
+import dev.parley.server.exchange.Limits;
 import dev.parley.server.auth.ApiKeys;
 import dev.parley.server.auth.AuthFilter;
 import dev.parley.server.threads.ThreadStore;
@@ -14,17 +17,19 @@ import dev.parley.server.config.ServerConfig;
 import dev.parley.gpu.GpuDiscovery;
 import dev.parley.server.metrics.GpuMonitor;
 import dev.parley.server.metrics.ParleyMetrics;
-import dev.parley.server.api.Fallbacks;
 import dev.parley.server.auth.RequestOwners;
 import dev.parley.server.config.HttpSettings;
 import dev.parley.server.http.BodyBudget;
 import dev.parley.server.http.BodyGuard;
 import dev.parley.server.http.BrowserGuard;
 import dev.parley.server.http.CloseAfterResponse;
+import dev.parley.server.http.Fallbacks;
 import dev.parley.server.http.FramingFilter;
 import dev.parley.server.http.HeaderDeadline;
+import dev.parley.server.http.InFlight;
 import dev.parley.server.http.OutcomeFilter;
 import dev.parley.server.http.ReadDeadlines;
+import dev.parley.server.http.Refusals;
 import dev.parley.server.http.RequestIdFilter;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
@@ -45,9 +50,14 @@ public final class ParleyServer implements AutoCloseable {
     private final ParleyMetrics metrics;
     private final GpuMonitor gpus;
     private final ReadDeadlines deadlines;
+    private final InFlight inFlight;
+    private final Duration shutdownGrace;
 
-    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus, ReadDeadlines deadlines) {
+    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus, ReadDeadlines deadlines,
+                         InFlight inFlight, Duration shutdownGrace) {
         this.deadlines = deadlines;
+        this.inFlight = inFlight;
+        this.shutdownGrace = shutdownGrace;
         this.engine = engine;
         this.store = store;
         this.web = web;
@@ -79,25 +89,29 @@ public final class ParleyServer implements AutoCloseable {
         metrics.bind(engine);
         ReadDeadlines deadlines = null;
         try {
-            ConversationApi.Limits limits = new ConversationApi.Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
-            ConversationApi conversations = new ConversationApi(engine, limits);
-            OpenAiApi openAi = new OpenAiApi(engine, limits, NativeLibraries.llamaCacheDir().resolve("src"));
+            Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
+            Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src")));
             RequestOwners owners = new RequestOwners();
             OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled());
-            ThreadsApi threads = new ThreadsApi(engine, store, limits);
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
                     + (keys.enabled() ? "required" : "off (set --api-key or --api-keys-file to require them)"));
             HttpSettings http = config.http();
             deadlines = new ReadDeadlines(Duration.ofMillis(250));
+            ReadDeadlines readDeadlines = deadlines;
             BodyBudget budget = new BodyBudget(http.bodyMemoryBytes() > 0 ? http.bodyMemoryBytes() : BodyBudget.defaultBytes());
             Set<String> hosts = http.allowedHosts() != null ? http.allowedHosts() : BrowserGuard.defaultHosts(config.host());
-            ReadDeadlines readDeadlines = deadlines;
+            Refusals refusals = new Refusals(endpoints);
+            InFlight inFlight = new InFlight();
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
                     // Nagle would hold each small flushed token ~40 ms on keep-alive connections.
                     .connectionOptions(so -> so.tcpNoDelay(true))
                     .shutdownGracePeriod(Duration.ofSeconds(5))
+                    // Parley's own hook stops the engine first and lets handlers write their last events;
+                    // Helidon's would close the listener at SIGTERM and cut every stream.
+                    .shutdownHook(false)
                     // Helidon 4.4.0's NIO socket drops the rest of a buffer that a channel write takes only in part:
                     // large responses lost their last kilobytes and clients waited forever. The plain socket writes all.
                     .useNio(false)
@@ -111,19 +125,20 @@ public final class ParleyServer implements AutoCloseable {
                             .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                             .build())
                     .routing(r -> {
+                        r.addFilter(inFlight);
                         r.addFilter(new CloseAfterResponse());
                         r.addFilter(new RequestIdFilter());
                         r.addFilter(new OutcomeFilter(metrics));
-                        r.addFilter(new FramingFilter());
-                        r.addFilter(new BrowserGuard(hosts, http.corsOrigins()));
-                        r.addFilter(new AuthFilter(keys, config.metricsRequireKey()));
+                        r.addFilter(new FramingFilter(refusals));
+                        r.addFilter(new BrowserGuard(hosts, http.corsOrigins(), refusals));
+                        r.addFilter(new AuthFilter(keys, config.metricsRequireKey(), endpoints));
                         r.addFilter(owners);
                         r.addFilter(new BodyGuard(budget, readDeadlines, http.bodyTimeout()));
-                        conversations.register(r);
-                        threads.register(r);
-                        openAi.register(r);
+                        for (Dialect d : dialects) {
+                            d.register(r, endpoints);
+                        }
                         ops.register(r);
-                        Fallbacks.register(r);
+                        Fallbacks.register(r, refusals);
                     })
                     .build()
                     .start();
@@ -135,7 +150,7 @@ public final class ParleyServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "HTTP: Host names " + (hosts.isEmpty() ? "any" : String.join(", ", hosts))
                     + "; CORS origins " + (http.corsOrigins().isEmpty() ? "none" : String.join(", ", http.corsOrigins()))
                     + "; body parsing memory " + (budget.totalBytes() >> 20) + " MB");
-            return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines);
+            return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace());
         } catch (RuntimeException e) {
             if (deadlines != null) {
                 deadlines.close();
@@ -162,14 +177,24 @@ public final class ParleyServer implements AutoCloseable {
         return engine;
     }
 
-    /** Stops taking connections, lets running generations end (a few seconds at most), frees the model. */
+    /**
+     * Shuts down in bounded time: readiness goes down and new generations get 503 at once; running ones
+     * may finish within the grace period, then end with their dialect's error; queued ones get 503. The
+     * listener stops once every handler has written its last event (a few seconds at most).
+     */
     @Override
     public void close() {
-        engine.close(Duration.ofSeconds(5));
+        engine.close(shutdownGrace);
+        if (!inFlight.awaitIdle(HANDLERS_DRAIN)) {
+            LOG.log(System.Logger.Level.WARNING, inFlight.running() + " requests still running at shutdown; closing their connections");
+        }
         web.stop();
         store.close();
         metrics.unbind(engine);
         gpus.close();
         deadlines.close();
     }
+
+    /** How long handlers get, after the engine stopped, to write their last events. */
+    private static final Duration HANDLERS_DRAIN = Duration.ofSeconds(5);
 }

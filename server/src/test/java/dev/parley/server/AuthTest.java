@@ -112,4 +112,23 @@ class AuthTest {
             server.awaitIdleSlots();
         }
     }
+
+    @Test
+    void anotherOwnersDeleteOfABusyThreadIs404NotABusyOracle() throws Exception {
+        String id = Json.MAPPER.readTree(server.send("POST", "/api/v1/conversations", "{}", "Authorization", bearer(ALICE)).body()).get("id").asText();
+        java.net.http.HttpRequest turn = java.net.http.HttpRequest.newBuilder(server.uri("/api/v1/conversations/" + id + "/messages"))
+                .header("Content-Type", "application/json").header("Authorization", bearer(ALICE))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Talk a lot.\", \"max_tokens\": 1500}")).build();
+        HttpResponse<java.io.InputStream> running = server.http.send(turn, HttpResponse.BodyHandlers.ofInputStream());
+        try {
+            assertEquals(200, running.statusCode());
+            running.body().read(); // the turn is streaming: the thread is busy
+            assertEquals(404, server.send("DELETE", "/api/v1/conversations/" + id, null, "Authorization", bearer(BOB)).statusCode());
+            assertEquals(409, server.send("DELETE", "/api/v1/conversations/" + id, null, "Authorization", bearer(ALICE)).statusCode(),
+                    "the owner still learns that it is busy");
+        } finally {
+            running.body().close();
+            server.awaitIdleSlots();
+        }
+    }
 }

@@ -4,15 +4,15 @@ import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.Sampling;
 
 /** The sampling fields both APIs accept, with llama-server's defaults for what is left out. */
-final class SamplingFields {
+public final class SamplingFields {
 
-    static final java.util.Set<String> NAMES = java.util.Set.of("temperature", "top_k", "top_p", "min_p", "repeat_penalty",
+    public static final java.util.Set<String> NAMES = java.util.Set.of("temperature", "top_k", "top_p", "min_p", "repeat_penalty",
             "presence_penalty", "frequency_penalty", "seed", "repeat_last_n");
 
     private SamplingFields() {
     }
 
-    static Sampling parse(RequestBody b) {
+    public static Sampling parse(RequestBody b) {
         Sampling d = Sampling.DEFAULT;
         Float temperature = b.optionalFloat("temperature", 0, 100);
         Integer topK = b.optionalInt("top_k", 0, 1_000_000);

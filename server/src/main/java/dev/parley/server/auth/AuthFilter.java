@@ -1,9 +1,9 @@
 package dev.parley.server.auth;
 
-import dev.parley.server.api.ConversationApi;
-import dev.parley.server.api.Json;
-import dev.parley.server.api.OpenAiApi;
+import dev.parley.server.api.ApiError;
 import dev.parley.server.api.RequestIds;
+import dev.parley.server.exchange.Endpoints;
+import dev.parley.server.exchange.ErrorShape;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -12,8 +12,10 @@ import io.helidon.webserver.http.RoutingResponse;
 import java.util.Optional;
 
 /**
- * With API keys configured, every /api/ and /v1/ route (and /metrics if asked) needs
- * {@code Authorization: Bearer KEY} or {@code x-api-key: KEY}; otherwise 401 in the route's error shape.
+ * With API keys configured, every path a dialect owns (/api/, /v1/, ...: see
+ * {@link Endpoints#owns}) and /metrics if asked needs
+ * {@code Authorization: Bearer KEY} or {@code x-api-key: KEY}; otherwise 401 in the error shape of the
+ * dialect that owns the path.
  * /health always stays open.
  */
 public final class AuthFilter implements Filter {
@@ -22,17 +24,19 @@ public final class AuthFilter implements Filter {
 
     private final ApiKeys keys;
     private final boolean protectMetrics;
+    private final Endpoints endpoints;
 
-    public AuthFilter(ApiKeys keys, boolean protectMetrics) {
+    public AuthFilter(ApiKeys keys, boolean protectMetrics, Endpoints endpoints) {
         this.keys = keys;
         this.protectMetrics = protectMetrics;
+        this.endpoints = endpoints;
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        boolean openAi = path.startsWith("/v1/");
-        boolean guarded = path.startsWith("/api/") || openAi || protectMetrics && path.startsWith("/metrics");
+        ErrorShape shape = endpoints.ownerShape(path);
+        boolean guarded = shape != null || protectMetrics && path.startsWith("/metrics");
         if (!keys.enabled() || !guarded) {
             chain.proceed();
             return;
@@ -45,8 +49,7 @@ public final class AuthFilter implements Filter {
         }
         String message = "missing or invalid API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'";
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-        Json.send(res, 401, openAi ? OpenAiApi.errorBody(message, 401, null, "invalid_api_key")
-                : ConversationApi.error(RequestIds.of(req), 401, message));
+        (shape != null ? shape : endpoints.fallbackShape()).send(res, RequestIds.of(req), new ApiError(401, message, null, "invalid_api_key"));
     }
 
     private static String presentedKey(RoutingRequest req) {

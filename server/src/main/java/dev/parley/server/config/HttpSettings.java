@@ -14,7 +14,8 @@ import java.util.Set;
  * @param idleTimeout     an idle keep-alive connection (or one trickling its request line) is closed after this
  * @param maxConnections  open connections at most; more wait to be accepted
  * @param bodyMemoryBytes heap that bodies being parsed may reserve at once; 0: half the heap
+ * @param shutdownGrace   on shutdown, how long running generations may go on before they are cancelled
  */
 public record HttpSettings(Set<String> allowedHosts, Set<String> corsOrigins, Duration headerTimeout, Duration bodyTimeout,
-                           Duration idleTimeout, int maxConnections, long bodyMemoryBytes) {
+                           Duration idleTimeout, int maxConnections, long bodyMemoryBytes, Duration shutdownGrace) {
 }

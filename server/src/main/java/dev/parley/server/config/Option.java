@@ -56,6 +56,7 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("body-timeout", "SECONDS", "time a client has to upload a request body", "60"),
             new Option("idle-timeout", "SECONDS", "close a keep-alive connection idle this long", "60"),
             new Option("max-connections", "N", "open connections at most; more wait to be accepted", "1000"),
+            new Option("shutdown-grace", "SECONDS", "on shutdown, how long running generations may finish before they are cancelled", "5"),
             new Option("body-memory-mb", "MB", "heap that request bodies being parsed may reserve at once (0: half the heap)", "0"),
             new Option("config", "FILE", "a properties file of these options (keys without --)", null));
 

@@ -241,7 +241,8 @@ public record ServerConfig(
         }
         return new HttpSettings(allowed, cors, Duration.ofSeconds(v.integer("header-timeout", 1, 3600)),
                 Duration.ofSeconds(v.integer("body-timeout", 1, 86_400)), Duration.ofSeconds(v.integer("idle-timeout", 1, 86_400)),
-                v.integer("max-connections", 1, 1_000_000), (long) v.integer("body-memory-mb", 0, 1 << 20) << 20);
+                v.integer("max-connections", 1, 1_000_000), (long) v.integer("body-memory-mb", 0, 1 << 20) << 20,
+                Duration.ofSeconds(v.integer("shutdown-grace", 0, 3600)));
     }
 
     /** A comma-separated list, trimmed and lower-cased. */

@@ -21,7 +21,7 @@ public final class BodyGuard implements Filter {
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
-        BodyReading reading = new BodyReading(budget, deadlines, bodyTimeout, res);
+        BodyReading reading = new BodyReading(budget, deadlines, bodyTimeout);
         req.context().register(reading);
         try {
             chain.proceed();

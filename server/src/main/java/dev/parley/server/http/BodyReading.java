@@ -1,9 +1,7 @@
 package dev.parley.server.http;
 
 import dev.parley.server.api.ApiError;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
-import io.helidon.webserver.http.ServerResponse;
 import java.time.Duration;
 
 /**
@@ -14,19 +12,17 @@ import java.time.Duration;
 public final class BodyReading {
 
     /** For requests that did not pass the filter (tests of the API classes alone): no budget, no deadline. */
-    public static final BodyReading UNBOUNDED = new BodyReading(null, null, null, null);
+    public static final BodyReading UNBOUNDED = new BodyReading(null, null, null);
 
     private final BodyBudget budget;
     private final ReadDeadlines deadlines;
     private final Duration timeout;
-    private final ServerResponse res;
     private int reservedUnits;
 
-    BodyReading(BodyBudget budget, ReadDeadlines deadlines, Duration timeout, ServerResponse res) {
+    BodyReading(BodyBudget budget, ReadDeadlines deadlines, Duration timeout) {
         this.budget = budget;
         this.deadlines = deadlines;
         this.timeout = timeout;
-        this.res = res;
     }
 
     public static BodyReading of(ServerRequest req) {
@@ -50,10 +46,7 @@ public final class BodyReading {
             case NONE -> reservedUnits += units;
             case TOO_LARGE -> throw new ApiError(413, "the request body is larger than this server's parsing memory allows ("
                     + budget.largestBody() + " bytes)", null);
-            case BUSY -> {
-                res.header(HeaderNames.RETRY_AFTER, "1");
-                throw new ApiError(503, "the server is busy reading other large requests: try again shortly", null);
-            }
+            case BUSY -> throw new ApiError(503, "the server is busy reading other large requests: try again shortly", null); // 503s carry Retry-After
         }
     }
 

@@ -1,6 +1,6 @@
 package dev.parley.server.http;
 
-import dev.parley.server.api.RouteErrors;
+
 import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.Method;
@@ -32,28 +32,30 @@ public final class BrowserGuard implements Filter {
 
     private final Set<String> allowedHosts;
     private final Set<String> corsOrigins;
+    private final Refusals refusals;
 
     /**
      * @param allowedHosts host names (lower case, no port) the Host header may carry; empty allows any
      * @param corsOrigins  origins ({@code scheme://host[:port]}) allowed to call from a browser; "*" allows every origin
      */
-    public BrowserGuard(Set<String> allowedHosts, Set<String> corsOrigins) {
+    public BrowserGuard(Set<String> allowedHosts, Set<String> corsOrigins, Refusals refusals) {
         this.allowedHosts = Set.copyOf(allowedHosts);
         this.corsOrigins = Set.copyOf(corsOrigins);
+        this.refusals = refusals;
     }
 
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         Optional<String> host = req.headers().first(HeaderNames.HOST);
         if (!allowedHosts.isEmpty() && (host.isEmpty() || !allowedHosts.contains(hostName(host.get())))) {
-            RouteErrors.send(req, res, 403, "the Host header '" + host.map(h -> h.length() > 100 ? h.substring(0, 100) : h).orElse("")
+            refusals.send(req, res, 403, "the Host header '" + host.map(h -> h.length() > 100 ? h.substring(0, 100) : h).orElse("")
                     + "' is not one this server answers to: add it to --allowed-hosts");
             return;
         }
         Optional<String> origin = req.headers().first(ORIGIN);
         if (origin.isPresent() && !sameOrigin(origin.get(), host.orElse(""))) {
             if (!originAllowed(origin.get())) {
-                RouteErrors.send(req, res, 403, "requests from origin '" + cut(origin.get()) + "' are not allowed: add it to --cors-origins");
+                refusals.send(req, res, 403, "requests from origin '" + cut(origin.get()) + "' are not allowed: add it to --cors-origins");
                 return;
             }
             res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, corsOrigins.contains("*") ? "*" : origin.get());
@@ -68,7 +70,7 @@ public final class BrowserGuard implements Filter {
             }
         }
         if (needsJson(req) && !isJson(req.headers().first(HeaderNames.CONTENT_TYPE).orElse(""))) {
-            RouteErrors.send(req, res, 415, "send the request body with 'Content-Type: application/json'");
+            refusals.send(req, res, 415, "send the request body with 'Content-Type: application/json'");
             return;
         }
         chain.proceed();

@@ -1,6 +1,6 @@
 package dev.parley.server.http;
 
-import dev.parley.server.api.RouteErrors;
+
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.Filter;
 import io.helidon.webserver.http.FilterChain;
@@ -17,6 +17,12 @@ import java.util.Locale;
  */
 public final class FramingFilter implements Filter {
 
+    private final Refusals refusals;
+
+    public FramingFilter(Refusals refusals) {
+        this.refusals = refusals;
+    }
+
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String problem = problem(req.headers().all(HeaderNames.CONTENT_LENGTH, List::of),
@@ -26,7 +32,7 @@ public final class FramingFilter implements Filter {
             return;
         }
         res.header(HeaderNames.CONNECTION, "close");
-        RouteErrors.send(req, res, 400, problem);
+        refusals.send(req, res, 400, problem);
     }
 
     /** What is wrong with this framing, or null when it is unambiguous. */

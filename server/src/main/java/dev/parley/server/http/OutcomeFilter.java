@@ -14,8 +14,10 @@ import java.util.Set;
  */
 public final class OutcomeFilter implements Filter {
 
+    /** Every dialect's turn routes (with thread turns, matched below). */
     private static final Set<String> GENERATION_PATHS = Set.of("/api/v1/continue_from_conversation_history",
-            "/api/v1/continue_from_raw_prompt", "/v1/chat/completions", "/v1/completions");
+            "/api/v1/continue_from_raw_prompt", "/api/v1/conversation", "/api/ai/chat", "/api/v1/ui-chat",
+            "/v1/chat/completions", "/v1/completions");
 
     private final ParleyMetrics metrics;
 

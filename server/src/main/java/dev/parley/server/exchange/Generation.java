@@ -1,4 +1,4 @@
-package dev.parley.server.api;
+package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineException;
@@ -6,22 +6,13 @@ import dev.parley.runtime.engine.ErrorCode;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.GenerationRequest;
 import dev.parley.runtime.engine.TokenStream;
+import dev.parley.server.api.ApiError;
 
 /**
  * Submits a request and waits for its first event, so that the HTTP status is known before any byte
- * of the body: a refusal or a queue timeout becomes the status, a start means 200 and a stream.
+ * of the body: a refusal or a queue timeout becomes an {@link ApiError}, a start means 200 and a stream.
  */
 record Generation(TokenStream stream, GenerationEvent.Started started) {
-
-    /** The engine refused the request (before or while queued). */
-    static final class Refused extends RuntimeException {
-        final ErrorCode code;
-
-        Refused(ErrorCode code, String message) {
-            super(message, null, false, false);
-            this.code = code;
-        }
-    }
 
     /**
      * The response ends early: the client left (a failed write), the thread was interrupted, or a bug.
@@ -31,7 +22,7 @@ record Generation(TokenStream stream, GenerationEvent.Started started) {
         stream.cancel();
         if (e instanceof InterruptedException) {
             Thread.currentThread().interrupt();
-        } else if (e instanceof RuntimeException r && !ConversationApi.isDisconnect(r)) {
+        } else if (e instanceof RuntimeException r && !Disconnects.isDisconnect(r)) {
             throw r;
         }
     }
@@ -41,7 +32,7 @@ record Generation(TokenStream stream, GenerationEvent.Started started) {
         try {
             stream = engine.submit(request);
         } catch (EngineException e) {
-            throw new Refused(e.code(), e.getMessage());
+            throw ApiError.engine(e.code(), e.getMessage());
         }
         GenerationEvent first;
         try {
@@ -52,8 +43,8 @@ record Generation(TokenStream stream, GenerationEvent.Started started) {
         }
         return switch (first) {
             case GenerationEvent.Started s -> new Generation(stream, s);
-            case GenerationEvent.Failed f -> throw new Refused(f.code(), f.message());
-            case GenerationEvent.Done d -> throw new Refused(ErrorCode.INTERNAL, "the generation ended before it started: " + d.reason());
+            case GenerationEvent.Failed f -> throw ApiError.engine(f.code(), f.message());
+            case GenerationEvent.Done d -> throw ApiError.engine(ErrorCode.INTERNAL, "the generation ended before it started: " + d.reason());
             case GenerationEvent.Piece p -> throw new IllegalStateException("a piece before the start");
         };
     }

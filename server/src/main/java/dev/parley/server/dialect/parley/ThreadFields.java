@@ -1,6 +1,9 @@
-package dev.parley.server.api;
+package dev.parley.server.dialect.parley;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Json;
+import dev.parley.server.api.RequestBody;
 
 /**
  * A thread's own fields, checked and bounded: every list page carries titles and metadata, and every

@@ -1,4 +1,4 @@
-package dev.parley.server.api;
+package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.GenerationEvent;
 

@@ -1,0 +1,33 @@
+package dev.parley.server.dialect;
+
+import dev.parley.runtime.engine.Engine;
+import dev.parley.server.dialect.aisdk.AiChatRequests;
+import dev.parley.server.dialect.aisdk.UiChatRequests;
+import dev.parley.server.dialect.openai.OpenAiRequests;
+import dev.parley.server.dialect.paddler.PaddlerRequests;
+import dev.parley.server.dialect.parley.ConversationRequests;
+import dev.parley.server.dialect.parley.ThreadsService;
+import dev.parley.server.exchange.Dialect;
+import dev.parley.server.threads.ThreadStore;
+import java.nio.file.Path;
+import java.util.List;
+
+/** Every dialect the server speaks. A new one is one line here. */
+public final class Dialects {
+
+    private Dialects() {
+    }
+
+    /** What a dialect may need to start. */
+    public record Needs(Engine engine, ThreadStore store, Path llamaSource) {}
+
+    public static List<Dialect> all(Needs n) {
+        return List.of(
+                new PaddlerRequests(),
+                new ThreadsService(n.store()),
+                new OpenAiRequests(n.engine(), n.llamaSource()),
+                new AiChatRequests(),
+                new UiChatRequests(),
+                new ConversationRequests());
+    }
+}

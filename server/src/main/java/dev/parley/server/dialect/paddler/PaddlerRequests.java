@@ -1,0 +1,64 @@
+package dev.parley.server.dialect.paddler;
+
+import dev.parley.runtime.engine.Prompt;
+import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Messages;
+import dev.parley.server.api.RequestBody;
+import dev.parley.server.dialect.parley.ParleyErrors;
+import dev.parley.server.dialect.parley.ParleyEvents;
+import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.Dialect;
+import dev.parley.server.exchange.Endpoints;
+import dev.parley.server.exchange.GenerationOptions;
+import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.Turn;
+import dev.parley.server.exchange.WireFormat;
+import io.helidon.webserver.http.HttpRules;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Paddler's API: {@code POST /api/v1/continue_from_conversation_history} and
+ * {@code POST /api/v1/continue_from_raw_prompt}. Answers NDJSON, or Parley's server-sent events to a
+ * client that accepts text/event-stream.
+ */
+public final class PaddlerRequests implements Dialect {
+
+    private static final Set<String> HISTORY_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
+            Set.of("conversation_history", "add_generation_prompt", "enable_thinking"));
+    private static final Set<String> RAW_FIELDS = RequestBody.fields(GenerationOptions.FIELDS, Set.of("raw_prompt"));
+
+    @Override
+    public void register(HttpRules rules, Endpoints endpoints) {
+        endpoints.owns("/api/", ParleyErrors.SHAPE);
+        rules.post("/api/v1/continue_from_conversation_history", endpoints.turn(ParleyErrors.SHAPE, this::history))
+             .post("/api/v1/continue_from_raw_prompt", endpoints.turn(ParleyErrors.SHAPE, this::raw));
+    }
+
+    private Call history(Incoming in) {
+        RequestBody b = in.body();
+        b.onlyFields(HISTORY_FIELDS);
+        var messages = Messages.parse(b.get("conversation_history"), "conversation_history");
+        Prompt prompt = new Prompt.Chat(messages, b.bool("add_generation_prompt", true), b.optionalBool("enable_thinking"), null, Map.of());
+        return call(in, prompt);
+    }
+
+    private Call raw(Incoming in) {
+        RequestBody b = in.body();
+        b.onlyFields(RAW_FIELDS);
+        String raw = b.optionalString("raw_prompt");
+        if (raw == null) {
+            throw ApiError.badRequest("raw_prompt", "field 'raw_prompt' is required: the prompt text");
+        }
+        if (raw.isEmpty()) {
+            throw ApiError.badRequest("raw_prompt", "field 'raw_prompt' is empty");
+        }
+        return call(in, new Prompt.Raw(raw));
+    }
+
+    private static Call call(Incoming in, Prompt prompt) {
+        Turn turn = in.turn(new Turn.Given(prompt), GenerationOptions.parse(in.body(), in.limits()), null);
+        WireFormat format = in.accepts("text/event-stream") ? ParleyEvents.streaming(in.requestId()) : new PaddlerNdjson(in.requestId());
+        return new Call(turn, format);
+    }
+}

@@ -1,0 +1,181 @@
+package dev.parley.server.dialect.parley;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Echo;
+import dev.parley.server.api.Json;
+import dev.parley.server.api.RequestBody;
+import dev.parley.server.api.SamplingFields;
+import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.Dialect;
+import dev.parley.server.exchange.Endpoints;
+import dev.parley.server.exchange.Exchange;
+import dev.parley.server.exchange.GenerationOptions;
+import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.Turn;
+import dev.parley.server.threads.Conversation;
+import dev.parley.server.threads.StoredMessage;
+import dev.parley.server.threads.ThreadStore;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Set;
+
+/**
+ * Threads the server keeps: create, list, read, update, delete, and continue one by sending only the
+ * new message (a turn on the thread: the exchange stores it atomically; a cancelled or failed one stores
+ * nothing). A thread belongs to the API key that created it: other keys get 404.
+ */
+public final class ThreadsService implements Dialect {
+
+    private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata");
+    private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
+            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream"));
+
+    private final ThreadStore store;
+
+    public ThreadsService(ThreadStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void register(HttpRules rules, Endpoints endpoints) {
+        Exchange exchange = endpoints.exchange();
+        ParleyErrors errors = ParleyErrors.SHAPE;
+        endpoints.owns("/api/", errors);
+        rules.post("/api/v1/conversations", endpoints.handler(errors, this::create))
+             .get("/api/v1/conversations", endpoints.handler(errors, this::list))
+             .get("/api/v1/conversations/{id}", endpoints.handler(errors, this::read))
+             .patch("/api/v1/conversations/{id}", endpoints.handler(errors, this::update))
+             .delete("/api/v1/conversations/{id}", endpoints.handler(errors, (in, res) -> delete(in, res, exchange)))
+             .post("/api/v1/conversations/{id}/messages", endpoints.turn(errors, this::continueThread));
+    }
+
+    // ---- CRUD ----
+
+    private void create(Incoming in, ServerResponse res) {
+        RequestBody b = in.bodyOrEmpty();
+        b.onlyFields(THREAD_FIELDS);
+        Conversation c = store.create(in.owner(), ThreadFields.title(b), ThreadFields.systemPrompt(b), ThreadFields.metadata(b));
+        Json.send(res, 201, thread(c));
+    }
+
+    private void list(Incoming in, ServerResponse res) {
+        var q = in.http().query();
+        int limit = 20;
+        if (q.contains("limit")) {
+            try {
+                limit = Integer.parseInt(q.get("limit"));
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 100) {
+                throw ApiError.badRequest("limit", "query parameter 'limit' must be a whole number from 1 to 100");
+            }
+        }
+        ThreadStore.Page page;
+        try {
+            page = store.list(in.owner(), q.contains("cursor") ? q.get("cursor") : null, limit);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest("cursor", e.getMessage());
+        }
+        ObjectNode body = Json.object();
+        ArrayNode data = body.putArray("data");
+        page.items().forEach(c -> data.add(thread(c)));
+        body.put("next_cursor", page.nextCursor());
+        Json.send(res, 200, body);
+    }
+
+    private void read(Incoming in, ServerResponse res) {
+        Conversation c = owned(in);
+        ObjectNode body = thread(c);
+        ArrayNode messages = body.putArray("messages");
+        for (StoredMessage m : store.messages(c.id())) {
+            messages.add(message(m));
+        }
+        Json.send(res, 200, body);
+    }
+
+    private void update(Incoming in, ServerResponse res) {
+        RequestBody b = in.body();
+        b.onlyFields(THREAD_FIELDS);
+        if (!b.has("title") && !b.has("system_prompt") && !b.has("metadata")) {
+            throw ApiError.badRequest(null, "nothing to update: send title, system_prompt or metadata");
+        }
+        String id = in.pathParam("id");
+        Conversation c = store.update(in.owner(), id, ThreadFields.title(b), ThreadFields.systemPrompt(b),
+                b.has("metadata") ? ThreadFields.metadata(b) : null).orElseThrow(() -> notFound(id));
+        Json.send(res, 200, thread(c));
+    }
+
+    private void delete(Incoming in, ServerResponse res, Exchange exchange) {
+        // Ownership first: another owner learns nothing, not even that the thread is busy.
+        String id = owned(in).id();
+        if (exchange.threadInProgress(id)) {
+            throw new ApiError(409, "conversation " + id + " has an exchange in progress", null);
+        }
+        if (!store.delete(in.owner(), id)) {
+            throw notFound(id);
+        }
+        Json.send(res, 200, Json.object().put("status", "success"));
+    }
+
+    // ---- continuing a thread: a turn ----
+
+    private Call continueThread(Incoming in) {
+        Conversation c = owned(in);
+        RequestBody b = in.body();
+        b.onlyFields(MESSAGE_FIELDS);
+        String prompt = b.optionalString("prompt");
+        if (prompt == null || prompt.isEmpty()) {
+            throw ApiError.badRequest("prompt", "field 'prompt' is required: the new user message");
+        }
+        var source = new Turn.OnThread(c, prompt, b.optionalString("additional_context"), b.optionalBool("enable_thinking"),
+                b.bool("save_history", true));
+        boolean stream = b.bool("stream", true);
+        return new Call(in.turn(source, GenerationOptions.parse(b, in.limits()), c.id()),
+                stream ? ParleyEvents.streaming(in.requestId()) : ParleyEvents.whole(in.requestId(), true));
+    }
+
+    // ---- helpers ----
+
+    private Conversation owned(Incoming in) {
+        String id = in.pathParam("id");
+        return store.get(in.owner(), id).orElseThrow(() -> notFound(id));
+    }
+
+    private static ApiError notFound(String id) {
+        return new ApiError(404, "conversation " + Echo.text(id) + " not found", null);
+    }
+
+    private static ObjectNode thread(Conversation c) {
+        ObjectNode o = Json.object();
+        o.put("id", c.id());
+        o.put("title", c.title());
+        o.put("system_prompt", c.systemPrompt());
+        try {
+            o.set("metadata", Json.MAPPER.readTree(c.metadata()));
+        } catch (IOException e) {
+            o.putObject("metadata");
+        }
+        o.put("created_at", Instant.ofEpochMilli(c.createdAt()).toString());
+        o.put("updated_at", Instant.ofEpochMilli(c.updatedAt()).toString());
+        o.put("message_count", c.messageCount());
+        return o;
+    }
+
+    private static ObjectNode message(StoredMessage m) {
+        ObjectNode o = Json.object();
+        o.put("id", m.id()).put("role", m.role()).put("content", m.content());
+        o.put("thinking", m.thinking());
+        if (m.role().equals("assistant")) {
+            o.put("finish_reason", m.finishReason());
+            o.set("usage", ParleyEvents.usage(m.promptTokens(), m.cachedPromptTokens(), m.completionTokens(), m.reasoningTokens()));
+        }
+        o.put("created_at", Instant.ofEpochMilli(m.createdAt()).toString());
+        return o;
+    }
+}

@@ -1,0 +1,92 @@
+package dev.parley.server.exchange;
+
+import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Headers;
+import dev.parley.server.api.RequestIds;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerResponse;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * Where dialects register their routes. Every handler made here reads the request id, turns an
+ * {@link ApiError} thrown anywhere below it into the dialect's error body (the only catch of ApiError
+ * in the server), and runs turns through the one {@link Exchange}.
+ */
+public final class Endpoints {
+
+    private static final System.Logger LOG = System.getLogger("parley.api");
+
+    private final Exchange exchange;
+    private final Limits limits;
+    private final ErrorShape fallback;
+    /** Path prefix to error shape: the paths a dialect owns, for answers given before routing (the auth filter's 401). */
+    private final Map<String, ErrorShape> shapes = new ConcurrentSkipListMap<>();
+
+    public Endpoints(Exchange exchange, Limits limits, ErrorShape fallback) {
+        this.exchange = exchange;
+        this.limits = limits;
+        this.fallback = fallback;
+    }
+
+    public Exchange exchange() {
+        return exchange;
+    }
+
+    public Limits limits() {
+        return limits;
+    }
+
+    /** A route other than a turn (reading threads, listing models); it may throw ApiError. */
+    @FunctionalInterface
+    public interface Route {
+        void handle(Incoming request, ServerResponse res);
+    }
+
+    /** A handler for a turn: the dialect's parser, then the exchange. */
+    public Handler turn(ErrorShape errors, TurnParser parser) {
+        return handler(errors, (in, res) -> {
+            Call call = parser.parse(in);
+            exchange.run(call, res, in.http().path().path());
+        });
+    }
+
+    /** A handler for any other route of a dialect. */
+    public Handler handler(ErrorShape errors, Route route) {
+        return (req, res) -> {
+            String id = RequestIds.of(req);
+            res.header(Headers.REQUEST_ID, id);
+            try {
+                route.handle(new Incoming(req, id, limits), res);
+            } catch (ApiError e) {
+                LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+                        "request " + id + " refused with " + e.status() + ": " + e.getMessage());
+                errors.send(res, id, e);
+            }
+        };
+    }
+
+    /**
+     * A dialect owns the paths under this prefix: they need an API key when keys are on, and errors
+     * answered before routing (a missing key) take this shape.
+     */
+    public void owns(String pathPrefix, ErrorShape shape) {
+        shapes.put(pathPrefix, shape);
+    }
+
+    /** The shape of the dialect owning the longest prefix of {@code path}, or null when no dialect owns it. */
+    public ErrorShape ownerShape(String path) {
+        String best = null;
+        for (String prefix : shapes.keySet()) {
+            if (path.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
+                best = prefix;
+            }
+        }
+        return best == null ? null : shapes.get(best);
+    }
+
+    /** The shape for paths no dialect owns. */
+    public ErrorShape fallbackShape() {
+        return fallback;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.parley.server.exchange;
+
+import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.server.api.ApiError;
+import java.io.IOException;
+
+/**
+ * Writes one turn's events in a dialect. Exactly one of {@link #done} or {@link #failed} ends it.
+ * A write that throws means the client left: the exchange cancels the generation.
+ */
+public interface EventWriter {
+
+    /** Generated text (reasoning or content, see the piece's channel). */
+    void piece(GenerationEvent.Piece piece) throws IOException;
+
+    /** The generation ended; {@code messageId} is the stored reply's id when the turn was saved to a thread, else null. */
+    void done(GenerationEvent.Done done, String messageId) throws IOException;
+
+    /** The generation (or storing its exchange) failed after it started. */
+    void failed(ApiError error) throws IOException;
+
+    /**
+     * Called every {@link Exchange#HEARTBEAT_MILLIS} or so while the turn runs. Streams need nothing (each
+     * piece is a write that notices a client gone); a whole answer uses it to notice one (see {@link WholeJson}).
+     */
+    default void heartbeat() throws IOException {
+    }
+}

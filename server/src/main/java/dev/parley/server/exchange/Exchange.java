@@ -1,0 +1,131 @@
+package dev.parley.server.exchange;
+
+import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.GenerationRequest;
+import dev.parley.runtime.engine.Prompt;
+import dev.parley.server.api.ApiError;
+import dev.parley.server.threads.ConflictException;
+import dev.parley.server.threads.ThreadDeletedException;
+import dev.parley.server.threads.ThreadStore;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+
+/**
+ * The one path from a turn to an answer, for every dialect: start the generation (so that a refusal
+ * is still a status), open the dialect's writer, pass it each event, store a thread turn's exchange
+ * atomically when it completes, and cancel the generation when the client leaves (a failed write,
+ * streaming or not: see {@link EventWriter#heartbeat}).
+ */
+public final class Exchange {
+
+    /** How often a running turn's writer gets a heartbeat. */
+    static final long HEARTBEAT_MILLIS = 250;
+
+    private static final System.Logger LOG = System.getLogger("parley.api");
+
+    private final Engine engine;
+    private final ThreadTurns threads;
+
+    public Exchange(Engine engine, ThreadStore store) {
+        this.engine = engine;
+        this.threads = new ThreadTurns(store);
+    }
+
+    /** Whether a turn on this thread runs on this instance now. */
+    public boolean threadInProgress(String threadId) {
+        return threads.inProgress(threadId);
+    }
+
+    /** Runs a call; an {@link ApiError} thrown here comes before any byte of the answer. */
+    void run(Call call, ServerResponse res, String endpoint) {
+        Turn turn = call.turn();
+        if (turn.conversationKey() != null) {
+            res.header(Incoming.SESSION_ID, turn.conversationKey());
+        }
+        switch (turn.source()) {
+            case Turn.Given given -> generate(call, given.prompt(), null, res, endpoint);
+            case Turn.OnThread onThread -> {
+                ThreadTurns.Begun begun = threads.begin(onThread);
+                try {
+                    generate(call, begun.prompt(), begun, res, endpoint);
+                } finally {
+                    threads.end(begun);
+                }
+            }
+        }
+    }
+
+    private void generate(Call call, Prompt prompt, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
+        Turn turn = call.turn();
+        GenerationOptions o = turn.options();
+        Generation g;
+        try {
+            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        // A thread turn keeps the reply to store it; a stateless one keeps nothing.
+        StringBuilder content = thread == null ? null : new StringBuilder();
+        StringBuilder thinking = thread == null ? null : new StringBuilder();
+        try {
+            EventWriter writer = call.format().open(g.started(), res);
+            long beatAt = System.nanoTime() + HEARTBEAT_MILLIS * 1_000_000L;
+            while (true) {
+                GenerationEvent e = g.stream().poll(HEARTBEAT_MILLIS);
+                long now = System.nanoTime();
+                if (now - beatAt >= 0) {
+                    writer.heartbeat();
+                    beatAt = now + HEARTBEAT_MILLIS * 1_000_000L;
+                }
+                switch (e) {
+                    case null -> {
+                    }
+                    case GenerationEvent.Piece p -> {
+                        if (content != null) {
+                            (p.channel() == GenerationEvent.Channel.REASONING ? thinking : content).append(p.text());
+                        }
+                        writer.piece(p);
+                    }
+                    case GenerationEvent.Failed f -> {
+                        LOG.log(System.Logger.Level.WARNING, "request " + turn.requestId() + " failed after it started: " + f.message());
+                        writer.failed(ApiError.engine(f.code(), f.message()));
+                        return;
+                    }
+                    case GenerationEvent.Done d when d.reason() == GenerationEvent.FinishReason.CANCELLED -> {
+                        // Only the engine's shutdown ends a generation this client still reads: say so in the
+                        // dialect's error, never as a normal finish (no NDJSON Done, no OpenAI "stop").
+                        LOG.log(System.Logger.Level.INFO, "request " + turn.requestId() + " cancelled by the server's shutdown");
+                        writer.failed(new ApiError(503, "the server is shutting down: the generation was cancelled", null, "shutting_down"));
+                        return;
+                    }
+                    case GenerationEvent.Done d -> {
+                        String messageId = null;
+                        if (thread != null && thread.turn().save()) {
+                            try {
+                                messageId = threads.store(thread, content.toString(), thinking.toString(), d);
+                            } catch (ConflictException conflict) {
+                                writer.failed(new ApiError(409, conflict.getMessage(), null));
+                                return;
+                            } catch (ThreadDeletedException gone) {
+                                writer.failed(new ApiError(404, gone.getMessage(), null));
+                                return;
+                            }
+                        }
+                        if (thread != null) {
+                            threads.end(thread); // stored: a client that answers `done` at once must not meet a 409
+                        }
+                        RequestLog.finished(LOG, turn.requestId(), endpoint, d);
+                        writer.done(d, messageId);
+                        return;
+                    }
+                    case GenerationEvent.Started s -> throw new IllegalStateException("started twice");
+                }
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            g.abandon(e); // the exchange did not complete: nothing is stored
+            LOG.log(System.Logger.Level.INFO, "request " + turn.requestId() + ": client went away; generation cancelled");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.parley.server.exchange;
+
+import dev.parley.runtime.engine.Sampling;
+import dev.parley.server.api.ApiError;
+import dev.parley.server.api.RequestBody;
+import dev.parley.server.api.SamplingFields;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * How to generate, whatever the dialect: the token limit, sampling, stop strings and a grammar.
+ *
+ * @param grammar a GBNF grammar, or null
+ */
+public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar) {
+
+    /** The fields {@link #parse} reads. */
+    public static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar"));
+
+    public GenerationOptions {
+        stop = List.copyOf(stop);
+    }
+
+    /** Parley's own fields: max_tokens, the sampling fields, stop (a list of at most 16 strings), grammar. */
+    public static GenerationOptions parse(RequestBody b, Limits limits) {
+        return new GenerationOptions(maxTokens(b, limits, "max_tokens"), SamplingFields.parse(b), b.optionalStrings("stop", false, 16),
+                b.optionalString("grammar"));
+    }
+
+    /**
+     * The token limit from the first of {@code fields} the body has (OpenAI's max_completion_tokens
+     * before max_tokens, say), checked against the server's limit; the server's default when none is there.
+     */
+    public static int maxTokens(RequestBody b, Limits limits, String... fields) {
+        Integer max = null;
+        for (int i = fields.length - 1; i >= 0; i--) {
+            Integer v = b.optionalInt(fields[i], Integer.MIN_VALUE, Integer.MAX_VALUE);
+            if (v != null && v < 1) {
+                throw ApiError.badRequest(fields[i], "field '" + fields[i] + "' must be at least 1, got " + v);
+            }
+            if (v != null && v > limits.maxTokens()) {
+                throw ApiError.badRequest(fields[i], "field '" + fields[i] + "' is " + v + ", over this server's limit of " + limits.maxTokens());
+            }
+            max = v != null ? v : max;
+        }
+        return max != null ? max : limits.defaultMaxTokens();
+    }
+}
