@@ -119,6 +119,11 @@ public final class Engine implements AutoCloseable {
                 c.decodeNanos.sum(), c.samplingNanos.sum());
     }
 
+    /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */
+    public int promptTokens(Prompt.Chat chat) {
+        return model.vocab().tokenize(render(chat), false, true).length;
+    }
+
     /** The prompt text a chat renders to with this model's template. */
     public String render(Prompt.Chat chat) {
         if (template == null) {

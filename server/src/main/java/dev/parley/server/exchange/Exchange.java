@@ -8,6 +8,8 @@ import dev.parley.server.api.ApiError;
 import dev.parley.server.threads.ConflictException;
 import dev.parley.server.threads.ThreadDeletedException;
 import dev.parley.server.threads.ThreadStore;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 
@@ -23,6 +25,8 @@ public final class Exchange {
     static final long HEARTBEAT_MILLIS = 250;
 
     private static final System.Logger LOG = System.getLogger("parley.api");
+    /** How many of the oldest messages the truncate overflow policy dropped (absent when none). */
+    static final HeaderName TRUNCATED_MESSAGES = HeaderNames.create("X-Parley-Truncated-Messages");
 
     private final Engine engine;
     private final ThreadTurns threads;
@@ -59,6 +63,12 @@ public final class Exchange {
     private void generate(Call call, Prompt prompt, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
+        int dropped = 0;
+        if (o.overflow() == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
+            Truncation.Fitted fitted = Truncation.fit(engine, chat, o.maxTokens());
+            prompt = fitted.prompt();
+            dropped = fitted.droppedMessages();
+        }
         Generation g;
         try {
             g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar()));
@@ -70,7 +80,13 @@ public final class Exchange {
         StringBuilder content = thread == null ? null : new StringBuilder();
         StringBuilder thinking = thread == null ? null : new StringBuilder();
         try {
+            if (dropped > 0) {
+                res.header(TRUNCATED_MESSAGES, String.valueOf(dropped));
+            }
             EventWriter writer = call.format().open(g.started(), res);
+            if (dropped > 0) {
+                writer.truncated(dropped);
+            }
             long beatAt = System.nanoTime() + HEARTBEAT_MILLIS * 1_000_000L;
             while (true) {
                 GenerationEvent e = g.stream().poll(HEARTBEAT_MILLIS);
