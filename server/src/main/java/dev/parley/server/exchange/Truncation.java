@@ -1,7 +1,9 @@
 package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.Prompt;
+import dev.parley.server.api.ApiError;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +22,16 @@ final class Truncation {
     private Truncation() {
     }
 
+    /** Fits the chat; a template that fails to render is the request's error (as in {@link Engine#submit}). */
     static Fitted fit(Engine engine, Prompt.Chat chat, int maxTokens) {
+        try {
+            return fitted(engine, chat, maxTokens);
+        } catch (EngineException e) {
+            throw ApiError.engine(e.code(), e.getMessage());
+        }
+    }
+
+    private static Fitted fitted(Engine engine, Prompt.Chat chat, int maxTokens) {
         int budget = engine.slotCapacity() - Math.min(maxTokens, engine.slotCapacity() / 2);
         if (engine.promptTokens(chat) <= budget) {
             return new Fitted(chat, 0);
