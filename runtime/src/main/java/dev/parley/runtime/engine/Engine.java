@@ -32,10 +32,12 @@ public final class Engine implements AutoCloseable {
     private final Scheduler scheduler;
     private final Thread thread;
     private final int slotCapacity;
+    private final EngineObserver observer;
     private volatile boolean accepting = true;
 
     private Engine(EngineConfig config, EngineObserver observer) {
         this.config = config;
+        this.observer = observer;
         int gpuLayers = config.gpuLayers() != null ? config.gpuLayers() : Backends.gpuOffloadAvailable() ? -1 : 0;
         this.model = LlamaModel.load(config.model(), ModelOptions.cpu().withGpuLayers(gpuLayers).withRepack(config.repack()));
         try {
@@ -122,6 +124,11 @@ public final class Engine implements AutoCloseable {
                 c.decodeNanos.sum(), c.samplingNanos.sum());
     }
 
+    /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */
+    public int promptTokens(Prompt.Chat chat) {
+        return model.vocab().tokenize(render(chat), false, true).length;
+    }
+
     /** The prompt text a chat renders to with this model's template. */
     public String render(Prompt.Chat chat) {
         if (template == null) {
@@ -158,6 +165,16 @@ public final class Engine implements AutoCloseable {
      * than a slot, a full queue, shutdown) are thrown here; everything later arrives on the stream.
      */
     public TokenStream submit(GenerationRequest request) {
+        observer.requestSubmitted();
+        try {
+            return enqueue(request);
+        } catch (EngineException e) {
+            observer.requestFailed(e.code());
+            throw e;
+        }
+    }
+
+    private TokenStream enqueue(GenerationRequest request) {
         if (!accepting) {
             throw new EngineException(ErrorCode.SHUTTING_DOWN, "the server is shutting down");
         }
@@ -166,6 +183,11 @@ public final class Engine implements AutoCloseable {
         Vocab vocab = model.vocab();
         switch (request.prompt()) {
             case Prompt.Chat chat -> {
+                // Every message renders to at least one token: refuse what certainly cannot fit before paying for the render.
+                if (chat.messages().size() > slotCapacity) {
+                    throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the conversation has " + chat.messages().size()
+                            + " messages, more than the " + slotCapacity + " tokens a slot holds");
+                }
                 rendered = render(chat);
                 tokens = vocab.tokenize(rendered, false, true); // the template writes BOS itself
             }
