@@ -1,5 +1,6 @@
 package dev.parley.bindings;
 
+import dev.parley.bindings.grammar.GrammarVocab;
 import dev.parley.bindings.llama.Llama;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,10 +15,16 @@ public final class Vocab {
 
     private final MemorySegment handle;
     private final int size;
+    private final VocabGrammar grammar = new VocabGrammar(this);
 
     Vocab(MemorySegment handle) {
         this.handle = handle;
         this.size = Llama.llama_vocab_n_tokens(handle);
+    }
+
+    /** This vocabulary as grammars are checked against it ({@link dev.parley.bindings.grammar.Grammar#compile}). */
+    public GrammarVocab grammarView() {
+        return grammar;
     }
 
     MemorySegment handle() {

@@ -5,6 +5,8 @@ import dev.parley.bindings.LlamaContext;
 import dev.parley.bindings.LlamaModel;
 import dev.parley.bindings.ModelOptions;
 import dev.parley.bindings.Vocab;
+import dev.parley.bindings.grammar.Grammar;
+import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.runtime.template.ChatTemplate;
 import dev.parley.runtime.template.ChatTemplateException;
 import java.time.Duration;
@@ -186,12 +188,28 @@ public final class Engine implements AutoCloseable {
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the prompt has " + tokens.length + " tokens; a slot holds at most "
                     + slotCapacity);
         }
+        Grammar grammar = compileGrammar(request.grammar());
         TokenStream stream = new TokenStream(request.id());
-        if (!queue.offer(new Pending(request, tokens, rendered, stream, System.nanoTime()))) {
+        if (!queue.offer(new Pending(request, tokens, rendered, grammar, stream, System.nanoTime()))) {
             throw new EngineException(ErrorCode.QUEUE_FULL, "all " + config.slots() + " slots are busy and " + queue.size()
                     + " requests are waiting: try again shortly");
         }
         return stream;
+    }
+
+    /**
+     * Checks a request's grammar before anything native sees it: llama.cpp aborts the process on
+     * grammars it cannot follow. Null or blank means no grammar.
+     */
+    private Grammar compileGrammar(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return Grammar.compile(text, model.vocab().grammarView());
+        } catch (GrammarException e) {
+            throw new EngineException(ErrorCode.INVALID_REQUEST, "invalid grammar: " + e.getMessage());
+        }
     }
 
     @Override
