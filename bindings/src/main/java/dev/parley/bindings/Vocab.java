@@ -60,6 +60,23 @@ public final class Vocab {
         return isValid(token) && Llama.llama_vocab_is_eog(handle, token);
     }
 
+    /**
+     * Control tokens ({@code <|im_start|>}, {@code <|im_end|>}, ...): those that tokenizing with
+     * {@code parseSpecial} false leaves as text (llama.cpp's CONTROL and UNKNOWN token attributes).
+     */
+    public boolean isControl(int token) {
+        return isValid(token) && (Llama.llama_vocab_get_attr(handle, token) & (Llama.LLAMA_TOKEN_ATTR_CONTROL | Llama.LLAMA_TOKEN_ATTR_UNKNOWN)) != 0;
+    }
+
+    /** Whether tokenizing strips whitespace before (lstrip) or after (rstrip) this special token's text. */
+    public boolean stripsBefore(int token) {
+        return isValid(token) && (Llama.llama_vocab_get_attr(handle, token) & Llama.LLAMA_TOKEN_ATTR_LSTRIP) != 0;
+    }
+
+    public boolean stripsAfter(int token) {
+        return isValid(token) && (Llama.llama_vocab_get_attr(handle, token) & Llama.LLAMA_TOKEN_ATTR_RSTRIP) != 0;
+    }
+
     /** The token's text as stored in the vocabulary (e.g. "Ġhello" for byte-level BPE). */
     public String tokenText(int token) {
         checkToken(token);

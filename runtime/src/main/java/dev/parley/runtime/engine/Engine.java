@@ -34,6 +34,8 @@ public final class Engine implements AutoCloseable {
     private final Scheduler scheduler;
     private final Thread thread;
     private final int slotCapacity;
+    /** Keeps message text from becoming control tokens; null when the config says to parse them (the old way). */
+    private final ContentTokenizer content;
     private volatile boolean accepting = true;
 
     private Engine(EngineConfig config, EngineObserver observer) {
@@ -49,6 +51,7 @@ public final class Engine implements AutoCloseable {
         }
         this.slotCapacity = config.unifiedKv() ? context.contextSize() : context.contextSize() / config.slots();
         this.info = describe(model, config);
+        this.content = config.parseSpecialInContent() ? null : new ContentTokenizer(model.vocab());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
         this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer);
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
@@ -121,6 +124,27 @@ public final class Engine implements AutoCloseable {
 
     /** The prompt text a chat renders to with this model's template. */
     public String render(Prompt.Chat chat) {
+        return renderTemplate(chat);
+    }
+
+    /** A chat's prompt text and its tokens. */
+    private record RenderedChat(String text, int[] tokens) {}
+
+    /**
+     * Renders and tokenizes a chat. The template's own control tokens are parsed; control-token text
+     * inside messages stays text unless the config asks for the old behaviour (see {@link ContentTokenizer}).
+     */
+    private RenderedChat renderChat(Prompt.Chat chat) {
+        Vocab vocab = model.vocab();
+        if (content == null) {
+            String text = renderTemplate(chat);
+            return new RenderedChat(text, vocab.tokenize(text, false, true)); // the template writes BOS itself
+        }
+        String withPlaceholders = renderTemplate(content.defuse(chat));
+        return new RenderedChat(content.restore(withPlaceholders), content.tokens(withPlaceholders));
+    }
+
+    private String renderTemplate(Prompt.Chat chat) {
         if (template == null) {
             throw new EngineException(ErrorCode.INVALID_REQUEST, "the model has no chat template (tokenizer.chat_template): "
                     + "send a raw prompt, or start the server with a chat template file");
@@ -144,7 +168,7 @@ public final class Engine implements AutoCloseable {
     /** The tokens a prompt becomes (chat prompts through the template). */
     public int[] tokenize(Prompt prompt) {
         return switch (prompt) {
-            case Prompt.Chat chat -> model.vocab().tokenize(render(chat), false, true);
+            case Prompt.Chat chat -> renderChat(chat).tokens();
             case Prompt.Raw raw -> model.vocab().tokenize(raw.text(), true, true);
             case Prompt.Tokens ids -> ids.ids().clone();
         };
@@ -163,8 +187,9 @@ public final class Engine implements AutoCloseable {
         Vocab vocab = model.vocab();
         switch (request.prompt()) {
             case Prompt.Chat chat -> {
-                rendered = render(chat);
-                tokens = vocab.tokenize(rendered, false, true); // the template writes BOS itself
+                RenderedChat r = renderChat(chat);
+                rendered = r.text();
+                tokens = r.tokens();
             }
             case Prompt.Raw raw -> {
                 rendered = raw.text();

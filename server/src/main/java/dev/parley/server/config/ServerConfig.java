@@ -43,14 +43,15 @@ public record ServerConfig(
         String apiKey,
         Path apiKeysFile,
         boolean metricsRequireKey,
-        boolean repack) {
+        boolean repack,
+        boolean parseSpecialInContent) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
         return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
-                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack);
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -224,7 +225,7 @@ public record ServerConfig(
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
                 Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
-                !v.bool("no-repack"));
+                !v.bool("no-repack"), v.bool("parse-special-in-content"));
     }
 
     private static String databaseUrl(String url) {
