@@ -1,9 +1,15 @@
 package dev.parley.bindings;
 
+import dev.parley.bindings.grammar.Grammar;
+import dev.parley.bindings.grammar.GrammarException;
+import dev.parley.bindings.grammar.GrammarState;
 import dev.parley.bindings.llama.Llama;
 import dev.parley.bindings.llama.llama_logit_bias;
+import dev.parley.bindings.llama.llama_token_data;
+import dev.parley.bindings.llama.llama_token_data_array;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.List;
 import java.util.Map;
 
@@ -19,6 +25,16 @@ public final class SamplerChain implements AutoCloseable {
     /** Greedy with nothing before it: the token is the logits' argmax, and the chain keeps no state. */
     private boolean plainGreedy;
 
+    /** With a grammar: its state mirrored in Java, advanced before the native grammar sees a token. */
+    private GrammarState grammar;
+    private Vocab vocab;
+    /** With a grammar: the candidate array sampling applies the chain to, and a piece buffer (shared: closed from any thread). */
+    private Arena grammarArena;
+    private MemorySegment candidates;
+    private MemorySegment candidateArray;
+    private MemorySegment pieceBuffer;
+    private byte[] piece;
+
     private SamplerChain(MemorySegment chain) {
         this.chain = chain;
     }
@@ -27,22 +43,70 @@ public final class SamplerChain implements AutoCloseable {
         return new Builder(vocab);
     }
 
-    /** Samples from output row {@code batchIndex} of the last decode and accepts the token. */
+    /**
+     * Samples from output row {@code batchIndex} of the last decode and accepts the token. With a
+     * grammar, throws {@link GrammarException} (and accepts nothing) where llama.cpp's grammar would
+     * end the process or its parses would multiply past {@link GrammarState#MAX_STACKS}: the request
+     * fails, the process lives.
+     */
     public int sample(LlamaContext context, int batchIndex) {
         if (plainGreedy) {
             return context.argmax(batchIndex);
         }
-        return Llama.llama_sampler_sample(handle(), context.nativeHandle(), batchIndex);
+        if (grammar == null) {
+            return Llama.llama_sampler_sample(handle(), context.nativeHandle(), batchIndex);
+        }
+        return sampleWithGrammar(context, batchIndex);
+    }
+
+    /** llama_sampler_sample's steps, with the Java grammar state accepting the token before the native chain does. */
+    private int sampleWithGrammar(LlamaContext context, int batchIndex) {
+        MemorySegment row = Llama.llama_get_logits_ith(context.nativeHandle(), batchIndex);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalArgumentException("no logits for batch index " + batchIndex + " in the last decode");
+        }
+        int n = vocab.size();
+        MemorySegment logits = row.reinterpret((long) n * Float.BYTES);
+        long stride = llama_token_data.LAYOUT.byteSize();
+        for (int i = 0; i < n; i++) {
+            long at = i * stride;
+            candidates.set(ValueLayout.JAVA_INT, at + llama_token_data.id$OFFSET, i);
+            candidates.set(ValueLayout.JAVA_FLOAT, at + llama_token_data.logit$OFFSET, logits.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            candidates.set(ValueLayout.JAVA_FLOAT, at + llama_token_data.p$OFFSET, 0f);
+        }
+        llama_token_data_array.data(candidateArray, candidates);
+        llama_token_data_array.size(candidateArray, n);
+        llama_token_data_array.selected(candidateArray, -1);
+        llama_token_data_array.sorted(candidateArray, false);
+        Llama.llama_sampler_apply(handle(), candidateArray);
+        long selected = llama_token_data_array.selected(candidateArray);
+        if (selected < 0 || selected >= llama_token_data_array.size(candidateArray)) {
+            throw new NativeCallException("the sampler chain selected no token (" + selected + ")");
+        }
+        int token = candidates.get(ValueLayout.JAVA_INT, selected * stride + llama_token_data.id$OFFSET);
+        grammar.accept(token, piece, piece(token), vocab.isEndOfGeneration(token));
+        Llama.llama_sampler_accept(handle(), token);
+        return token;
+    }
+
+    /** The token's piece with special tokens rendered (what llama.cpp's grammar matches) into {@link #piece}; its length. */
+    private int piece(int token) {
+        int n = Llama.llama_token_to_piece(vocab.handle(), token, pieceBuffer, (int) pieceBuffer.byteSize(), 0, true);
+        if (n < 0) {
+            pieceBuffer = grammarArena.allocate(-n);
+            piece = new byte[-n];
+            n = Llama.llama_token_to_piece(vocab.handle(), token, pieceBuffer, (int) pieceBuffer.byteSize(), 0, true);
+            if (n < 0) {
+                throw new NativeCallException("llama_token_to_piece failed for token " + token);
+            }
+        }
+        MemorySegment.copy(pieceBuffer, ValueLayout.JAVA_BYTE, 0, piece, 0, n);
+        return n;
     }
 
     /** Whether sampling is a plain argmax (greedy, no penalties, no grammar). */
     public boolean plainGreedy() {
         return plainGreedy;
-    }
-
-    /** Feeds a token the chain did not choose to every sampler of the chain. */
-    public void accept(int token) {
-        Llama.llama_sampler_accept(handle(), token);
     }
 
     /**
@@ -53,10 +117,6 @@ public final class SamplerChain implements AutoCloseable {
         if (penaltiesIndex >= 0) {
             Llama.llama_sampler_accept(Llama.llama_sampler_chain_get(handle(), penaltiesIndex), token);
         }
-    }
-
-    public void reset() {
-        Llama.llama_sampler_reset(handle());
     }
 
     public int length() {
@@ -76,6 +136,10 @@ public final class SamplerChain implements AutoCloseable {
             Llama.llama_sampler_free(chain);
             chain = null;
         }
+        if (grammarArena != null) {
+            grammarArena.close();
+            grammarArena = null;
+        }
     }
 
     /**
@@ -84,7 +148,7 @@ public final class SamplerChain implements AutoCloseable {
      */
     public static final class Builder {
         private final Vocab vocab;
-        private String grammar;
+        private Grammar grammar;
         private int penaltyLastN = 64;
         private float repeatPenalty = 1.0f;
         private float frequencyPenalty;
@@ -115,8 +179,12 @@ public final class SamplerChain implements AutoCloseable {
             return this;
         }
 
-        public Builder grammar(String gbnf) {
-            this.grammar = gbnf;
+        /**
+         * Constrains sampling to a grammar; null for none. Only a checked {@link Grammar} is taken:
+         * llama.cpp aborts the process on grammars it cannot follow.
+         */
+        public Builder grammar(Grammar checked) {
+            this.grammar = checked;
             return this;
         }
 
@@ -168,8 +236,15 @@ public final class SamplerChain implements AutoCloseable {
                 if (!logitBias.isEmpty()) {
                     add(chain, logitBiasSampler());
                 }
-                if (grammar != null && !grammar.isBlank()) {
+                if (grammar != null) {
                     add(chain, grammarSampler());
+                    built.grammar = grammar.newState();
+                    built.vocab = vocab;
+                    built.grammarArena = Arena.ofShared();
+                    built.candidates = built.grammarArena.allocate(llama_token_data.LAYOUT, vocab.size());
+                    built.candidateArray = llama_token_data_array.allocate(built.grammarArena);
+                    built.pieceBuffer = built.grammarArena.allocate(256);
+                    built.piece = new byte[256];
                 }
                 if (repeatPenalty != 1.0f || frequencyPenalty != 0 || presencePenalty != 0) {
                     built.penaltiesIndex = Llama.llama_sampler_chain_n(chain);
@@ -219,13 +294,14 @@ public final class SamplerChain implements AutoCloseable {
                 MemorySegment g;
                 List<String> errors;
                 try {
-                    g = Llama.llama_sampler_init_grammar(vocab.handle(), arena.allocateFrom(grammar), arena.allocateFrom("root"));
+                    g = Llama.llama_sampler_init_grammar(vocab.handle(), arena.allocateFrom(grammar.text()), arena.allocateFrom("root"));
                 } finally {
                     errors = NativeLog.endCapture();
                 }
                 if (g.equals(MemorySegment.NULL)) {
-                    throw new IllegalArgumentException("invalid GBNF grammar: "
-                            + (errors.isEmpty() ? "llama.cpp could not parse it" : String.join("; ", errors)));
+                    // Checked grammars parse; this would be a difference between Parley's parser and llama.cpp's.
+                    throw new GrammarException("llama.cpp refused the grammar: "
+                            + (errors.isEmpty() ? "no reason given" : String.join("; ", errors)));
                 }
                 return g;
             }

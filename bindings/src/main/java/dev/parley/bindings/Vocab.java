@@ -1,5 +1,6 @@
 package dev.parley.bindings;
 
+import dev.parley.bindings.grammar.GrammarVocab;
 import dev.parley.bindings.llama.Llama;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -14,10 +15,16 @@ public final class Vocab {
 
     private final MemorySegment handle;
     private final int size;
+    private final VocabGrammar grammar = new VocabGrammar(this);
 
     Vocab(MemorySegment handle) {
         this.handle = handle;
         this.size = Llama.llama_vocab_n_tokens(handle);
+    }
+
+    /** This vocabulary as grammars are checked against it ({@link dev.parley.bindings.grammar.Grammar#compile}). */
+    public GrammarVocab grammarView() {
+        return grammar;
     }
 
     MemorySegment handle() {
@@ -51,6 +58,23 @@ public final class Vocab {
     /** End of generation: EOS, EOT and the model's other end markers. */
     public boolean isEndOfGeneration(int token) {
         return isValid(token) && Llama.llama_vocab_is_eog(handle, token);
+    }
+
+    /**
+     * Control tokens ({@code <|im_start|>}, {@code <|im_end|>}, ...): those that tokenizing with
+     * {@code parseSpecial} false leaves as text (llama.cpp's CONTROL and UNKNOWN token attributes).
+     */
+    public boolean isControl(int token) {
+        return isValid(token) && (Llama.llama_vocab_get_attr(handle, token) & (Llama.LLAMA_TOKEN_ATTR_CONTROL | Llama.LLAMA_TOKEN_ATTR_UNKNOWN)) != 0;
+    }
+
+    /** Whether tokenizing strips whitespace before (lstrip) or after (rstrip) this special token's text. */
+    public boolean stripsBefore(int token) {
+        return isValid(token) && (Llama.llama_vocab_get_attr(handle, token) & Llama.LLAMA_TOKEN_ATTR_LSTRIP) != 0;
+    }
+
+    public boolean stripsAfter(int token) {
+        return isValid(token) && (Llama.llama_vocab_get_attr(handle, token) & Llama.LLAMA_TOKEN_ATTR_RSTRIP) != 0;
     }
 
     /** The token's text as stored in the vocabulary (e.g. "Ġhello" for byte-level BPE). */

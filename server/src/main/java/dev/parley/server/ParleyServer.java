@@ -166,7 +166,7 @@ public final class ParleyServer implements AutoCloseable {
         Path model = c.model();
         return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
-                c.prefixReuse(), c.chatTemplate(), c.repack());
+                c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent());
     }
 
     public int port() {

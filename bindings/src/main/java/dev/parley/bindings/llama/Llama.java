@@ -1719,6 +1719,20 @@ public final class Llama {
         }
     }
 
+    private static final class llama_sampler_apply$ {
+        static final MethodHandle HANDLE = downcall("llama_sampler_apply",
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    }
+
+    /** {@code void llama_sampler_apply(struct llama_sampler * smpl, llama_token_data_array * cur_p)} */
+    public static void llama_sampler_apply(MemorySegment smpl, MemorySegment cur_p) {
+        try {
+            llama_sampler_apply$.HANDLE.invokeExact(smpl, cur_p);
+        } catch (Throwable t$) {
+            throw rethrow(t$);
+        }
+    }
+
     private static final class llama_sampler_sample$ {
         static final MethodHandle HANDLE = downcall("llama_sampler_sample",
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));

@@ -5,6 +5,8 @@ import dev.parley.bindings.LlamaContext;
 import dev.parley.bindings.LlamaModel;
 import dev.parley.bindings.ModelOptions;
 import dev.parley.bindings.Vocab;
+import dev.parley.bindings.grammar.Grammar;
+import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.runtime.template.ChatTemplate;
 import dev.parley.runtime.template.ChatTemplateException;
 import java.time.Duration;
@@ -33,6 +35,8 @@ public final class Engine implements AutoCloseable {
     private final Thread thread;
     private final int slotCapacity;
     private final EngineObserver observer;
+    /** Keeps message text from becoming control tokens; null when the config says to parse them (the old way). */
+    private final ContentTokenizer content;
     private volatile boolean accepting = true;
 
     private Engine(EngineConfig config, EngineObserver observer) {
@@ -49,6 +53,7 @@ public final class Engine implements AutoCloseable {
         }
         this.slotCapacity = config.unifiedKv() ? context.contextSize() : context.contextSize() / config.slots();
         this.info = describe(model, config);
+        this.content = config.parseSpecialInContent() ? null : new ContentTokenizer(model.vocab());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
         this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer);
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
@@ -126,11 +131,32 @@ public final class Engine implements AutoCloseable {
 
     /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */
     public int promptTokens(Prompt.Chat chat) {
-        return model.vocab().tokenize(render(chat), false, true).length;
+        return renderChat(chat).tokens().length;
     }
 
     /** The prompt text a chat renders to with this model's template. */
     public String render(Prompt.Chat chat) {
+        return renderTemplate(chat);
+    }
+
+    /** A chat's prompt text and its tokens. */
+    private record RenderedChat(String text, int[] tokens) {}
+
+    /**
+     * Renders and tokenizes a chat. The template's own control tokens are parsed; control-token text
+     * inside messages stays text unless the config asks for the old behaviour (see {@link ContentTokenizer}).
+     */
+    private RenderedChat renderChat(Prompt.Chat chat) {
+        Vocab vocab = model.vocab();
+        if (content == null) {
+            String text = renderTemplate(chat);
+            return new RenderedChat(text, vocab.tokenize(text, false, true)); // the template writes BOS itself
+        }
+        String withPlaceholders = renderTemplate(content.defuse(chat));
+        return new RenderedChat(content.restore(withPlaceholders), content.tokens(withPlaceholders));
+    }
+
+    private String renderTemplate(Prompt.Chat chat) {
         if (template == null) {
             throw new EngineException(ErrorCode.INVALID_REQUEST, "the model has no chat template (tokenizer.chat_template): "
                     + "send a raw prompt, or start the server with a chat template file");
@@ -154,7 +180,7 @@ public final class Engine implements AutoCloseable {
     /** The tokens a prompt becomes (chat prompts through the template). */
     public int[] tokenize(Prompt prompt) {
         return switch (prompt) {
-            case Prompt.Chat chat -> model.vocab().tokenize(render(chat), false, true);
+            case Prompt.Chat chat -> renderChat(chat).tokens();
             case Prompt.Raw raw -> model.vocab().tokenize(raw.text(), true, true);
             case Prompt.Tokens ids -> ids.ids().clone();
         };
@@ -188,8 +214,9 @@ public final class Engine implements AutoCloseable {
                     throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the conversation has " + chat.messages().size()
                             + " messages, more than the " + slotCapacity + " tokens a slot holds");
                 }
-                rendered = render(chat);
-                tokens = vocab.tokenize(rendered, false, true); // the template writes BOS itself
+                RenderedChat r = renderChat(chat);
+                rendered = r.text();
+                tokens = r.tokens();
             }
             case Prompt.Raw raw -> {
                 rendered = raw.text();
@@ -213,12 +240,28 @@ public final class Engine implements AutoCloseable {
             throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the prompt has " + tokens.length + " tokens; a slot holds at most "
                     + slotCapacity);
         }
+        Grammar grammar = compileGrammar(request.grammar());
         TokenStream stream = new TokenStream(request.id());
-        if (!queue.offer(new Pending(request, tokens, rendered, stream, System.nanoTime()))) {
+        if (!queue.offer(new Pending(request, tokens, rendered, grammar, stream, System.nanoTime()))) {
             throw new EngineException(ErrorCode.QUEUE_FULL, "all " + config.slots() + " slots are busy and " + queue.size()
                     + " requests are waiting: try again shortly");
         }
         return stream;
+    }
+
+    /**
+     * Checks a request's grammar before anything native sees it: llama.cpp aborts the process on
+     * grammars it cannot follow. Null or blank means no grammar.
+     */
+    private Grammar compileGrammar(String text) {
+        if (text == null || text.isBlank()) {
+            return null;
+        }
+        try {
+            return Grammar.compile(text, model.vocab().grammarView());
+        } catch (GrammarException e) {
+            throw new EngineException(ErrorCode.INVALID_REQUEST, "invalid grammar: " + e.getMessage());
+        }
     }
 
     @Override

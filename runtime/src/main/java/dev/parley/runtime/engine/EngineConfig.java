@@ -16,6 +16,8 @@ import java.time.Duration;
  * @param prefixReuse keep the KV cache of a slot's earlier tokens and prefill only what differs
  * @param chatTemplateOverride a template file to use instead of the model's, or null
  * @param repack let ggml repack CPU weights into faster layouts (llama-server's --no-repack turns it off)
+ * @param parseSpecialInContent tokenize control-token text inside messages as control tokens (the old,
+ *     injectable behaviour); by default message text is text and only the template's own markup is special
  */
 public record EngineConfig(
         Path model,
@@ -33,7 +35,8 @@ public record EngineConfig(
         Duration queueTimeout,
         boolean prefixReuse,
         Path chatTemplateOverride,
-        boolean repack) {
+        boolean repack,
+        boolean parseSpecialInContent) {
 
     public EngineConfig {
         if (model == null) {
@@ -57,6 +60,14 @@ public record EngineConfig(
         }
     }
 
+    /** Message text tokenized as text (the default). */
+    public EngineConfig(Path model, Integer gpuLayers, int contextSize, int slots, int batchSize, int microBatchSize, int threads,
+                        int batchThreads, ContextOptions.FlashAttention flashAttention, KvCacheType kvCacheType, boolean unifiedKv,
+                        int queueCapacity, Duration queueTimeout, boolean prefixReuse, Path chatTemplateOverride, boolean repack) {
+        this(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention, kvCacheType,
+                unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, false);
+    }
+
     /** Sensible defaults for a model: 4 slots of a 4096-cell unified context, all cores. */
     public static EngineConfig defaults(Path model) {
         int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -66,42 +77,47 @@ public record EngineConfig(
 
     public EngineConfig withSlots(int n, int context) {
         return new EngineConfig(model, gpuLayers, context, n, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
     }
 
     public EngineConfig withBatch(int batch, int microBatch) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batch, microBatch, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
     }
 
     public EngineConfig withQueue(int capacity, Duration timeout) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
     }
 
     public EngineConfig withPrefixReuse(boolean on) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack, parseSpecialInContent);
     }
 
     public EngineConfig withThreads(int decode, int prefill) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, decode, prefill, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
     }
 
     public EngineConfig withKv(KvCacheType type, boolean unified) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
     }
 
     public EngineConfig withGpuLayers(Integer layers) {
         return new EngineConfig(model, layers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
     }
 
     public EngineConfig withChatTemplate(Path file) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack, parseSpecialInContent);
+    }
+
+    public EngineConfig withParseSpecialInContent(boolean on) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, on);
     }
 
     ContextOptions contextOptions() {

@@ -1,4 +1,9 @@
 package dev.parley.runtime.engine;
 
-/** A request waiting for a slot: its tokens are ready, so admission makes no native call but seq_rm. */
-record Pending(GenerationRequest request, int[] prompt, String renderedPrompt, TokenStream stream, long enqueuedNanos) {}
+import dev.parley.bindings.grammar.Grammar;
+
+/**
+ * A request waiting for a slot: its tokens are ready and its grammar checked (null when it has none),
+ * so admission makes no native call but seq_rm and the sampler's creation.
+ */
+record Pending(GenerationRequest request, int[] prompt, String renderedPrompt, Grammar grammar, TokenStream stream, long enqueuedNanos) {}

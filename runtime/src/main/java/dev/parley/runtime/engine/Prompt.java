@@ -7,7 +7,9 @@ import java.util.Map;
 public sealed interface Prompt {
 
     /**
-     * A conversation. {@code messages} are the template's messages (role, content and whatever the
+     * A conversation. Control-token text inside it (a user writing {@code <|im_end|>}) is tokenized as
+     * text unless the engine is configured otherwise; the template's own markup keeps its special tokens.
+     * {@code messages} are the template's messages (role, content and whatever the
      * template reads: reasoning_content, tool_calls, ...); {@code enableThinking} null leaves it unset.
      */
     record Chat(List<Map<String, Object>> messages, boolean addGenerationPrompt, Boolean enableThinking,

@@ -5,6 +5,7 @@ import dev.parley.bindings.DecodeStatus;
 import dev.parley.bindings.LlamaContext;
 import dev.parley.bindings.SamplerChain;
 import dev.parley.bindings.Vocab;
+import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
 import java.util.Iterator;
 import java.util.List;
@@ -221,7 +222,7 @@ final class Scheduler implements Runnable {
             Sampling sm = r.sampling();
             sampler = SamplerChain.builder(vocab)
                     .logitBias(r.logitBias())
-                    .grammar(r.grammar())
+                    .grammar(p.grammar())
                     .penalties(sm.penaltyLastN(), sm.repeatPenalty(), sm.frequencyPenalty(), sm.presencePenalty())
                     .topK(sm.topK()).topP(sm.topP()).minP(sm.minP())
                     .temperature(sm.temperature()).seed(sm.seed())
@@ -307,7 +308,14 @@ final class Scheduler implements Runnable {
                 s.state = SlotInfo.State.GENERATING;
                 s.prefillDone = now;
             }
-            int token = s.sampler.sample(ctx, row);
+            int token;
+            try {
+                token = s.sampler.sample(ctx, row);
+            } catch (GrammarException e) {
+                // The grammar's Java mirror refused the token before llama.cpp saw it (which would have aborted).
+                fail(s, ErrorCode.INVALID_REQUEST, "grammar: " + e.getMessage());
+                continue;
+            }
             if (s.logprobs != null) {
                 s.logprobs.record(ctx.logits(row), token, pieces); // the row this step decoded: no extra work for llama.cpp
             }

@@ -145,9 +145,14 @@ class EngineTest {
         assertTrue(bad.getMessage().contains("99999999"), bad.getMessage());
         assertEquals(ErrorCode.INVALID_REQUEST, assertThrows(EngineException.class,
                 () -> engine.submit(GenerationRequest.greedy("neg", new Prompt.Tokens(new int[] {-1}), 4))).code());
-        List<GenerationEvent> grammar = run(new GenerationRequest("grammar", chat("hi"), 4, Sampling.GREEDY, List.of(), "root ::= ( unclosed"));
-        assertInstanceOf(GenerationEvent.Failed.class, grammar.getLast());
-        assertEquals(ErrorCode.INVALID_REQUEST, ((GenerationEvent.Failed) grammar.getLast()).code());
+        EngineException grammar = assertThrows(EngineException.class,
+                () -> engine.submit(new GenerationRequest("grammar", chat("hi"), 4, Sampling.GREEDY, List.of(), "root ::= ( unclosed")));
+        assertEquals(ErrorCode.INVALID_REQUEST, grammar.code());
+        assertTrue(grammar.getMessage().contains("expecting ')'"), grammar.getMessage());
+        EngineException reversed = assertThrows(EngineException.class,
+                () -> engine.submit(new GenerationRequest("reversed", chat("hi"), 4, Sampling.GREEDY, List.of(), "root ::= [z-a]")));
+        assertEquals(ErrorCode.INVALID_REQUEST, reversed.code());
+        assertTrue(reversed.getMessage().contains("reversed"), reversed.getMessage());
         assertEquals(4, done(run(GenerationRequest.greedy("after", chat("Still there?"), 4))).usage().generatedTokens());
     }
 
@@ -157,6 +162,18 @@ class EngineTest {
                 "root ::= (\"yes\" | \"no\") \"!\""));
         assertEquals(FinishReason.STOP, done(events).reason());
         assertTrue(raw(events).equals("yes!") || raw(events).equals("no!"), raw(events));
+    }
+
+    @Test
+    void aGrammarWhoseParsesMultiplyFailsThatRequestOnly() throws Exception {
+        // Every output starts with 30 a's, and each 'a' doubles the ways to read it: llama.cpp alone would
+        // follow 2^n parses and stall the scheduler; Parley's mirror of the grammar stops the request.
+        String grammar = "root ::= x \"!\"\nx ::= \"a\" x \"b\" | \"a\" x \"c\" | \"a\"{30}";
+        List<GenerationEvent> events = run(new GenerationRequest("ambiguous", chat("Say a."), 40, Sampling.GREEDY, List.of(), grammar));
+        GenerationEvent.Failed failed = assertInstanceOf(GenerationEvent.Failed.class, events.getLast());
+        assertEquals(ErrorCode.INVALID_REQUEST, failed.code());
+        assertTrue(failed.message().contains("too ambiguous"), failed.message());
+        assertEquals(4, done(run(GenerationRequest.greedy("after-ambiguous", chat("Still there?"), 4))).usage().generatedTokens());
     }
 
     @Test

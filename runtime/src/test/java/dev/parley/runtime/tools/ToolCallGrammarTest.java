@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.parley.bindings.LlamaModel;
 import dev.parley.bindings.ModelOptions;
 import dev.parley.bindings.SamplerChain;
+import dev.parley.bindings.grammar.Grammar;
 import dev.parley.runtime.jsonschema.JsonSchemaCorpusTest;
 import dev.parley.runtime.jsonschema.JsonSchemaGrammar;
 import dev.parley.runtime.jsonschema.SchemaException;
@@ -49,7 +50,7 @@ class ToolCallGrammarTest {
             without = plain.length();
         }
         assertDoesNotThrow(() -> {
-            try (SamplerChain chain = SamplerChain.builder(model.vocab()).grammar(grammar).build()) {
+            try (SamplerChain chain = SamplerChain.builder(model.vocab()).grammar(Grammar.compile(grammar, model.vocab().grammarView())).build()) {
                 assertEquals(without + 1, chain.length(), "the chain holds the grammar sampler");
             }
         }, grammar);
@@ -57,7 +58,7 @@ class ToolCallGrammarTest {
 
     @Test
     void aBrokenGrammarIsRefusedByTheSameCheck() {
-        assertThrows(IllegalArgumentException.class, () -> SamplerChain.builder(model.vocab()).grammar("root ::= ( unclosed").build());
+        assertThrows(IllegalArgumentException.class, () -> Grammar.compile("root ::= ( unclosed", model.vocab().grammarView()));
     }
 
     static List<FunctionTool> tools() throws IOException {

@@ -35,6 +35,7 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("no-kv-unified", null, "give each slot a fixed 1/N of the KV cache instead of sharing it", "false"),
             new Option("flash-attn", "MODE", "flash attention: auto, on or off", "auto"),
             new Option("no-repack", null, "keep CPU weights as stored instead of repacking them into faster layouts (as llama-server's --no-repack)", "false"),
+            new Option("parse-special-in-content", null, "tokenize control-token text in messages (<|im_end|>, ...) as control tokens, as before (lets users inject turns)", "false"),
             new Option("no-prefix-reuse", null, "prefill every prompt in full instead of reusing a slot's cached prefix", "false"),
             new Option("queue-size", "N", "requests that may wait for a slot; more get 503", "64"),
             new Option("queue-timeout", "SECONDS", "how long a request may wait for a slot before 504", "30"),

@@ -44,6 +44,7 @@ public record ServerConfig(
         Path apiKeysFile,
         boolean metricsRequireKey,
         boolean repack,
+        boolean parseSpecialInContent,
         HttpSettings http) {
 
     /** The same configuration with another model. */
@@ -51,7 +52,7 @@ public record ServerConfig(
         return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
-                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, http);
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -225,7 +226,7 @@ public record ServerConfig(
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
                 Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
-                !v.bool("no-repack"), http(v));
+                !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v));
     }
 
     private static HttpSettings http(Values v) {

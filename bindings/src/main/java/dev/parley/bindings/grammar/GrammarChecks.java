@@ -1,0 +1,449 @@
+package dev.parley.bindings.grammar;
+
+import static dev.parley.bindings.grammar.GbnfRules.CHAR;
+import static dev.parley.bindings.grammar.GbnfRules.CHAR_ALT;
+import static dev.parley.bindings.grammar.GbnfRules.CHAR_ANY;
+import static dev.parley.bindings.grammar.GbnfRules.CHAR_NOT;
+import static dev.parley.bindings.grammar.GbnfRules.CHAR_RNG_UPPER;
+import static dev.parley.bindings.grammar.GbnfRules.RULE_REF;
+import static dev.parley.bindings.grammar.GbnfRules.TOKEN;
+import static dev.parley.bindings.grammar.GbnfRules.TOKEN_NOT;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.List;
+
+/**
+ * The checks that keep a parsed grammar from ending the process inside llama.cpp.
+ *
+ * <p>llama.cpp throws "Unexpected empty grammar stack" (a C++ exception no caller can catch: the
+ * process aborts) when a sampled token leaves no parse alive. Sampling picks a token the grammar
+ * allows whenever there is one, so that happens exactly when, at some point of generation, the grammar
+ * allows no token at all. After llama.cpp expands its stacks, every live stack is either finished (then
+ * the end-of-generation tokens are allowed) or has a terminal on top. So if every terminal can be
+ * matched by some token, some token is always allowed, and accepting an allowed token always leaves a
+ * stack alive. Hence: every character class must contain a character the vocabulary can spell (with
+ * byte-level tokens, any character: a token that ends mid-character is allowed when some completion
+ * fits, and the next byte tokens complete it), every {@code <token>} must be one that sampling can pick
+ * (not an end-of-generation token, whose only role is to end a finished grammar; not a token with no
+ * text or a partial character), and the vocabulary must have an end-of-generation token.
+ *
+ * <p>The other ways llama.cpp fails are recursion and work without bound: its left-recursion check
+ * recurses along rules that start with other rules (a chain of 20,000 rules overflows the native
+ * stack) and re-walks shared rules without memory (2^n steps for n rules that each start with the next
+ * twice); expanding a left-recursive rule loops forever, and llama.cpp's own check misses left
+ * recursion through rules that are empty only indirectly. So: no left recursion (through any nullable
+ * prefix), a bounded chain of rules at rule starts, a bounded count of the steps llama.cpp's check
+ * takes; and rules that can never finish are refused as the mistakes they are.
+ */
+final class GrammarChecks {
+
+    /** The highest Unicode code point. */
+    private static final long MAX_CODE_POINT = 0x10FFFF;
+    /** Steps (rule elements visited) llama.cpp's left-recursion check may take. */
+    private static final long MAX_CHECK_STEPS = 5_000_000;
+
+    private final GbnfRules g;
+    private final GrammarVocab vocab;
+    private final GrammarLimits limits;
+    /** Code points some token sequence can spell, as sorted disjoint intervals [lo, hi]. */
+    private final long[][] producible;
+
+    private GrammarChecks(GbnfRules g, GrammarVocab vocab, GrammarLimits limits) {
+        this.g = g;
+        this.vocab = vocab;
+        this.limits = limits;
+        this.producible = producible(vocab.singleByteTokens());
+    }
+
+    static void check(GbnfRules g, GrammarVocab vocab, GrammarLimits limits) {
+        new GrammarChecks(g, vocab, limits).run();
+    }
+
+    private void run() {
+        if (!vocab.hasEndOfGeneration()) {
+            throw new GrammarException("this model has no end-of-generation token, so a grammar could never let generation end");
+        }
+        for (int id = 0; id < g.size(); id++) {
+            checkTerminals(id);
+        }
+        Alternatives alts = new Alternatives(g);
+        boolean[] nullable = alts.nullable();
+        boolean[] productive = alts.productive();
+        for (int id = 0; id < g.size(); id++) {
+            if (!productive[id]) {
+                throw new GrammarException(capitalized(g.describe(id)) + " can never finish: every alternative of it "
+                        + "refers back to it (or to rules that never finish); give it an alternative that ends");
+            }
+        }
+        checkLeftRecursion(alts, nullable);
+    }
+
+    // ---- terminals ----
+
+    private void checkTerminals(int id) {
+        int[] r = g.rules().get(id);
+        int n = r.length / 2;
+        for (int i = 0; i < n; ) {
+            int type = r[2 * i];
+            if (type == CHAR || type == CHAR_NOT || type == CHAR_ANY) {
+                i = checkCharClass(id, r, i);
+            } else {
+                if (type == TOKEN || type == TOKEN_NOT) {
+                    checkToken(id, type, r[2 * i + 1]);
+                }
+                i++;
+            }
+        }
+    }
+
+    /** Checks the class starting at element {@code i} (read as llama_grammar_match_char reads it); returns the next element. */
+    private int checkCharClass(int id, int[] r, int i) {
+        boolean positive = r[2 * i] != CHAR_NOT;
+        boolean any = false;
+        List<long[]> ranges = new ArrayList<>();
+        int k = i;
+        do {
+            long lo = Integer.toUnsignedLong(r[2 * k + 1]);
+            if (r[2 * k + 2] == CHAR_RNG_UPPER) {
+                long hi = Integer.toUnsignedLong(r[2 * k + 3]);
+                if (lo > hi) {
+                    throw new GrammarException("the range " + GrammarText.codePoint(lo) + "-" + GrammarText.codePoint(hi) + " in "
+                            + g.describe(id) + " is reversed, so it matches nothing");
+                }
+                checkCodePoint(id, hi);
+                ranges.add(new long[] {lo, hi});
+                k += 2;
+            } else if (r[2 * k] == CHAR_ANY) {
+                any = true;
+                k += 1;
+            } else {
+                checkCodePoint(id, lo);
+                if (positive && (lo == 0 || (lo >= 0xD800 && lo <= 0xDFFF))) {
+                    throw new GrammarException(GrammarText.codePoint(lo) + " in " + g.describe(id) + (lo == 0
+                            ? " is NUL, which llama.cpp can never match" : " is a lone surrogate, not a character"));
+                }
+                ranges.add(new long[] {lo, lo});
+                k += 1;
+            }
+        } while (r[2 * k] == CHAR_ALT);
+        boolean satisfiable = any ? producible.length > 0 : positive ? intersects(ranges) : !covers(ranges);
+        if (!satisfiable) {
+            throw new GrammarException("a character class in " + g.describe(id)
+                    + " matches no character this model can generate" + (positive ? "" : " (it excludes them all)"));
+        }
+        return k;
+    }
+
+    private void checkCodePoint(int id, long cp) {
+        if (cp > MAX_CODE_POINT) {
+            throw new GrammarException(GrammarText.codePoint(cp) + " in " + g.describe(id) + " is beyond U+10FFFF, not a Unicode character");
+        }
+    }
+
+    private boolean intersects(List<long[]> ranges) {
+        for (long[] r : ranges) {
+            for (long[] u : producible) {
+                if (r[0] <= u[1] && u[0] <= r[1]) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether the ranges cover every producible code point. */
+    private boolean covers(List<long[]> ranges) {
+        long[][] sorted = ranges.toArray(long[][]::new);
+        Arrays.sort(sorted, (a, b) -> Long.compare(a[0], b[0]));
+        for (long[] u : producible) {
+            long next = u[0]; // the lowest code point of u not yet covered
+            for (long[] r : sorted) {
+                if (r[0] <= next && r[1] >= next) {
+                    next = r[1] + 1;
+                }
+            }
+            if (next <= u[1]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * With a token for every byte, every character is spelled by single-byte tokens (llama.cpp lets a
+     * token end mid-character when some completion fits). Otherwise only the ASCII characters that
+     * have a token of their own are certain.
+     */
+    private static long[][] producible(BitSet singleBytes) {
+        if (singleBytes.nextClearBit(1) > 0xFF) {
+            return new long[][] {{1, 0xD7FF}, {0xE000, MAX_CODE_POINT}};
+        }
+        List<long[]> out = new ArrayList<>();
+        for (int b = singleBytes.nextSetBit(1); b >= 0 && b < 0x80; b = singleBytes.nextSetBit(b + 1)) {
+            out.add(new long[] {b, b});
+        }
+        return out.toArray(long[][]::new);
+    }
+
+    // ---- tokens ----
+
+    private void checkToken(int id, int type, int token) {
+        if (token < 0 || token >= vocab.size()) {
+            throw new GrammarException("token id " + Integer.toUnsignedString(token) + " in " + g.describe(id)
+                    + " is not in the vocabulary (ids 0.." + (vocab.size() - 1) + ")");
+        }
+        if (type == TOKEN_NOT) {
+            return; // any other token matches: the single-byte tokens at least
+        }
+        byte[] piece = vocab.piece(token);
+        String shown = "token " + token + " ('" + GrammarText.printable(new String(piece, java.nio.charset.StandardCharsets.UTF_8)) + "')";
+        if (vocab.isEndOfGeneration(token)) {
+            throw new GrammarException(shown + " in " + g.describe(id) + " ends generation, so sampling never picks it inside a grammar: "
+                    + "end the rule there instead (generation ends when the grammar is complete)");
+        }
+        if (piece.length == 0 || piece[0] == 0) {
+            throw new GrammarException(shown + " in " + g.describe(id) + " has no text, so the grammar can never match it");
+        }
+        if (!wholeCharacters(piece)) {
+            throw new GrammarException(shown + " in " + g.describe(id) + " is not whole UTF-8 characters, so the grammar can never match it");
+        }
+    }
+
+    /** Whether llama.cpp's decode_utf8 reads the bytes (up to a NUL) as whole characters, with none invalid or cut. */
+    private static boolean wholeCharacters(byte[] piece) {
+        int[] lookup = {1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 2, 3, 4};
+        int pos = 0;
+        while (pos < piece.length && piece[pos] != 0) {
+            int remain = lookup[(piece[pos] & 0xFF) >> 4] - 1;
+            if (remain < 0) {
+                return false;
+            }
+            pos++;
+            while (pos < piece.length && piece[pos] != 0 && remain > 0) {
+                pos++;
+                remain--;
+            }
+            if (remain > 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    // ---- left recursion, and what llama.cpp's check of it costs ----
+
+    /**
+     * Rule A "starts with" rule B when B appears in an alternative of A after only nullable rules.
+     * A cycle of such edges is left recursion. llama.cpp's check recurses along these edges (along the
+     * subset it sees: it counts a rule as nullable only when an alternative is empty as written) and
+     * re-walks a rule each time it meets it, so its depth is the longest path here and its work is
+     * the sum over paths.
+     */
+    private void checkLeftRecursion(Alternatives alts, boolean[] nullable) {
+        int n = g.size();
+        int[][] starts = alts.startingRefs(nullable);
+        int[] state = new int[n]; // 0 unseen, 1 on the path, 2 done
+        int[] depth = new int[n];
+        long[] work = new long[n];
+        int[] path = new int[n];
+        int[] edge = new int[n];
+        for (int root = 0; root < n; root++) {
+            if (state[root] != 0) {
+                continue;
+            }
+            int top = 0;
+            path[0] = root;
+            edge[0] = 0;
+            state[root] = 1;
+            while (top >= 0) {
+                int v = path[top];
+                if (edge[top] < starts[v].length) {
+                    int w = starts[v][edge[top]++];
+                    if (state[w] == 1) {
+                        throw new GrammarException(leftRecursion(path, top, w));
+                    }
+                    if (state[w] == 0) {
+                        state[w] = 1;
+                        path[++top] = w;
+                        edge[top] = 0;
+                    }
+                    continue;
+                }
+                int d = 0;
+                long steps = g.rules().get(v).length / 2;
+                for (int w : starts[v]) {
+                    d = Math.max(d, depth[w]);
+                    steps = Math.min(MAX_CHECK_STEPS + 1, steps + work[w]);
+                }
+                depth[v] = d + 1;
+                work[v] = steps;
+                if (depth[v] > limits.maxLeftChain()) {
+                    throw new GrammarException("rules start with rules " + depth[v] + " deep from " + g.describe(v) + " (at most "
+                            + limits.maxLeftChain() + "): start some of them with a character instead");
+                }
+                if (work[v] > MAX_CHECK_STEPS) {
+                    throw new GrammarException(capitalized(g.describe(v)) + " starts with other rules along too many paths (more than "
+                            + MAX_CHECK_STEPS + " steps for llama.cpp's left-recursion check): share fewer rules at rule starts");
+                }
+                state[v] = 2;
+                top--;
+            }
+        }
+    }
+
+    private String leftRecursion(int[] path, int top, int back) {
+        StringBuilder cycle = new StringBuilder();
+        int from = top;
+        while (path[from] != back) {
+            from--;
+        }
+        for (int i = from; i <= top; i++) {
+            cycle.append(g.names().get(path[i])).append(" -> ");
+        }
+        cycle.append(g.names().get(back));
+        return capitalized(g.describe(back)) + " is left-recursive (" + cycle + "), which llama.cpp does not support: "
+                + "write it with repetition instead, e.g. list ::= item (\",\" item)*";
+    }
+
+    private static String capitalized(String s) {
+        return Character.toUpperCase(s.charAt(0)) + s.substring(1);
+    }
+
+    /** The alternatives of every rule, as lists of items (rule ids, or -1 for a terminal). */
+    private static final class Alternatives {
+        private final int rules;
+        private final int[] owner; // per alternative, its rule
+        private final int[][] items; // per alternative, its items
+
+        Alternatives(GbnfRules g) {
+            this.rules = g.size();
+            List<Integer> owners = new ArrayList<>();
+            List<int[]> all = new ArrayList<>();
+            for (int id = 0; id < rules; id++) {
+                int[] r = g.rules().get(id);
+                int[] current = new int[r.length / 2];
+                int count = 0;
+                for (int i = 0; i < r.length / 2; i++) {
+                    int type = r[2 * i];
+                    if (GbnfRules.isEndOfSequence(type)) {
+                        owners.add(id);
+                        all.add(Arrays.copyOf(current, count));
+                        count = 0;
+                    } else if (type == RULE_REF) {
+                        current[count++] = r[2 * i + 1];
+                    } else if (GbnfRules.isTerminalStart(type)) {
+                        current[count++] = -1;
+                    }
+                }
+            }
+            this.owner = owners.stream().mapToInt(Integer::intValue).toArray();
+            this.items = all.toArray(int[][]::new);
+        }
+
+        /** Rules that can derive the empty string. */
+        boolean[] nullable() {
+            return fixpoint(true);
+        }
+
+        /** Rules that can derive some finite string (terminals are all matchable by now). */
+        boolean[] productive() {
+            return fixpoint(false);
+        }
+
+        /**
+         * A worklist fixpoint: a rule holds once one of its alternatives has only items that hold.
+         * Terminals never hold for nullability and always hold for productivity.
+         */
+        private boolean[] fixpoint(boolean terminalsBlock) {
+            boolean[] holds = new boolean[rules];
+            int[] pending = new int[items.length];
+            int[][] users = usersOf();
+            int[] queue = new int[rules];
+            int head = 0;
+            int tail = 0;
+            for (int a = 0; a < items.length; a++) {
+                for (int item : items[a]) {
+                    if (item >= 0) {
+                        pending[a]++;
+                    } else if (terminalsBlock) {
+                        pending[a] = Integer.MIN_VALUE / 2; // never reaches 0
+                    }
+                }
+                if (pending[a] == 0 && !holds[owner[a]]) {
+                    holds[owner[a]] = true;
+                    queue[tail++] = owner[a];
+                }
+            }
+            while (head < tail) {
+                int rule = queue[head++];
+                for (int a : users[rule]) {
+                    if (--pending[a] == 0 && !holds[owner[a]]) {
+                        holds[owner[a]] = true;
+                        queue[tail++] = owner[a];
+                    }
+                }
+            }
+            return holds;
+        }
+
+        /** Per rule, the alternatives that use it, once per use. */
+        private int[][] usersOf() {
+            int[] count = new int[rules];
+            for (int[] alt : items) {
+                for (int item : alt) {
+                    if (item >= 0) {
+                        count[item]++;
+                    }
+                }
+            }
+            int[][] users = new int[rules][];
+            for (int r = 0; r < rules; r++) {
+                users[r] = new int[count[r]];
+                count[r] = 0;
+            }
+            for (int a = 0; a < items.length; a++) {
+                for (int item : items[a]) {
+                    if (item >= 0) {
+                        users[item][count[item]++] = a;
+                    }
+                }
+            }
+            return users;
+        }
+
+        /** Per rule, the rules it starts with (once per occurrence, as llama.cpp's check visits them). */
+        int[][] startingRefs(boolean[] nullable) {
+            int[][] out = new int[rules][];
+            int[] count = new int[rules];
+            for (int a = 0; a < items.length; a++) {
+                for (int item : items[a]) {
+                    if (item < 0) {
+                        break;
+                    }
+                    count[owner[a]]++;
+                    if (!nullable[item]) {
+                        break;
+                    }
+                }
+            }
+            for (int r = 0; r < rules; r++) {
+                out[r] = new int[count[r]];
+                count[r] = 0;
+            }
+            for (int a = 0; a < items.length; a++) {
+                for (int item : items[a]) {
+                    if (item < 0) {
+                        break;
+                    }
+                    out[owner[a]][count[owner[a]]++] = item;
+                    if (!nullable[item]) {
+                        break;
+                    }
+                }
+            }
+            return out;
+        }
+    }
+}
