@@ -14,6 +14,7 @@ import dev.parley.server.config.ServerConfig;
 import dev.parley.gpu.GpuDiscovery;
 import dev.parley.server.metrics.GpuMonitor;
 import dev.parley.server.metrics.ParleyMetrics;
+import dev.parley.server.metrics.RouterMetrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
@@ -30,14 +31,20 @@ public final class ParleyServer implements AutoCloseable {
     private final WebServer web;
     private final ParleyMetrics metrics;
     private final GpuMonitor gpus;
+    private final RouterMetrics routerMetrics;
 
-    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus) {
+    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus,
+                         RouterMetrics routerMetrics) {
         this.engine = engine;
         this.store = store;
         this.web = web;
         this.metrics = metrics;
         this.gpus = gpus;
+        this.routerMetrics = routerMetrics;
     }
+
+    /** The response header naming the replica that answered (with --replica-name). */
+    public static final String REPLICA_HEADER = "x-parley-replica";
 
     /** Loads the model (config.model() must be set) and starts listening. */
     public static ParleyServer start(ServerConfig config) {
@@ -61,6 +68,7 @@ public final class ParleyServer implements AutoCloseable {
         }
         GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
+        RouterMetrics routerMetrics = new RouterMetrics(engine);
         try {
             ConversationApi.Limits limits = new ConversationApi.Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             ConversationApi conversations = new ConversationApi(engine, limits);
@@ -81,6 +89,12 @@ public final class ParleyServer implements AutoCloseable {
                             .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                             .build())
                     .routing(r -> {
+                        if (config.replicaName() != null) {
+                            r.addFilter((chain, req, res) -> {
+                                res.header(REPLICA_HEADER, config.replicaName());
+                                chain.proceed();
+                            });
+                        }
                         r.addFilter(new AuthFilter(keys, config.metricsRequireKey()));
                         conversations.register(r);
                         threads.register(r);
@@ -89,8 +103,9 @@ public final class ParleyServer implements AutoCloseable {
                     })
                     .build()
                     .start();
-            return new ParleyServer(engine, store, web, metrics, gpuMonitor);
+            return new ParleyServer(engine, store, web, metrics, gpuMonitor, routerMetrics);
         } catch (RuntimeException e) {
+            routerMetrics.close();
             engine.close(Duration.ZERO);
             store.close();
             gpuMonitor.close();
@@ -113,10 +128,15 @@ public final class ParleyServer implements AutoCloseable {
         return engine;
     }
 
-    /** Stops taking connections, lets running generations end (a few seconds at most), frees the model. */
+    /**
+     * Stops taking connections, lets running generations end (a few seconds at most), frees the model.
+     * From the first moment the engine refuses new work, so /health/ready answers 503 while running
+     * generations drain and routers stop sending here.
+     */
     @Override
     public void close() {
         engine.close(Duration.ofSeconds(5));
+        routerMetrics.close();
         web.stop();
         store.close();
         metrics.unbind(engine);

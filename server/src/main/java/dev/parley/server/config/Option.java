@@ -49,6 +49,7 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("api-key", "KEY", "require this key on /api/ and /v1/ (Authorization: Bearer KEY or x-api-key: KEY)", null),
             new Option("api-keys-file", "FILE", "require one of these keys: lines of KEY or OWNER:KEY", null),
             new Option("metrics-require-key", null, "also require a key on /metrics", "false"),
+            new Option("replica-name", "NAME", "this instance's name among replicas, sent back in the x-parley-replica response header", null),
             new Option("config", "FILE", "a properties file of these options (keys without --)", null));
 
     private static String defaultDataDir() {
