@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class ReplicaSet implements AutoCloseable {
 
-    static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    static final Path ROOT = Path.of(System.getProperty("parley.root", "..")).toAbsolutePath().normalize();
     private static final Path SCRIPTS = ROOT.resolve("scripts");
 
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(2)).build();
