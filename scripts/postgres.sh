@@ -25,7 +25,11 @@ case "$cmd" in
     port="${3:?usage: scripts/postgres.sh start DIR PORT}"
     mkdir -p "$dir"
     dir="$(cd "$dir" && pwd)"
-    [[ $(id -u) == 0 ]] && chown postgres:postgres "$dir"
+    if [[ $(id -u) == 0 ]]; then
+      chown postgres:postgres "$dir"
+      runuser -u postgres -- test -w "$dir" \
+        || parley_die "the postgres user cannot reach $dir (a parent directory is closed to it): use a directory under /tmp"
+    fi
     if [[ ! -f "$dir/data/PG_VERSION" ]]; then
       as_owner "$bin/initdb" -D "$dir/data" -U parley -A trust -N -E UTF8 >"$dir/initdb.log" 2>&1 \
         || parley_die "initdb failed: see $dir/initdb.log"

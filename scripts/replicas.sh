@@ -2,7 +2,7 @@
 # Several Parley replicas on this machine behind HAProxy, sharing one PostgreSQL, until Ctrl-C.
 #   scripts/replicas.sh [--replicas N] [--port P] [--database-url URL] [-- SERVE FLAGS...]
 # HAProxy listens on P (default 8080; its stats page on P+324, 8404 by default), replicas on P+1..P+N,
-# PostgreSQL (unless --database-url) on P+100 with its files under $PARLEY_CACHE/replicas/postgres.
+# PostgreSQL (unless --database-url) on P+100 with its files under $TMPDIR/parley-replicas-UID/postgres.
 # Each component is its own script: scripts/postgres.sh, scripts/replica.sh, scripts/haproxy.sh.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,7 +32,9 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 if [[ -z "$database_url" ]]; then
-  pg_dir="$(parley_cache)/replicas/postgres"
+  # Under the temporary directory: when run as root, the server runs as the postgres user, which must
+  # reach it (it cannot enter /root).
+  pg_dir="${TMPDIR:-/tmp}/parley-replicas-$(id -u)/postgres"
   database_url=$("$HERE/postgres.sh" start "$pg_dir" $((port + 100)))
   parley_say "PostgreSQL: $database_url"
 fi

@@ -83,6 +83,9 @@ public final class ParleyServer implements AutoCloseable {
                     // Nagle would hold each small flushed token ~40 ms on keep-alive connections.
                     .connectionOptions(so -> so.tcpNoDelay(true))
                     .shutdownGracePeriod(Duration.ofSeconds(5))
+                    // Helidon's own hook would close the listener at SIGTERM, racing Main's, which first
+                    // drains the engine while /health/ready answers 503, then stops the server (close()).
+                    .shutdownHook(false)
                     .addFeature(ObserveFeature.builder()
                             .observersDiscoverServices(false)
                             .endpoint("/")

@@ -274,13 +274,15 @@ class ReplicasTest {
         assertEquals(503, readiness, "a draining replica answers 503 on /health/ready while its generations finish");
         set.awaitRouterStatus("DOWN", List.of(drained), Duration.ofSeconds(5));
         System.out.println(drained + " draining after SIGTERM: /health/ready 503, HAProxy marks it DOWN");
+        String last = null;
         try (in) {
-            while (in.readLine() != null) {
-                // the running generation ends within the grace period
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                if (!line.isBlank()) {
+                    last = line;
+                }
             }
-        } catch (IOException endedByShutdown) {
-            // acceptable: the process exits at the end of its grace
         }
+        assertEquals("data: [DONE]", last, "the running generation ends properly while the replica drains");
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the drained replica exits");
 
         set.start(victim);
