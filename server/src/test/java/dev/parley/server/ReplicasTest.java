@@ -266,12 +266,13 @@ class ReplicasTest {
         BufferedReader in = new BufferedReader(new InputStreamReader(streaming.body(), StandardCharsets.UTF_8));
         in.readLine(); // generation running
         Process p = set.terminate(drained);
-        int readiness = 0;
+        HttpResponse<String> readiness = null;
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (System.nanoTime() < deadline && readiness != 503) {
-            readiness = send(set.replica(drained, "/health/ready"), "GET", null).statusCode();
+        while (System.nanoTime() < deadline && (readiness == null || readiness.statusCode() != 503)) {
+            readiness = send(set.replica(drained, "/health/ready"), "GET", null);
         }
-        assertEquals(503, readiness, "a draining replica answers 503 on /health/ready while its generations finish");
+        assertEquals("draining", json(readiness, 503).get("status").asText(),
+                "a draining replica answers 503 on /health/ready while its generations finish");
         set.awaitRouterStatus("DOWN", List.of(drained), Duration.ofSeconds(5));
         System.out.println(drained + " draining after SIGTERM: /health/ready 503, HAProxy marks it DOWN");
         String last = null;

@@ -123,6 +123,11 @@ public final class Engine implements AutoCloseable {
         return accepting && thread.isAlive();
     }
 
+    /** Whether close() has begun and running generations are still finishing: new requests are refused. */
+    public boolean draining() {
+        return !accepting && thread.isAlive();
+    }
+
     public EngineStats stats() {
         Scheduler.Counters c = scheduler.counters;
         return new EngineStats(queue.size(), scheduler.activeSlots(), c.promptTokens.sum(), c.cachedPromptTokens.sum(),
