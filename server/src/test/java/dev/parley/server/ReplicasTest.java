@@ -127,29 +127,28 @@ class ReplicasTest {
         return turns;
     }
 
-    private static String figures(String label, List<List<Turn>> turns) {
-        long prompt = 0;
-        long cached = 0;
-        for (List<Turn> conversation : turns) {
-            for (Turn t : conversation.subList(1, conversation.size())) {
-                prompt += t.promptTokens();
-                cached += t.cachedTokens();
+    /** Prompt tokens of turns 2..N and how many of them came from the KV cache. */
+    private record Hits(long prompt, long cached) {
+        static Hits of(List<List<Turn>> turns) {
+            long prompt = 0;
+            long cached = 0;
+            for (List<Turn> conversation : turns) {
+                for (Turn t : conversation.subList(1, conversation.size())) {
+                    prompt += t.promptTokens();
+                    cached += t.cachedTokens();
+                }
             }
+            return new Hits(prompt, cached);
         }
-        return String.format("%s: turns 2..%d of %d conversations: %d prompt tokens, %d from the KV cache (%.1f%%)",
-                label, TURNS, CONVERSATIONS, prompt, cached, 100.0 * cached / prompt);
-    }
 
-    private static double hitRatio(List<List<Turn>> turns) {
-        double prompt = 0;
-        double cached = 0;
-        for (List<Turn> conversation : turns) {
-            for (Turn t : conversation.subList(1, conversation.size())) {
-                prompt += t.promptTokens();
-                cached += t.cachedTokens();
-            }
+        double ratio() {
+            return (double) cached / prompt;
         }
-        return cached / prompt;
+
+        String describe(String label) {
+            return String.format("%s: turns 2..%d of %d conversations: %d prompt tokens, %d from the KV cache (%.1f%%)",
+                    label, TURNS, CONVERSATIONS, prompt, cached, 100 * ratio());
+        }
     }
 
     @Test
@@ -191,9 +190,11 @@ class ReplicasTest {
         }
         assertTrue(spread.stream().anyMatch(turns -> turns.stream().map(Turn::replica).distinct().count() > 1),
                 "without the header HAProxy spreads a conversation's turns over the replicas");
-        System.out.println(figures("with affinity (x-session-id)", affine));
-        System.out.println(figures("without affinity (round robin)", spread));
-        assertTrue(hitRatio(affine) > hitRatio(spread) + 0.2, "affinity raises the cache hits: " + hitRatio(affine) + " vs " + hitRatio(spread));
+        Hits withAffinity = Hits.of(affine);
+        Hits without = Hits.of(spread);
+        System.out.println(withAffinity.describe("with affinity (x-session-id)"));
+        System.out.println(without.describe("without affinity (round robin)"));
+        assertTrue(withAffinity.ratio() > without.ratio() + 0.2, "affinity raises the cache hits: " + withAffinity + " vs " + without);
     }
 
     @Test
