@@ -31,6 +31,7 @@ import dev.parley.server.http.OutcomeFilter;
 import dev.parley.server.http.ReadDeadlines;
 import dev.parley.server.http.Refusals;
 import dev.parley.server.http.RequestIdFilter;
+import dev.parley.server.metrics.RouterMetrics;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -52,18 +53,23 @@ public final class ParleyServer implements AutoCloseable {
     private final ReadDeadlines deadlines;
     private final InFlight inFlight;
     private final Duration shutdownGrace;
+    private final RouterMetrics routerMetrics;
 
     private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus, ReadDeadlines deadlines,
-                         InFlight inFlight, Duration shutdownGrace) {
+                         InFlight inFlight, Duration shutdownGrace, RouterMetrics routerMetrics) {
         this.deadlines = deadlines;
         this.inFlight = inFlight;
         this.shutdownGrace = shutdownGrace;
+        this.routerMetrics = routerMetrics;
         this.engine = engine;
         this.store = store;
         this.web = web;
         this.metrics = metrics;
         this.gpus = gpus;
     }
+
+    /** The response header naming the replica that answered (with --replica-name). */
+    public static final String REPLICA_HEADER = "x-parley-replica";
 
     /** Loads the model (config.model() must be set) and starts listening. */
     public static ParleyServer start(ServerConfig config) {
@@ -88,6 +94,7 @@ public final class ParleyServer implements AutoCloseable {
         GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
         ReadDeadlines deadlines = null;
+        RouterMetrics routerMetrics = new RouterMetrics(engine);
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
@@ -125,6 +132,12 @@ public final class ParleyServer implements AutoCloseable {
                             .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                             .build())
                     .routing(r -> {
+                        if (config.replicaName() != null) {
+                            r.addFilter((chain, req, res) -> {
+                                res.header(REPLICA_HEADER, config.replicaName());
+                                chain.proceed();
+                            });
+                        }
                         r.addFilter(inFlight);
                         r.addFilter(new CloseAfterResponse());
                         r.addFilter(new RequestIdFilter());
@@ -150,8 +163,9 @@ public final class ParleyServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "HTTP: Host names " + (hosts.isEmpty() ? "any" : String.join(", ", hosts))
                     + "; CORS origins " + (http.corsOrigins().isEmpty() ? "none" : String.join(", ", http.corsOrigins()))
                     + "; body parsing memory " + (budget.totalBytes() >> 20) + " MB");
-            return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace());
+            return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace(), routerMetrics);
         } catch (RuntimeException e) {
+            routerMetrics.close();
             if (deadlines != null) {
                 deadlines.close();
             }
@@ -188,6 +202,7 @@ public final class ParleyServer implements AutoCloseable {
         if (!inFlight.awaitIdle(HANDLERS_DRAIN)) {
             LOG.log(System.Logger.Level.WARNING, inFlight.running() + " requests still running at shutdown; closing their connections");
         }
+        routerMetrics.close();
         web.stop();
         store.close();
         metrics.unbind(engine);

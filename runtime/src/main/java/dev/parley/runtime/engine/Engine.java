@@ -117,9 +117,27 @@ public final class Engine implements AutoCloseable {
         return queue.size();
     }
 
+    /**
+     * The fraction of the context's KV cells that hold some slot's tokens, from 0 to 1: what a router
+     * reads as KV-cache utilisation. Cells kept for idle slots count as used (they are reusable
+     * prefixes, freed only when a new prompt needs the room).
+     */
+    public double kvCacheUsage() {
+        long used = 0;
+        for (SlotInfo s : scheduler.slotInfos()) {
+            used += s.cachedTokens();
+        }
+        return Math.min(1.0, (double) used / context.contextSize());
+    }
+
     /** Whether the scheduler thread is alive and requests are accepted. */
     public boolean ready() {
         return accepting && thread.isAlive();
+    }
+
+    /** Whether close() has begun and running generations are still finishing: new requests are refused. */
+    public boolean draining() {
+        return !accepting && thread.isAlive();
     }
 
     public EngineStats stats() {

@@ -41,8 +41,9 @@ public final class OpsApi {
 
     private void ready(ServerRequest req, ServerResponse res) {
         boolean ready = engine.ready();
-        ObjectNode body = Json.object().put("status", ready ? "ready" : "not ready");
-        body.put("model", engine.model().name()).put("scheduler", ready ? "running" : "stopped");
+        // Draining: shutting down, finishing running generations; routers should send nothing new.
+        ObjectNode body = Json.object().put("status", ready ? "ready" : engine.draining() ? "draining" : "not ready");
+        body.put("model", engine.model().name()).put("scheduler", ready || engine.draining() ? "running" : "stopped");
         Json.send(res, ready ? 200 : 503, body);
     }
 

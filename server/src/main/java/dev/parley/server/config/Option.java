@@ -59,6 +59,7 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("max-connections", "N", "open connections at most; more wait to be accepted", "1000"),
             new Option("shutdown-grace", "SECONDS", "on shutdown, how long running generations may finish before they are cancelled", "5"),
             new Option("body-memory-mb", "MB", "heap that request bodies being parsed may reserve at once (0: half the heap)", "0"),
+            new Option("replica-name", "NAME", "this instance's name among replicas, sent back in the x-parley-replica response header", null),
             new Option("config", "FILE", "a properties file of these options (keys without --)", null));
 
     private static String defaultDataDir() {

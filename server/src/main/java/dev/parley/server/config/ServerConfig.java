@@ -45,14 +45,15 @@ public record ServerConfig(
         boolean metricsRequireKey,
         boolean repack,
         boolean parseSpecialInContent,
-        HttpSettings http) {
+        HttpSettings http,
+        String replicaName) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
         return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
-                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http);
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -226,7 +227,8 @@ public record ServerConfig(
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
                 Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
-                !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v));
+                !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
+                replicaName(v.string("replica-name")));
     }
 
     private static HttpSettings http(Values v) {
@@ -255,6 +257,17 @@ public record ServerConfig(
             }
         }
         return java.util.Set.copyOf(out);
+    }
+
+    private static String replicaName(String name) {
+        if (name == null || name.isBlank()) {
+            return null;
+        }
+        // It travels in a response header: keep it to characters every proxy passes untouched.
+        if (!name.matches("[A-Za-z0-9._-]{1,63}")) {
+            throw new ConfigException("--replica-name: expected 1 to 63 letters, digits, '.', '_' or '-', got '" + name + "'");
+        }
+        return name;
     }
 
     private static String databaseUrl(String url) {

@@ -54,6 +54,13 @@ class ServerConfigTest {
     }
 
     @Test
+    void replicaNameIsOptionalAndHeaderSafe() {
+        assertNull(ServerConfig.load(new String[0], Map.of()).replicaName());
+        assertEquals("parley-7d9f-x2", ServerConfig.load(new String[0], Map.of("PARLEY_REPLICA_NAME", "parley-7d9f-x2")).replicaName());
+        assertEquals("--replica-name: expected 1 to 63 letters, digits, '.', '_' or '-', got 'a b'", fail("--replica-name", "a b"));
+    }
+
+    @Test
     void helpListsEveryOptionWithItsEnvironmentVariable() {
         assertThrows(ServerConfig.HelpRequested.class, () -> ServerConfig.load(new String[] {"--help"}, Map.of()));
         String usage = ServerConfig.usage();
