@@ -15,9 +15,9 @@
 #   PARLEY_CUDA_ARCH      CMAKE_CUDA_ARCHITECTURES (default: native, the GPU of this machine only)
 #   PARLEY_BUILD_JOBS     parallel compile jobs (default: nproc)
 #
-# Prints the natives directory on stdout; everything else goes to stderr. Compiling takes minutes (tens
-# of them on 2 cores for the CPU build; the CUDA build is long too): the build is incremental, so a run
-# cut short resumes where it stopped.
+# Prints the natives directory on stdout; everything else goes to stderr. Compiling takes minutes (the
+# CPU build: 95 s on 2 cores with ninja; the CUDA backend: far more): the build is incremental, so a
+# run cut short resumes where it stopped.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh
