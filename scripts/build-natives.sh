@@ -14,6 +14,7 @@
 #   PARLEY_LLAMA_SRC      a llama.cpp source tree to build instead of the cache's clone (the GPU kit's)
 #   PARLEY_CUDA_ARCH      CMAKE_CUDA_ARCHITECTURES (default: native, the GPU of this machine only)
 #   PARLEY_BUILD_JOBS     parallel compile jobs (default: nproc)
+#   PARLEY_CMAKE_ARGS     more CMake arguments, split on spaces (e.g. -DGGML_CUDA_FA_ALL_QUANTS=ON)
 #
 # Prints the natives directory on stdout; everything else goes to stderr. Compiling takes minutes (the
 # CPU build: 95 s on 2 cores with ninja; the CUDA backend: far more): the build is incremental, so a
@@ -56,9 +57,31 @@ flags=(-DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=ON -DGGML_NATIVE=ON -DGGML
   -DCMAKE_BUILD_RPATH_USE_ORIGIN=ON -DLLAMA_CURL=OFF -DLLAMA_OPENSSL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
   -DLLAMA_BUILD_APP=OFF
   "-DCMAKE_CXX_FLAGS=-include $here/scripts/native/ldtilecfg-fix.h")
+# shellcheck disable=SC2206 # a list of arguments, split on spaces by design
+extra=(${PARLEY_CMAKE_ARGS:-})
 targets=(llama)
 if [[ $variant == cuda ]]; then
   flags+=(-DGGML_CUDA=ON "-DCMAKE_CUDA_ARCHITECTURES=${PARLEY_CUDA_ARCH:-native}")
+  # ggml's CUDA backend links cuBLAS. A toolkit without it (some images carry only nvcc and the
+  # runtime) may still have Python's nvidia-cublas wheel, which holds the same library and headers.
+  toolkit=$(dirname "$(dirname "$(readlink -f "$(command -v nvcc)")")")
+  if ! compgen -G "$toolkit/lib64/libcublas.so*" >/dev/null && ! compgen -G "$toolkit/targets/*/lib/libcublas.so*" >/dev/null \
+      && [[ " ${extra[*]} " != *" -DCUDA_cublas_LIBRARY="* ]]; then
+    wheel=$(python3 -c 'import nvidia.cublas as c; print(list(c.__path__)[0])' 2>/dev/null || true)
+    [[ -n "$wheel" ]] && compgen -G "$wheel/lib/libcublas.so.*" >/dev/null \
+      || parley_die "build-natives: no cuBLAS in the CUDA toolkit at $toolkit, nor Python's nvidia-cublas package: ggml's CUDA backend links cuBLAS (install the toolkit's cuBLAS)"
+    parley_say "build-natives: cuBLAS from Python's nvidia-cublas package in $wheel"
+    flags+=("-DCUDA_cublas_LIBRARY=$(ls "$wheel"/lib/libcublas.so.* | head -n 1)" "-DCUDA_cublasLt_LIBRARY=$(ls "$wheel"/lib/libcublasLt.so.* | head -n 1)"
+      "-DCMAKE_CUDA_FLAGS=-I$wheel/include")
+  fi
+  # It also links the driver's libcuda (virtual memory management); toolkits bring a stub to link
+  # against, and where that is missing the driver's own library serves.
+  if ! compgen -G "$toolkit/lib64/stubs/libcuda.so" >/dev/null && ! compgen -G "$toolkit/targets/*/lib/stubs/libcuda.so" >/dev/null \
+      && [[ " ${extra[*]} " != *" -DCUDA_cuda_driver_LIBRARY="* ]]; then
+    driver=$( { ldconfig -p 2>/dev/null | awk '/libcuda\.so\.1 / { print $NF; exit }'; ls /usr/local/nvidia/lib64/libcuda.so.1 /usr/lib/x86_64-linux-gnu/libcuda.so.1 2>/dev/null; } | head -n 1)
+    [[ -n "$driver" ]] || parley_die "build-natives: no libcuda here (neither the toolkit's stub in $toolkit nor the NVIDIA driver's libcuda.so.1): install the NVIDIA driver"
+    flags+=("-DCUDA_cuda_driver_LIBRARY=$driver")
+  fi
 else
   flags+=(-DGGML_CUDA=OFF)
 fi
@@ -74,7 +97,7 @@ parley_say "build-natives: building $variant natives from $src in $build ($jobs 
 # Ninja where there is one (faster, and it resumes a cut-short build cleanly); a configured build
 # directory keeps its generator.
 [[ ! -f "$build/CMakeCache.txt" ]] && command -v ninja >/dev/null && flags+=(-G Ninja)
-cmake -S "$src" -B "$build" "${flags[@]}" >&2
+cmake -S "$src" -B "$build" "${flags[@]}" "${extra[@]}" >&2
 if [[ $configure_only == 1 ]]; then
   parley_say "build-natives: configured $build"
   exit 0
