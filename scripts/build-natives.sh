@@ -30,7 +30,7 @@ for arg in "$@"; do
     --cuda) variant=cuda ;;
     --with-server) server=1 ;;
     --configure-only) configure_only=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) parley_die "build-natives: unknown argument '$arg' (try --help)" ;;
   esac
 done

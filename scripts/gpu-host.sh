@@ -199,6 +199,6 @@ case "${1:-}" in
   check) check ;;
   bench) bench ;;
   all) build; check; bench ;;
-  -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//' ;;
+  -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0" ;;
   *) echo "gpu-host: build, check, bench or all (try --help)" >&2; exit 2 ;;
 esac
