@@ -2,21 +2,35 @@
 # Parley against llama.cpp's llama-server on the same model with the same settings: slots, context,
 # batch sizes and threads; greedy sampling; warm-up excluded; servers alternate between repetitions;
 # Parley runs with prefix reuse on and off. Prints a markdown report (medians) for docs/benchmarks.md.
-# Both run with weight repacking off (--no-repack): on the Sapphire Rapids VMs this was written on,
-# the locally built llama-server dies with SIGILL in ggml's AMX kernel (part of repacking), which the
-# prebuilt natives run fine inside the JVM; with it off, both use the same ggml kernels.
+# Both run with weight repacking off (--no-repack): on Sapphire Rapids VMs the llama-server that
+# scripts/build-llama-server.sh makes with GCC 12 dies with SIGILL in ggml's AMX kernel (part of
+# repacking; GCC 12 drops the tile configuration's stores, see scripts/native/ldtilecfg-fix.h), while
+# the prebuilt natives (GCC 11) run it; with it off, both use the same ggml kernels.
 #
 #   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick] [--jfr]
+#     [--same-natives] [--llama-server PATH] [--device cpu|cuda] [--workloads LIST] [--concurrency LIST]
+#     [--servers LIST]
 #
 # --jfr records Parley with Java Flight Recorder (profile settings) and prints its hottest methods.
 # --same-natives runs Parley on the anchor's own build of llama.cpp (PARLEY_NATIVES_DIR), so that both
 #   servers run identical machine code and only the servers themselves differ.
+# --llama-server PATH uses that llama-server (and, with --same-natives, the natives beside it) instead
+#   of building one with scripts/build-llama-server.sh.
+# --device cuda puts every layer on the GPU in both servers (llama-server -ngl 999, Parley --device cuda).
+# --workloads LIST runs these workloads, in order (default multiturn,independent,longhistory); a name
+#   this script has no settings for goes to LoadGen with its defaults (the many-conversations workload
+#   of the KV-tiers work is one: it needs a LoadGen that knows it).
+# --concurrency LIST the concurrent streams of the independent workload (default 1,4,8,16).
+# --servers LIST which of llama-server, parley, parley-no-reuse run (default all three).
+#
+# Environment: PARLEY_KIT, a GPU kit (scripts/gpu-kit.sh) to run from: its Java runtime and jars, and
+# nothing is built (give --model PATH and --llama-server PATH).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$here/scripts/lib/common.sh"
-parley_find_java
-model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0 jfr=0 same_natives=0
+model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0 jfr=0 same_natives=0 llama_server="" device=cpu
+workloads=multiturn,independent,longhistory concurrency="" servers=llama-server,parley,parley-no-reuse
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --model) model_arg=$2; shift 2 ;;
@@ -25,17 +39,33 @@ while [[ $# -gt 0 ]]; do
     --quick) quick=1; shift ;;
     --jfr) jfr=1; shift ;;
     --same-natives) same_natives=1; shift ;;
+    --llama-server) llama_server=$2; shift 2 ;;
+    --device) device=$2; shift 2 ;;
+    --workloads) workloads=$2; shift 2 ;;
+    --concurrency) concurrency=$2; shift 2 ;;
+    --servers) servers=$2; shift 2 ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+[[ $device == cpu || $device == cuda ]] || { echo "bench-compare: --device is cpu or cuda, not $device" >&2; exit 2; }
 threads=$(nproc) ctx=$((slots * 2048)) batch=512
-llama_server=$("$here/scripts/build-llama-server.sh")
+if [[ -n "${PARLEY_KIT:-}" ]]; then
+  [[ -x "$PARLEY_KIT/jdk/bin/java" ]] || { echo "bench-compare: PARLEY_KIT=$PARLEY_KIT has no jdk/bin/java (scripts/gpu-kit.sh makes it)" >&2; exit 2; }
+  [[ -f "$model_arg" && -x "$llama_server" ]] || { echo "bench-compare: with PARLEY_KIT, give --model PATH and --llama-server PATH (nothing is built)" >&2; exit 2; }
+  export PATH="$PARLEY_KIT/jdk/bin:$PATH"
+  server_cp="$PARLEY_KIT/app/*" bench_cp="$PARLEY_KIT/app/*"
+else
+  parley_find_java
+  server_cp="$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*"
+  bench_cp="$here/bench/target/classes:$here/bench/target/lib/*"
+fi
+[[ -n "$llama_server" ]] || llama_server=$("$here/scripts/build-llama-server.sh")
 model=$model_arg
 [[ -f "$model" ]] || model=$("$here/parley" make-model --preset "$model_arg" 2>/dev/null | tail -n 1)
-(cd "$here" && mvn -B -q --no-transfer-progress -DskipTests -pl bench,server -am package)
+[[ -n "${PARLEY_KIT:-}" ]] || (cd "$here" && mvn -B -q --no-transfer-progress -DskipTests -pl bench,server -am package)
 out=$(mktemp -d)
 results="$out/results.jsonl"
-echo "bench-compare: model $model, $slots slots, context $ctx, batch $batch, $threads threads, $reps repetitions; raw results in $results" >&2
+echo "bench-compare: model $model, $slots slots, context $ctx, batch $batch, $threads threads, device $device, $reps repetitions; raw results in $results" >&2
 
 wait_ready() { # url
   for _ in $(seq 1 600); do
@@ -50,29 +80,30 @@ start() { # name -> sets pid and url
   url="http://127.0.0.1:$port"
   case "$1" in
     llama-server)
-      "$llama_server" -m "$model" --jinja -np "$slots" -c "$ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" \
+      local gpu=(); [[ $device == cuda ]] && gpu=(-ngl 999)
+      "$llama_server" -m "$model" --jinja -np "$slots" -c "$ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" "${gpu[@]}" \
         -kvu --no-repack --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none > "$out/$1.log" 2>&1 &
       pid=$!; wait_ready "$url/health" ;;
     parley|parley-no-reuse)
-      local extra=(); [[ "$1" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
+      local extra=(--device "$device"); [[ "$1" == parley-no-reuse ]] && extra+=(--no-prefix-reuse)
       local jvm=(); [[ $jfr == 1 && "$1" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile,dumponexit=true")
       local natives=(); [[ $same_natives == 1 ]] && natives=("-Dparley.natives.dir=$(dirname "$llama_server")")
       java "${jvm[@]}" "${natives[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
-        -cp "$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*" dev.parley.server.Main \
+        -cp "$server_cp" dev.parley.server.Main \
         --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
         --threads "$threads" --threads-batch "$threads" --no-repack --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
-      pid=$!; wait_ready "$url/health/ready" ;;
+      pid=$!; wait_ready "$url/health/ready" || { tail -n 20 "$out/$1.log" >&2; return 1; } ;;
   esac
 }
 
 load() { # label workload args...
   local label=$1; shift
-  java -cp "$here/bench/target/classes:$here/bench/target/lib/*" dev.parley.bench.LoadGen --url "$url" --api openai --label "$label" "$@" \
+  java -cp "$bench_cp" dev.parley.bench.LoadGen --url "$url" --api openai --label "$label" "$@" \
     >> "$results" 2>> "$out/loadgen.err"
 }
 
 warm_up() { # a few requests whose figures are discarded
-  java -cp "$here/bench/target/classes:$here/bench/target/lib/*" dev.parley.bench.LoadGen --url "$url" --api openai --label warm-up \
+  java -cp "$bench_cp" dev.parley.bench.LoadGen --url "$url" --api openai --label warm-up \
     --workload independent --concurrency 2 --requests 1 --prompt-tokens 32 --max-tokens 8 > /dev/null 2>> "$out/loadgen.err"
 }
 
@@ -83,19 +114,33 @@ else
   multi=(--users 8 --turns 6 --turn-tokens 40 --max-tokens 64); indep=(--concurrency 1,4,8,16 --requests 2 --prompt-tokens 128 --max-tokens 64)
   longh=(--history 256,1024,4096 --max-tokens 16)
 fi
-order=(llama-server parley parley-no-reuse)
+if [[ -n "$concurrency" ]]; then
+  indep=(--concurrency "$concurrency" "${indep[@]:2}")
+fi
+IFS=, read -r -a order <<< "$servers"
+IFS=, read -r -a workload_list <<< "$workloads"
+failed=()
 for rep in $(seq 1 "$reps"); do
   for name in "${order[@]}"; do
     start "$name"
     warm_up
-    load "$name" --workload multiturn "${multi[@]}"
-    load "$name" --workload independent "${indep[@]}"
-    load "$name" --workload longhistory "${longh[@]}"
+    for w in "${workload_list[@]}"; do
+      case "$w" in
+        multiturn) args=("${multi[@]}") ;;
+        independent) args=("${indep[@]}") ;;
+        longhistory) args=("${longh[@]}") ;;
+        *) args=() ;;
+      esac
+      load "$name" --workload "$w" "${args[@]}" || failed+=("$w on $name")
+    done
     kill "$pid"; wait "$pid" 2>/dev/null || true
   done
   order=("${order[@]:1}" "${order[0]}") # alternate who goes first
 done
 python3 "$here/scripts/bench_report.py" "$results"
+if [[ ${#failed[@]} -gt 0 ]]; then
+  echo; echo "Workloads that did not run to the end (LoadGen's error in $out/loadgen.err): ${failed[*]}"
+fi
 if [[ $jfr == 1 ]]; then
   for f in "$out"/parley-*.jfr; do
     echo; echo "### JFR hot methods ($f)"; echo; echo '```'; jfr view hot-methods "$f" | head -30; echo '```'

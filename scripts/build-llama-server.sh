@@ -13,15 +13,10 @@ command -v g++ >/dev/null || { echo "build-llama-server: g++ is needed (Debian: 
 if [[ $cuda == ON ]] && ! command -v nvcc >/dev/null; then
   echo "build-llama-server: --cuda needs nvcc (the CUDA toolkit)" >&2; exit 1
 fi
+# shellcheck source=lib/common.sh
+source "$here/scripts/lib/common.sh"
 llama="$("$here/scripts/fetch-natives.sh")"
-src="$llama/llama.cpp"
-if [[ ! -f "$src/CMakeLists.txt" ]]; then
-  tmp=$(mktemp -d)
-  tar xzf "$llama/downloads/node-llama-cpp-3.22.1.tgz" -C "$tmp" package/llama/gitRelease.bundle
-  rm -rf "$src"
-  git clone -q "$tmp/package/llama/gitRelease.bundle" "$src" 2>/dev/null
-  rm -rf "$tmp"
-fi
+src=$(parley_llama_source)
 build="$llama/llama-server-$( [[ $cuda == ON ]] && echo cuda || echo cpu )"
 # Built like node-llama-cpp's prebuilt natives (which Parley loads): ggml backends as loadable
 # libraries, every CPU variant compiled and the best one for this CPU picked at run time. (A

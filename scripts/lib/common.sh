@@ -39,3 +39,31 @@ parley_find_java() {
 }
 
 parley_cache() { echo "${PARLEY_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/parley}"; }
+
+# The pinned llama.cpp version (node-llama-cpp's npm version; scripts/fetch-natives.sh pins it too) and its
+# cache directory.
+PARLEY_LLAMA_VERSION=3.22.1
+parley_llama_root() { echo "$(parley_cache)/llama-$PARLEY_LLAMA_VERSION"; }
+
+# Echoes a full llama.cpp source tree of the pinned version: $PARLEY_LLAMA_SRC when set (the GPU kit
+# brings a trimmed copy), else <cache>/llama-<version>/llama.cpp, cloned once from the git bundle in
+# node-llama-cpp's tarball (scripts/fetch-natives.sh fetches and verifies it).
+parley_llama_source() {
+  if [[ -n "${PARLEY_LLAMA_SRC:-}" ]]; then
+    [[ -f "$PARLEY_LLAMA_SRC/CMakeLists.txt" ]] || parley_die "PARLEY_LLAMA_SRC=$PARLEY_LLAMA_SRC holds no llama.cpp source (no CMakeLists.txt)"
+    echo "$PARLEY_LLAMA_SRC"; return 0
+  fi
+  local root src tmp
+  root=$(parley_llama_root)
+  src="$root/llama.cpp"
+  if [[ ! -f "$src/CMakeLists.txt" ]]; then
+    command -v git >/dev/null || parley_die "git is needed to read llama.cpp's source from the git bundle: install git"
+    [[ -f "$root/downloads/node-llama-cpp-$PARLEY_LLAMA_VERSION.tgz" ]] || parley_die "no node-llama-cpp tarball in $root/downloads: run scripts/fetch-natives.sh"
+    tmp=$(mktemp -d)
+    tar xzf "$root/downloads/node-llama-cpp-$PARLEY_LLAMA_VERSION.tgz" -C "$tmp" package/llama/gitRelease.bundle
+    rm -rf "$src"
+    git clone -q "$tmp/package/llama/gitRelease.bundle" "$src" 2>/dev/null || { rm -rf "$tmp"; parley_die "git could not read the llama.cpp bundle"; }
+    rm -rf "$tmp"
+  fi
+  echo "$src"
+}

@@ -20,11 +20,16 @@ import java.util.stream.Stream;
  * searches the executable's directory, which for a JVM is the JDK's bin, and silently finds nothing.
  *
  * <p>Where the natives live, first match wins: system property {@code parley.natives.dir}, environment
- * {@code PARLEY_NATIVES_DIR}, else {@code <cache>/llama-<version>/<variant>} with the cache from
- * {@code parley.cache} / {@code PARLEY_CACHE} / {@code $XDG_CACHE_HOME/parley} / {@code ~/.cache/parley}
- * and the variant ({@code cpu} or {@code cuda}) from {@code parley.natives.variant}.
+ * {@code PARLEY_NATIVES_DIR}; then, when system property {@code parley.natives.prefer-local} is true
+ * (./parley serve sets it), a build made on this machine by {@code ./parley build-natives}, i.e.
+ * {@code <cache>/llama-<version>/local-<variant>} once complete; else the prebuilt natives in
+ * {@code <cache>/llama-<version>/<variant>}. The cache comes from {@code parley.cache} /
+ * {@code PARLEY_CACHE} / {@code $XDG_CACHE_HOME/parley} / {@code ~/.cache/parley} and the variant
+ * ({@code cpu} or {@code cuda}) from {@code parley.natives.variant}.
  */
 public final class NativeLibraries {
+
+    private static final System.Logger LOG = System.getLogger("parley");
 
     private static volatile Loaded loaded;
 
@@ -63,7 +68,43 @@ public final class NativeLibraries {
     /** The directory the natives are (or will be) loaded from, for a variant: "cpu" or "cuda". */
     public static Path nativesDir(String variant) {
         String configured = firstNonBlank(System.getProperty("parley.natives.dir"), System.getenv("PARLEY_NATIVES_DIR"));
-        return configured != null ? Path.of(configured) : llamaCacheDir().resolve(variant);
+        if (configured != null) {
+            return Path.of(configured);
+        }
+        Path local = localBuildDir(variant);
+        if (Boolean.getBoolean("parley.natives.prefer-local") && isCompleteLocalBuild(local)) {
+            return local;
+        }
+        return llamaCacheDir().resolve(variant);
+    }
+
+    /** Where {@code ./parley build-natives} puts the natives it builds on this machine for a variant. */
+    public static Path localBuildDir(String variant) {
+        return llamaCacheDir().resolve("local-" + variant);
+    }
+
+    /** Whether {@code dir} holds a finished source build (scripts/build-natives.sh marks it last). */
+    static boolean isCompleteLocalBuild(Path dir) {
+        return Files.isRegularFile(dir.resolve(".complete")) && Files.isRegularFile(dir.resolve("build-info.txt"));
+    }
+
+    /** Where natives in {@code dir} came from, for the log. */
+    static String provenance(Path dir) {
+        if (isCompleteLocalBuild(dir)) {
+            return "built from source on this machine by ./parley build-natives (" + firstLine(dir.resolve("build-info.txt"), "compiler: ") + ")";
+        }
+        if (llamaCacheDir().toAbsolutePath().normalize().equals(dir.getParent())) {
+            return "prebuilt, node-llama-cpp " + pinnedVersion();
+        }
+        return "from parley.natives.dir / PARLEY_NATIVES_DIR";
+    }
+
+    private static String firstLine(Path file, String prefix) {
+        try (Stream<String> lines = Files.lines(file)) {
+            return lines.filter(l -> l.startsWith(prefix)).findFirst().orElse("no " + prefix.trim());
+        } catch (IOException | UncheckedIOException e) {
+            return "unreadable build-info.txt";
+        }
     }
 
     /** Loads the natives of the configured variant (default cpu) unless already loaded. */
@@ -99,6 +140,7 @@ public final class NativeLibraries {
         }
         l = new Loaded(abs, lookup);
         loaded = l;
+        LOG.log(System.Logger.Level.INFO, "llama.cpp natives: " + abs + ", " + provenance(abs));
         NativeLog.install();
         try (Arena arena = Arena.ofConfined()) {
             Llama.ggml_backend_load_all_from_path(arena.allocateFrom(abs.toString()));

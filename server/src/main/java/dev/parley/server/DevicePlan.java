@@ -39,7 +39,7 @@ record DevicePlan(String device, Path nativesDir, Integer gpuLayers, int context
         Path cudaNatives = NativeLibraries.nativesDir("cuda");
         String problem = !missing.isEmpty() ? "missing " + String.join(", ", missing) + " (the CUDA 13 runtime, cuBLAS and the NVIDIA driver)"
                 : !gpus.hasDevice() ? gpus.reason()
-                : !Files.isDirectory(cudaNatives) ? "the CUDA build of llama.cpp is not in " + cudaNatives + ": run ./parley fetch-natives --cuda"
+                : !Files.isDirectory(cudaNatives) ? "the CUDA build of llama.cpp is not in " + cudaNatives + ": run ./parley fetch-natives --cuda (or build it here: ./parley build-natives --cuda)"
                 : null;
         if (problem != null) {
             if (device.equals("cuda")) {

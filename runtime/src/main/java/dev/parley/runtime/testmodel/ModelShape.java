@@ -55,10 +55,23 @@ public record ModelShape(
     public static final ModelShape BENCH_QWEN3 = new ModelShape("bench-qwen3-0.4b", "qwen3", "ggml-vocab-qwen2.gguf",
             "Qwen-Qwen3-0.6B.jinja", 1024, 16, 16, 8, 64, 3072, 32768, TensorType.F16, 42, ModelQuantizer.Type.Q4_K_M);
 
+    /**
+     * Qwen3 1.7B's shape (28 layers, 2048 wide, 16/8 heads of 128, FFN 6144), Q4_K_M: about 1.1 GB, what
+     * the GPU benchmark runs (generated on the GPU host itself; a file this size does not travel).
+     */
+    public static final ModelShape BENCH_QWEN3_1_7B = new ModelShape("bench-qwen3-1.7b", "qwen3", "ggml-vocab-qwen2.gguf",
+            "Qwen-Qwen3-0.6B.jinja", 2048, 28, 16, 8, 128, 6144, 40960, TensorType.F16, 42, ModelQuantizer.Type.Q4_K_M);
+
+    /** Qwen3 4B's shape (36 layers, 2560 wide, 32/8 heads of 128, FFN 9728), Q4_K_M: about 2.4 GB. */
+    public static final ModelShape BENCH_QWEN3_4B = new ModelShape("bench-qwen3-4b", "qwen3", "ggml-vocab-qwen2.gguf",
+            "Qwen-Qwen3-0.6B.jinja", 2560, 36, 32, 8, 128, 9728, 40960, TensorType.F16, 42, ModelQuantizer.Type.Q4_K_M);
+
     public static final Map<String, ModelShape> PRESETS = Map.of(
             TINY_QWEN3.name(), TINY_QWEN3,
             TINY_LLAMA.name(), TINY_LLAMA,
-            BENCH_QWEN3.name(), BENCH_QWEN3);
+            BENCH_QWEN3.name(), BENCH_QWEN3,
+            BENCH_QWEN3_1_7B.name(), BENCH_QWEN3_1_7B,
+            BENCH_QWEN3_4B.name(), BENCH_QWEN3_4B);
 
     public static ModelShape preset(String name) {
         ModelShape s = PRESETS.get(name.toLowerCase(Locale.ROOT));
