@@ -2,6 +2,7 @@ package dev.parley.runtime.engine;
 
 import dev.parley.bindings.ContextOptions;
 import dev.parley.bindings.KvCacheType;
+import dev.parley.runtime.kv.KvSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -16,6 +17,7 @@ import java.time.Duration;
  * @param prefixReuse keep the KV cache of a slot's earlier tokens and prefill only what differs
  * @param chatTemplateOverride a template file to use instead of the model's, or null
  * @param repack let ggml repack CPU weights into faster layouts (llama-server's --no-repack turns it off)
+ * @param kvTiers the host-RAM and disk tiers behind the slots
  */
 public record EngineConfig(
         Path model,
@@ -33,9 +35,22 @@ public record EngineConfig(
         Duration queueTimeout,
         boolean prefixReuse,
         Path chatTemplateOverride,
-        boolean repack) {
+        boolean repack,
+        KvSettings kvTiers) {
+
+    /** The settings without KV tiers configured: {@link #defaults}' RAM tier. */
+    public EngineConfig(Path model, Integer gpuLayers, int contextSize, int slots, int batchSize, int microBatchSize, int threads,
+                        int batchThreads, ContextOptions.FlashAttention flashAttention, KvCacheType kvCacheType, boolean unifiedKv,
+                        int queueCapacity, Duration queueTimeout, boolean prefixReuse, Path chatTemplateOverride, boolean repack) {
+        this(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention, kvCacheType,
+                unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, DEFAULT_KV);
+    }
+
+    /** 1 GiB of host RAM for idle conversations' KV, no disk tier (the server turns that on under its data directory). */
+    public static final KvSettings DEFAULT_KV = KvSettings.ram(1L << 30);
 
     public EngineConfig {
+        kvTiers = kvTiers == null ? KvSettings.OFF : kvTiers;
         if (model == null) {
             throw new IllegalArgumentException("a model path is required");
         }
@@ -66,42 +81,47 @@ public record EngineConfig(
 
     public EngineConfig withSlots(int n, int context) {
         return new EngineConfig(model, gpuLayers, context, n, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, kvTiers);
     }
 
     public EngineConfig withBatch(int batch, int microBatch) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batch, microBatch, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, kvTiers);
     }
 
     public EngineConfig withQueue(int capacity, Duration timeout) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack, kvTiers);
     }
 
     public EngineConfig withPrefixReuse(boolean on) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack, kvTiers);
     }
 
     public EngineConfig withThreads(int decode, int prefill) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, decode, prefill, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, kvTiers);
     }
 
     public EngineConfig withKv(KvCacheType type, boolean unified) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, kvTiers);
     }
 
     public EngineConfig withGpuLayers(Integer layers) {
         return new EngineConfig(model, layers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, kvTiers);
     }
 
     public EngineConfig withChatTemplate(Path file) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack, kvTiers);
+    }
+
+    public EngineConfig withKvTiers(KvSettings tiers) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, tiers);
     }
 
     ContextOptions contextOptions() {

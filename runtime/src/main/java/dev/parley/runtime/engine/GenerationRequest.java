@@ -9,8 +9,13 @@ import java.util.List;
  * @param maxTokens hard limit on generated tokens
  * @param stop strings that end generation; they never appear in the output
  * @param grammar a GBNF grammar constraining the output, or null
+ * @param conversation the conversation this turn belongs to (a thread id, a session header), or null:
+ *     a hint to keep its slot and its saved KV close; without it the KV cache still works by prefix
+ * @param cacheNamespace whose KV cache this request may share (the API key's owner), or null for the
+ *     common namespace: entries never match across namespaces
  */
-public record GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar) {
+public record GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar,
+                                String conversation, String cacheNamespace) {
 
     public GenerationRequest {
         if (id == null || id.isBlank()) {
@@ -29,6 +34,20 @@ public record GenerationRequest(String id, Prompt prompt, int maxTokens, Samplin
                 throw new EngineException(ErrorCode.INVALID_REQUEST, "stop strings must not be empty");
             }
         }
+    }
+
+    public GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar) {
+        this(id, prompt, maxTokens, sampling, stop, grammar, null, null);
+    }
+
+    /** This request as a turn of {@code key}'s conversation (null or blank: none). */
+    public GenerationRequest withConversation(String key) {
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, key == null || key.isBlank() ? null : key, cacheNamespace);
+    }
+
+    /** This request's KV cache confined to {@code namespace} (null: the common one). */
+    public GenerationRequest withCacheNamespace(String namespace) {
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, conversation, namespace);
     }
 
     public static GenerationRequest greedy(String id, Prompt prompt, int maxTokens) {

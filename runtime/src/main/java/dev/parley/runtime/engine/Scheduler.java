@@ -6,6 +6,9 @@ import dev.parley.bindings.LlamaContext;
 import dev.parley.bindings.SamplerChain;
 import dev.parley.bindings.Vocab;
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
+import dev.parley.runtime.kv.KvTiers;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Iterator;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +20,10 @@ import java.util.concurrent.atomic.LongAdder;
  * whose logits the last decode produced, emits text, finishes slots that are done, then builds one
  * batch: a decode token per generating slot and, in the rest of the batch, chunks of pending prompts
  * (so a long prompt never stalls the other streams), and decodes it. It sleeps when nothing is active.
+ *
+ * <p>Before a slot's KV is overwritten by another conversation (or dropped to make room), it is saved
+ * to the {@link KvTiers}; a prompt that an entry there shares more of than any free slot is restored
+ * from it. This thread is the only one calling into the context, saves and restores included.
  */
 final class Scheduler implements Runnable {
 
@@ -32,6 +39,9 @@ final class Scheduler implements Runnable {
     private final long queueTimeoutNanos;
     private final boolean prefixReuse;
     private final EngineObserver observer;
+    /** Null when there are no tiers. */
+    private final KvTiers tiers;
+    private final long holdNanos;
     private final AtomicInteger activeCount = new AtomicInteger();
     final Counters counters = new Counters();
     private long admissions;
@@ -54,7 +64,7 @@ final class Scheduler implements Runnable {
     }
 
     Scheduler(LlamaContext ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
-              boolean prefixReuse, EngineObserver observer) {
+              boolean prefixReuse, EngineObserver observer, KvTiers tiers, long holdNanos) {
         this.ctx = ctx;
         this.vocab = ctx.model().vocab();
         this.batch = ctx.newBatch(ctx.batchSize());
@@ -68,6 +78,8 @@ final class Scheduler implements Runnable {
         this.queueTimeoutNanos = queueTimeoutNanos;
         this.prefixReuse = prefixReuse;
         this.observer = observer;
+        this.tiers = prefixReuse ? tiers : null;
+        this.holdNanos = holdNanos;
         this.prefillCap = batch.capacity();
     }
 
@@ -101,6 +113,7 @@ final class Scheduler implements Runnable {
                 }
                 step();
             }
+            offloadIdle(); // what the slots hold survives a restart on the disk tier
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abandonAll();
@@ -169,7 +182,7 @@ final class Scheduler implements Runnable {
             }
             long now = System.nanoTime();
             if (!endedWhileWaiting(p, now)) {
-                start(chooseSlot(p.prompt()), p, now);
+                start(chooseSlot(p, now), p, now);
             }
         }
     }
@@ -183,18 +196,29 @@ final class Scheduler implements Runnable {
         return false;
     }
 
-    /** The free slot whose cache shares the longest prefix with the prompt, then the least recently used. */
-    private Slot chooseSlot(int[] prompt) {
+    /**
+     * The free slot whose cache shares the longest prefix with the prompt, then the least recently
+     * used; slots reserved for another conversation only when no other is free.
+     */
+    private Slot chooseSlot(Pending p, long now) {
+        int[] prompt = p.prompt();
+        String ns = p.request().cacheNamespace();
+        String conversation = p.request().conversation();
         Slot best = null;
         int bestPrefix = -1;
+        boolean bestHeld = true;
         for (Slot s : slots) {
             if (s.active()) {
                 continue;
             }
-            int prefix = prefixReuse ? s.commonPrefix(prompt) : 0;
-            if (prefix > bestPrefix || prefix == bestPrefix && s.lastUsedNanos < best.lastUsedNanos) {
+            int prefix = prefixReuse ? s.commonPrefix(prompt, ns) : 0;
+            boolean held = s.heldAgainst(conversation, now);
+            boolean better = best == null || bestHeld && !held
+                    || held == bestHeld && (prefix > bestPrefix || prefix == bestPrefix && s.lastUsedNanos < best.lastUsedNanos);
+            if (better) {
                 best = s;
                 bestPrefix = prefix;
+                bestHeld = held;
             }
         }
         return best;
@@ -202,11 +226,32 @@ final class Scheduler implements Runnable {
 
     private void start(Slot s, Pending p, long now) {
         int[] prompt = p.prompt();
-        int reuse = prefixReuse ? s.commonPrefix(prompt) : 0;
+        GenerationRequest r = p.request();
+        String ns = r.cacheNamespace();
+        int reuse = prefixReuse ? s.commonPrefix(prompt, ns) : 0;
+        CacheSource source = reuse > 0 ? CacheSource.SLOT : CacheSource.MISS;
+        if (tiers != null) {
+            KvTiers.Match m = tiers.lookup(ns, prompt, prompt.length);
+            if (m != null && m.tokens() > reuse && m.entryTokens().length <= s.cached.length) {
+                int restored = restore(s, m, ns);
+                if (restored > 0) {
+                    reuse = restored;
+                    source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+                } else {
+                    reuse = 0;
+                    source = CacheSource.MISS;
+                }
+            } else if (m != null) {
+                tiers.release(m, false);
+            }
+        }
         if (reuse == prompt.length) {
             reuse--; // one prompt token must be decoded to get logits
         }
         if (reuse < s.cachedCount) {
+            if (s.cachedCount - reuse >= MIN_SAVE_TOKENS) {
+                offload(s); // the part about to be cut is another conversation's (or this one's other branch)
+            }
             // Drop what diverges; a model that cannot cut its cache (recurrent) starts over.
             if (!ctx.removeTokens(s.id, reuse, -1)) {
                 ctx.clearSequence(s.id);
@@ -214,7 +259,11 @@ final class Scheduler implements Runnable {
             }
             s.cachedCount = reuse;
         }
-        GenerationRequest r = p.request();
+        s.namespace = ns;
+        if (reuse == 0) {
+            source = CacheSource.MISS;
+        }
+        observer.cacheLookup(source, reuse);
         SamplerChain sampler;
         try {
             Sampling sm = r.sampling();
@@ -238,6 +287,7 @@ final class Scheduler implements Runnable {
         }
         s.pending = p;
         s.requestId = r.id();
+        s.conversation = r.conversation();
         s.sampler = sampler;
         s.filter = new OutputFilter(r.stop(), p.renderedPrompt());
         s.promptCached = reuse;
@@ -251,6 +301,94 @@ final class Scheduler implements Runnable {
         long queued = now - p.enqueuedNanos();
         observer.requestStarted(r.id(), s.id, queued, prompt.length, reuse);
         p.stream().emit(new GenerationEvent.Started(s.id, prompt.length, reuse, TimeUnit.NANOSECONDS.toMillis(queued)));
+    }
+
+    // ---- KV tiers ----
+
+    /** Shorter sequences are not worth a save (the tiers index whole blocks of tokens). */
+    private static final int MIN_SAVE_TOKENS = 32;
+
+    /** Saves what slot {@code s} holds to the tiers, unless they hold it already. Its KV stays in place. */
+    private void offload(Slot s) {
+        if (tiers == null || s.cachedCount < MIN_SAVE_TOKENS || tiers.holds(s.namespace, s.cached, s.cachedCount)) {
+            return;
+        }
+        if (ctx.maxPosition(s.id) != s.cachedCount - 1) {
+            LOG.log(System.Logger.Level.WARNING, "slot " + s.id + " holds positions up to " + ctx.maxPosition(s.id) + " but "
+                    + s.cachedCount + " tokens are recorded; not saving it");
+            return;
+        }
+        long t0 = System.nanoTime();
+        long bytes = ctx.sequenceStateBytes(s.id);
+        KvTiers.Store store = tiers.prepareStore(s.namespace, s.cached, s.cachedCount, bytes);
+        if (store == null) {
+            return;
+        }
+        long written = 0;
+        try {
+            written = ctx.saveSequence(s.id, store.segment());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot save slot " + s.id + "'s KV state: " + e.getMessage());
+        } finally {
+            tiers.completeStore(store, written);
+        }
+        if (written > 0) {
+            observer.kvSaved(s.cachedCount, written, System.nanoTime() - t0);
+        }
+    }
+
+    /** Saves every idle slot's KV (at shutdown, so the disk tier keeps it). */
+    private void offloadIdle() {
+        if (tiers == null) {
+            return;
+        }
+        for (Slot s : slots) {
+            if (!s.active()) {
+                try {
+                    offload(s);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot save slot " + s.id + " at shutdown: " + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Replaces what slot {@code s} holds (saved first) with a matched entry, cut to the part the
+     * prompt shares. Returns the tokens now reusable, 0 when the restore failed (the slot is then empty).
+     */
+    private int restore(Slot s, KvTiers.Match m, String ns) {
+        offload(s);
+        ctx.clearSequence(s.id);
+        s.cachedCount = 0;
+        s.namespace = ns;
+        int[] tokens = m.entryTokens();
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        boolean loaded = false;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = tiers.load(m, arena);
+            loaded = state != null;
+            for (int tries = 0; loaded && !ok; tries++) {
+                ok = ctx.restoreSequence(s.id, state, tokens.length);
+                if (!ok && (tries >= slots.length || !evictIdleCache(s))) {
+                    break; // no room even with the other idle slots emptied, or a state the context refuses
+                }
+            }
+        } finally {
+            tiers.release(m, false);
+        }
+        if (!ok) {
+            if (loaded) {
+                LOG.log(System.Logger.Level.WARNING, "could not restore a saved state of " + tokens.length + " tokens into slot " + s.id);
+            }
+            return 0;
+        }
+        System.arraycopy(tokens, 0, s.cached, 0, tokens.length);
+        s.cachedCount = tokens.length;
+        observer.kvRestored(m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK, m.tokens(), m.stateBytes(),
+                System.nanoTime() - t0);
+        return m.tokens();
     }
 
     private void cancelledBeforeStart(Pending p) {
@@ -369,6 +507,7 @@ final class Scheduler implements Runnable {
         observer.requestFinished(reason, s.generated);
         TokenStream stream = s.stream();
         s.release(now);
+        s.holdUntilNanos = now + holdNanos;
         activeCount.decrementAndGet();
         stream.emit(new GenerationEvent.Done(reason, usage));
     }
@@ -441,7 +580,7 @@ final class Scheduler implements Runnable {
             }
             // No room in the KV cache: free idle slots' caches first, then try smaller prefill chunks,
             // and only then give up on the newest request.
-            if (evictIdleCache()) {
+            if (evictIdleCache(null)) {
                 continue;
             }
             int prefill = 0;
@@ -469,16 +608,18 @@ final class Scheduler implements Runnable {
         }
     }
 
-    private boolean evictIdleCache() {
+    /** Empties the least recently used idle slot other than {@code keep}, saving it to the tiers first. */
+    private boolean evictIdleCache(Slot keep) {
         Slot lru = null;
         for (Slot s : slots) {
-            if (!s.active() && s.cachedCount > 0 && (lru == null || s.lastUsedNanos < lru.lastUsedNanos)) {
+            if (s != keep && !s.active() && s.cachedCount > 0 && (lru == null || s.lastUsedNanos < lru.lastUsedNanos)) {
                 lru = s;
             }
         }
         if (lru == null) {
             return false;
         }
+        offload(lru);
         ctx.clearSequence(lru.id);
         lru.cachedCount = 0;
         return true;
