@@ -46,7 +46,7 @@ public final class ConversationApi {
 
     private void conversation(ServerRequest req, ServerResponse res) {
         String id = RequestIds.of(req);
-        handle(id, res, "continue_from_conversation_history", wantsEvents(req), () -> {
+        handle(req, id, res, "continue_from_conversation_history", wantsEvents(req), () -> {
             RequestBody b = RequestBody.read(req, limits.maxBodyBytes());
             b.onlyFields(HISTORY_FIELDS);
             List<Map<String, Object>> messages = Messages.parse(b.get("conversation_history"), "conversation_history");
@@ -57,7 +57,7 @@ public final class ConversationApi {
 
     private void rawPrompt(ServerRequest req, ServerResponse res) {
         String id = RequestIds.of(req);
-        handle(id, res, "continue_from_raw_prompt", wantsEvents(req), () -> {
+        handle(req, id, res, "continue_from_raw_prompt", wantsEvents(req), () -> {
             RequestBody b = RequestBody.read(req, limits.maxBodyBytes());
             b.onlyFields(RAW_FIELDS);
             String raw = b.optionalString("raw_prompt");
@@ -92,11 +92,11 @@ public final class ConversationApi {
         GenerationRequest parse();
     }
 
-    private void handle(String id, ServerResponse res, String endpoint, boolean events, RequestParser parser) {
+    private void handle(ServerRequest req, String id, ServerResponse res, String endpoint, boolean events, RequestParser parser) {
         res.header(Headers.REQUEST_ID, id);
         Generation g;
         try {
-            g = Generation.start(engine, parser.parse());
+            g = Generation.start(engine, parser.parse(), req);
         } catch (ApiError e) {
             sendError(res, id, e.status(), e.getMessage(), null);
             return;

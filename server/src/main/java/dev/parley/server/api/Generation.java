@@ -6,6 +6,8 @@ import dev.parley.runtime.engine.ErrorCode;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.GenerationRequest;
 import dev.parley.runtime.engine.TokenStream;
+import dev.parley.server.auth.Caller;
+import io.helidon.webserver.http.ServerRequest;
 
 /**
  * Submits a request and waits for its first event, so that the HTTP status is known before any byte
@@ -36,10 +38,21 @@ record Generation(TokenStream stream, GenerationEvent.Started started) {
         }
     }
 
-    static Generation start(Engine engine, GenerationRequest request) throws InterruptedException {
+    /**
+     * Submits {@code request} with the HTTP request's cache hints: its KV cache is the caller's own
+     * (entries are salted by the API key's owner, so one tenant never gets a hit on another's prompt),
+     * and an {@code x-session-id} header names its conversation unless the API already did (a thread).
+     */
+    static Generation start(Engine engine, GenerationRequest request, ServerRequest http) throws InterruptedException {
+        GenerationRequest hinted = request.withCacheNamespace(Caller.of(http).owner());
+        if (hinted.conversation() == null) {
+            // only a hint: a long header is cut rather than refused
+            hinted = hinted.withConversation(http.headers().first(Headers.SESSION_ID).map(v -> v.length() > 128 ? v.substring(0, 128) : v)
+                    .orElse(null));
+        }
         TokenStream stream;
         try {
-            stream = engine.submit(request);
+            stream = engine.submit(hinted);
         } catch (EngineException e) {
             throw new Refused(e.code(), e.getMessage());
         }

@@ -99,7 +99,7 @@ public final class OpenAiApi {
             sendError(res, e.status(), e.getMessage(), e.param(), null);
             return;
         }
-        run(id, p, res, true);
+        run(req, id, p, res, true);
     }
 
     private void completion(ServerRequest req, ServerResponse res) {
@@ -117,7 +117,7 @@ public final class OpenAiApi {
             sendError(res, e.status(), e.getMessage(), e.param(), null);
             return;
         }
-        run(id, p, res, false);
+        run(req, id, p, res, false);
     }
 
     private record Parsed(GenerationRequest request, boolean stream, boolean includeUsage) {}
@@ -163,10 +163,10 @@ public final class OpenAiApi {
         };
     }
 
-    private void run(String id, Parsed p, ServerResponse res, boolean chat) {
+    private void run(ServerRequest req, String id, Parsed p, ServerResponse res, boolean chat) {
         Generation g;
         try {
-            g = Generation.start(engine, p.request());
+            g = Generation.start(engine, p.request(), req);
         } catch (Generation.Refused e) {
             sendError(res, e.code.httpStatus, e.getMessage(), null, e.code);
             return;

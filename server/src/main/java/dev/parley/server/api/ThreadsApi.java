@@ -214,14 +214,14 @@ public final class ThreadsApi {
             Integer max = b.optionalInt("max_tokens", 1, limits.maxTokens());
             request = new GenerationRequest(rid, new Prompt.Chat(messages, true, b.optionalBool("enable_thinking"), null, Map.of()),
                     max != null ? max : limits.defaultMaxTokens(), SamplingFields.parse(b), b.optionalStrings("stop", false, 16),
-                    b.optionalString("grammar"));
+                    b.optionalString("grammar")).withConversation(c.id());
         } catch (ApiError e) {
             ConversationApi.sendError(res, rid, e.status(), e.getMessage(), null);
             return;
         }
         Generation g;
         try {
-            g = Generation.start(engine, request);
+            g = Generation.start(engine, request, req);
         } catch (Generation.Refused e) {
             ConversationApi.sendError(res, rid, e.code.httpStatus, e.getMessage(), e.code);
             return;

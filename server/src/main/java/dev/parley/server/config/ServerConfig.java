@@ -43,14 +43,17 @@ public record ServerConfig(
         String apiKey,
         Path apiKeysFile,
         boolean metricsRequireKey,
-        boolean repack) {
+        boolean repack,
+        long kvRamBudgetBytes,
+        long kvDiskBudgetBytes) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
         return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
-                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack);
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack,
+                kvRamBudgetBytes, kvDiskBudgetBytes);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -224,7 +227,26 @@ public record ServerConfig(
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
                 Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
-                !v.bool("no-repack"));
+                !v.bool("no-repack"), kvRamBudget(v.string("kv-ram-budget")),
+                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")));
+    }
+
+    /** "auto": a quarter of physical memory, at most 8 GiB (llama-server's default --cache-ram). */
+    private static long kvRamBudget(String value) {
+        if (value.strip().equalsIgnoreCase("auto")) {
+            long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getTotalMemorySize();
+            return Math.min(8L << 30, physical / 4);
+        }
+        return size("kv-ram-budget", value);
+    }
+
+    private static long size(String option, String value) {
+        try {
+            return dev.parley.runtime.kv.KvSettings.parseSize(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--" + option + ": " + e.getMessage());
+        }
     }
 
     private static String databaseUrl(String url) {
