@@ -45,6 +45,10 @@ final class Scheduler implements Runnable {
     private final AtomicInteger activeCount = new AtomicInteger();
     final Counters counters = new Counters();
     private long admissions;
+    /** Generations paused for room in the KV cache; none are admitted while any waits. */
+    private int pausedCount;
+    /** Something ended since the last try to resume a paused generation. */
+    private boolean roomMayHaveFreed;
     private int prefillCap;
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
@@ -143,6 +147,9 @@ final class Scheduler implements Runnable {
 
     private void step() throws InterruptedException {
         long t0 = System.nanoTime();
+        if (pausedCount > 0 && roomMayHaveFreed) {
+            resumePaused();
+        }
         admit();
         long s0 = System.nanoTime();
         sampleAll();
@@ -168,8 +175,8 @@ final class Scheduler implements Runnable {
 
     private void admit() throws InterruptedException {
         while (true) {
-            if (activeCount.get() == slots.length) {
-                return;
+            if (activeCount.get() == slots.length || pausedCount > 0) {
+                return; // paused generations get the room that frees before any new request
             }
             Pending p;
             if (activeCount.get() == 0 && !hasLogitsPending()) {
@@ -506,8 +513,12 @@ final class Scheduler implements Runnable {
         (reason == FinishReason.CANCELLED ? counters.cancelled : counters.finished).increment();
         observer.requestFinished(reason, s.generated);
         TokenStream stream = s.stream();
+        if (s.paused) {
+            pausedCount--;
+        }
         s.release(now);
         s.holdUntilNanos = now + holdNanos;
+        roomMayHaveFreed = true;
         activeCount.decrementAndGet();
         stream.emit(new GenerationEvent.Done(reason, usage));
     }
@@ -516,6 +527,10 @@ final class Scheduler implements Runnable {
         TokenStream stream = s.stream();
         ctx.clearSequence(s.id); // its cache is in an unknown state
         s.cachedCount = 0;
+        if (s.paused) {
+            pausedCount--;
+        }
+        roomMayHaveFreed = true;
         counters.failed.increment();
         observer.requestFailed(code);
         s.release(System.nanoTime());
@@ -530,7 +545,7 @@ final class Scheduler implements Runnable {
         batch.clear();
         for (Slot s : slots) {
             s.chunk = 0;
-            if (s.active() && s.nextToken >= 0) {
+            if (s.active() && !s.paused && s.nextToken >= 0) {
                 s.logitsRow = batch.add(s.nextToken, s.cachedCount, s.id, true);
             }
         }
@@ -539,7 +554,7 @@ final class Scheduler implements Runnable {
         while (budget > 0) {
             Slot next = null;
             for (Slot s : slots) {
-                if (s.state == SlotInfo.State.PREFILL && s.chunk == 0 && s.logitsRow < 0
+                if (s.state == SlotInfo.State.PREFILL && !s.paused && s.chunk == 0 && s.logitsRow < 0
                         && s.cachedCount < s.prompt().length && (next == null || s.admissionOrder < next.admissionOrder)) {
                     next = s;
                 }
@@ -589,15 +604,15 @@ final class Scheduler implements Runnable {
             }
             if (prefill > 1) {
                 prefillCap = Math.max(1, prefill / 2);
-            } else {
+            } else if (!pauseNewest()) {
                 Slot newest = null;
                 for (Slot s : slots) {
-                    if (s.active() && (newest == null || s.admissionOrder > newest.admissionOrder)) {
+                    if (s.active() && !s.paused && (newest == null || s.admissionOrder > newest.admissionOrder)) {
                         newest = s;
                     }
                 }
                 fail(newest, ErrorCode.CONTEXT_FULL, "context full: the KV cache has no room for this request's next token ("
-                        + ctx.contextSize() + " cells shared by " + slots.length + " slots)");
+                        + ctx.contextSize() + " cells shared by " + slots.length + " slots), and it was the request that started last");
             }
             for (Slot s : slots) {
                 s.logitsRow = -1;
@@ -605,6 +620,84 @@ final class Scheduler implements Runnable {
             if (!fillBatch()) {
                 return;
             }
+        }
+    }
+
+    /**
+     * Pauses the running generation that started last, when another one keeps running: its KV state
+     * is copied out of the context and its sequence emptied, so the older ones can go on; it resumes
+     * when something ends ({@link #resumePaused}). False when nothing can be paused that way.
+     */
+    private boolean pauseNewest() {
+        Slot newest = null;
+        int running = 0;
+        for (Slot s : slots) {
+            if (s.active() && !s.paused) {
+                running++;
+                if (newest == null || s.admissionOrder > newest.admissionOrder) {
+                    newest = s;
+                }
+            }
+        }
+        if (running < 2) {
+            return false;
+        }
+        if (newest.cachedCount > 0) {
+            long bytes = ctx.sequenceStateBytes(newest.id);
+            Arena arena = Arena.ofShared();
+            try {
+                newest.pausedState = arena.allocate(bytes, 64);
+                ctx.saveSequence(newest.id, newest.pausedState);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                arena.close();
+                newest.pausedState = null;
+                LOG.log(System.Logger.Level.WARNING, "cannot pause request " + newest.requestId + ": " + e);
+                return false;
+            }
+            newest.pausedArena = arena;
+        }
+        ctx.clearSequence(newest.id);
+        newest.paused = true;
+        newest.chunk = 0;
+        newest.logitsRow = -1;
+        pausedCount++;
+        roomMayHaveFreed = false;
+        LOG.log(System.Logger.Level.INFO, "KV cache full: paused request " + newest.requestId + " (slot " + newest.id + ", "
+                + newest.cachedCount + " tokens) until an older one ends");
+        return true;
+    }
+
+    /** Resumes paused generations, oldest first, while their states fit back into the context. */
+    private void resumePaused() {
+        roomMayHaveFreed = false;
+        while (pausedCount > 0) {
+            Slot oldest = null;
+            for (Slot s : slots) {
+                if (s.paused && (oldest == null || s.admissionOrder < oldest.admissionOrder)) {
+                    oldest = s;
+                }
+            }
+            boolean ok = oldest.pausedState == null;
+            while (!ok && oldest.paused) {
+                ok = ctx.restoreSequence(oldest.id, oldest.pausedState, oldest.cachedCount);
+                if (!ok && !evictIdleCache(null)) {
+                    for (Slot s : slots) {
+                        if (s.active() && !s.paused) {
+                            return; // still no room: wait for the next generation to end
+                        }
+                    }
+                    // Nothing else holds the cache and the state still does not fit: it never will.
+                    fail(oldest, ErrorCode.CONTEXT_FULL, "context full: a paused request could not be resumed in an empty KV cache");
+                    break;
+                }
+            }
+            if (!ok) {
+                continue; // failed above
+            }
+            oldest.dropPausedState();
+            oldest.paused = false;
+            pausedCount--;
+            LOG.log(System.Logger.Level.INFO, "resumed request " + oldest.requestId + " (slot " + oldest.id + ")");
         }
     }
 
@@ -628,7 +721,7 @@ final class Scheduler implements Runnable {
     /** After a successful decode: the batch's tokens are now in each slot's cache. */
     private void committed() {
         for (Slot s : slots) {
-            if (!s.active()) {
+            if (!s.active() || s.paused) { // a paused slot's next token waits for its resume
                 continue;
             }
             if (s.nextToken >= 0) {

@@ -39,6 +39,14 @@ final class Slot {
     long lastToken;
     long admissionOrder;
 
+    /**
+     * Set while the generation is paused because the shared KV cache was full: its KV state waits in
+     * {@link #pausedState} (off-heap, owned by this slot) and its sequence is empty until it resumes.
+     */
+    boolean paused;
+    java.lang.foreign.Arena pausedArena;
+    java.lang.foreign.MemorySegment pausedState;
+
     // per step
     /** Row of this slot's logits in the last decode, or -1. */
     int logitsRow = -1;
@@ -69,6 +77,14 @@ final class Slot {
         return new SlotInfo(id, state, requestId, cachedCount, generated, conversation, Math.max(0, held));
     }
 
+    void dropPausedState() {
+        if (pausedArena != null) {
+            pausedArena.close();
+            pausedArena = null;
+            pausedState = null;
+        }
+    }
+
     /** Whether this idle slot is reserved for a conversation other than {@code conversation}. */
     boolean heldAgainst(String conversation, long now) {
         return this.conversation != null && holdUntilNanos - now > 0 && !this.conversation.equals(conversation);
@@ -89,6 +105,11 @@ final class Slot {
 
     /** Back to idle; the cached tokens stay for the next request's prefix reuse. */
     void release(long now) {
+        if (paused) {
+            dropPausedState();
+            paused = false;
+            cachedCount = 0; // its sequence was emptied when it paused
+        }
         if (sampler != null) {
             sampler.close();
             sampler = null;
