@@ -7,16 +7,23 @@
 # prebuilt natives run fine inside the JVM; with it off, both use the same ggml kernels.
 #
 #   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick] [--jfr]
+#   scripts/bench-compare.sh --conversations [--users 16] [--slots 4] [--ram-quarter-mib 100] [--only main,restart,ram]
 #
 # --jfr records Parley with Java Flight Recorder (profile settings) and prints its hottest methods.
 # --same-natives runs Parley on the anchor's own build of llama.cpp (PARLEY_NATIVES_DIR), so that both
 #   servers run identical machine code and only the servers themselves differ.
+# --conversations runs the many-conversations suite instead (KV tiers, docs/benchmarks.md): U users
+#   (default 16) each holding an 8-turn conversation (~60 new words a turn, 24 tokens generated) on
+#   --slots slots (default 4 here): llama-server with its default RAM prompt cache, Parley with its tiers,
+#   Parley with the tiers off, and the ideal (one slot per user: only new tokens are prefilled); then
+#   "restart" (both servers restarted between turns 4 and 5) and "ram" (RAM caches of --ram-quarter-mib,
+#   about a quarter of the conversations at 16 users on the bench model; Parley's disk tier on).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$here/scripts/lib/common.sh"
 parley_find_java
-model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0 jfr=0 same_natives=0
+model_arg=bench-qwen3-0.4b reps=2 slots= quick=0 jfr=0 same_natives=0 conversations=0 users=16 ram_mib=100 only=main,restart,ram
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --model) model_arg=$2; shift 2 ;;
@@ -25,9 +32,14 @@ while [[ $# -gt 0 ]]; do
     --quick) quick=1; shift ;;
     --jfr) jfr=1; shift ;;
     --same-natives) same_natives=1; shift ;;
+    --conversations) conversations=1; shift ;;
+    --users) users=$2; shift 2 ;;
+    --ram-quarter-mib) ram_mib=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
 done
+[[ -z "$slots" ]] && { [[ $conversations == 1 ]] && slots=4 || slots=8; }
 threads=$(nproc) ctx=$((slots * 2048)) batch=512
 llama_server=$("$here/scripts/build-llama-server.sh")
 model=$model_arg
@@ -45,22 +57,23 @@ wait_ready() { # url
   echo "bench-compare: server at $1 did not become ready" >&2; return 1
 }
 
-start() { # name -> sets pid and url
+start() { # name [server flags...] -> sets pid and url; Parley's data directory is named after the run
+  local name=$1; shift
   local port=$((18500 + RANDOM % 1000))
   url="http://127.0.0.1:$port"
-  case "$1" in
-    llama-server)
-      "$llama_server" -m "$model" --jinja -np "$slots" -c "$ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" \
-        -kvu --no-repack --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none > "$out/$1.log" 2>&1 &
+  case "$name" in
+    llama-server*)
+      "$llama_server" -m "$model" --jinja -np "$s_slots" -c "$s_ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" \
+        -kvu --no-repack --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none "$@" >> "$out/$name.log" 2>&1 &
       pid=$!; wait_ready "$url/health" ;;
-    parley|parley-no-reuse)
-      local extra=(); [[ "$1" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
+    parley*)
+      local extra=("$@"); [[ "$name" == parley-no-reuse ]] && extra=(--no-prefix-reuse)
       local jvm=(); [[ $jfr == 1 && "$1" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile,dumponexit=true")
       local natives=(); [[ $same_natives == 1 ]] && natives=("-Dparley.natives.dir=$(dirname "$llama_server")")
       java "${jvm[@]}" "${natives[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
         -cp "$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*" dev.parley.server.Main \
-        --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
-        --threads "$threads" --threads-batch "$threads" --no-repack --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
+        --model "$model" --slots "$s_slots" --ctx-size "$s_ctx" --batch-size "$batch" --ubatch-size "$batch" \
+        --threads "$threads" --threads-batch "$threads" --no-repack --port "$port" --data-dir "$out/data-$name" "${extra[@]}" >> "$out/$name.log" 2>&1 &
       pid=$!; wait_ready "$url/health/ready" ;;
   esac
 }
@@ -75,6 +88,36 @@ warm_up() { # a few requests whose figures are discarded
   java -cp "$here/bench/target/classes:$here/bench/target/lib/*" dev.parley.bench.LoadGen --url "$url" --api openai --label warm-up \
     --workload independent --concurrency 2 --requests 1 --prompt-tokens 32 --max-tokens 8 > /dev/null 2>> "$out/loadgen.err"
 }
+
+s_slots=$slots s_ctx=$ctx
+stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+
+if [[ $conversations == 1 ]]; then
+  conv=(--workload conversations --users "$users" --turns 8 --turn-words 60 --max-tokens 24)
+  if [[ ",$only," == *,main,* ]]; then
+    for name in llama-server parley parley-tiers-off ideal; do
+      case $name in
+        parley-tiers-off) start "$name" --kv-ram-budget 0 --no-kv-disk ;;
+        ideal) s_slots=$users s_ctx=$((users * 2048)); start parley-ideal --kv-ram-budget 0 --no-kv-disk; s_slots=$slots s_ctx=$ctx ;;
+        *) start "$name" ;;
+      esac
+      warm_up; load "$name" "${conv[@]}"; stop
+    done
+  fi
+  if [[ ",$only," == *,restart,* ]]; then
+    for name in llama-server parley; do
+      state="$out/restart-$name.json"
+      start "$name-restart"; warm_up; load "$name-restart" "${conv[@]}" --to-turn 4 --state "$state"; stop
+      start "$name-restart"; warm_up; load "$name-restart" "${conv[@]}" --from-turn 5 --state "$state"; stop
+    done
+  fi
+  if [[ ",$only," == *,ram,* ]]; then
+    start llama-server-ram --cache-ram "$ram_mib"; warm_up; load llama-server-ram "${conv[@]}"; stop
+    start parley-ram --kv-ram-budget "${ram_mib}MiB"; warm_up; load parley-ram "${conv[@]}"; stop
+  fi
+  python3 "$here/scripts/bench_conversations.py" "$results"
+  exit 0
+fi
 
 if [[ $quick == 1 ]]; then
   multi=(--users 4 --turns 3 --turn-tokens 40 --max-tokens 32); indep=(--concurrency 1,4,8 --requests 1 --prompt-tokens 128 --max-tokens 32)
@@ -91,7 +134,7 @@ for rep in $(seq 1 "$reps"); do
     load "$name" --workload multiturn "${multi[@]}"
     load "$name" --workload independent "${indep[@]}"
     load "$name" --workload longhistory "${longh[@]}"
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    stop
   done
   order=("${order[@]:1}" "${order[0]}") # alternate who goes first
 done
