@@ -15,7 +15,9 @@
 # --conversations runs the many-conversations suite instead (KV tiers, docs/benchmarks.md): U users
 #   (default 16) each holding an 8-turn conversation (~60 new words a turn, 24 tokens generated) on
 #   --slots slots (default 4 here): llama-server with its default RAM prompt cache, Parley with its tiers,
-#   Parley with the tiers off, and the ideal (one slot per user: only new tokens are prefilled); then
+#   Parley with the tiers off, the ideal (one slot per user in U x 2048 cells: only new tokens are
+#   prefilled), and "by-memory" (one sequence per user in the same cells as --slots: admission bounded
+#   by KV memory, not a slot count, the cache pausing or spilling what does not fit); then
 #   "restart" (both servers restarted between turns 4 and 5) and "ram" (RAM caches of --ram-quarter-mib,
 #   about a quarter of the conversations at 16 users on the bench model; Parley's disk tier on).
 set -euo pipefail
@@ -95,8 +97,9 @@ stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
 if [[ $conversations == 1 ]]; then
   conv=(--workload conversations --users "$users" --turns 8 --turn-words 60 --max-tokens 24)
   if [[ ",$only," == *,main,* ]]; then
-    for name in llama-server parley parley-tiers-off ideal; do
+    for name in llama-server parley parley-tiers-off ideal by-memory; do
       case $name in
+        by-memory) s_slots=$users; start parley-by-memory; s_slots=$slots ;; # as many sequences as users in the same KV memory
         parley-tiers-off) start "$name" --kv-ram-budget 0 --no-kv-disk ;;
         ideal) s_slots=$users s_ctx=$((users * 2048)); start parley-ideal --kv-ram-budget 0 --no-kv-disk; s_slots=$slots s_ctx=$ctx ;;
         *) start "$name" ;;

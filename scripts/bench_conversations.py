@@ -27,12 +27,13 @@ print("| server | total s (x llama-server) | TTFT p50 ms (x) | TTFT p90 ms (x) |
 print("|---|---|---|---|---|---|")
 ref = find("llama-server")
 for label, name in [("llama-server", "llama-server (RAM prompt cache on)"), ("parley", "Parley, KV tiers on"),
-                    ("parley-tiers-off", "Parley, tiers off"), ("ideal", "ideal: one slot per user (only new tokens prefilled)")]:
+                    ("parley-tiers-off", "Parley, tiers off"), ("ideal", "ideal: one slot per user (only new tokens prefilled)"),
+                    ("by-memory", "Parley, one sequence per user in the same KV memory")]:
     row(name, find(label), ref)
 first = find("parley") or find("llama-server")
 if first:
     print("\nTTFT p50 ms by turn:\n")
-    labels = [l for l in ["llama-server", "parley", "parley-tiers-off", "ideal"] if find(l)]
+    labels = [l for l in ["llama-server", "parley", "parley-tiers-off", "ideal", "by-memory"] if find(l)]
     print("| turn | " + " | ".join(labels) + " |")
     print("|---" * (len(labels) + 1) + "|")
     for t in sorted(first["ttft_p50_ms_by_turn"], key=int):
