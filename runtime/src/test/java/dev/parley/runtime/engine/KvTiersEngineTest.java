@@ -144,6 +144,25 @@ class KvTiersEngineTest {
             assertEquals(second.length, started(resumed).cachedTokens());
             assertEquals(kept(restarted, second, third, second.length), raw(resumed));
         }
+        // Every file damaged while the server was down: each is discarded with a warning, the turn is a miss.
+        try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(dataDir)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".kv")).toList()) {
+                try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(f.toFile(), "rw")) {
+                    long at = raf.length() - 100; // in the state, before the checksum
+                    raf.seek(at);
+                    int b = raf.read();
+                    raf.seek(at);
+                    raf.write(b ^ 0xFF);
+                }
+            }
+        }
+        try (Engine damaged = Engine.start(config(diskOnly))) {
+            int[] third = nextTurn(second, NEW_TURN);
+            List<GenerationEvent> events = run(damaged, greedy("a3-damaged", third, null));
+            assertEquals(0, started(events).cachedTokens(), "a corrupt entry is never restored");
+            assertTrue(done(events).usage().generatedTokens() > 0, "and the engine serves it from a cold prefill");
+            assertTrue(damaged.kvStats().discarded() >= 1, damaged.kvStats().toString());
+        }
         // Another KV layout must not restore what this one wrote.
         try (Engine other = Engine.start(config(diskOnly).withKv(KvCacheType.F16, false))) {
             assertEquals(0, other.kvStats().diskEntries());
