@@ -92,7 +92,10 @@ warm_up() { # a few requests whose figures are discarded
 }
 
 s_slots=$slots s_ctx=$ctx
-stop() { kill "$pid"; wait "$pid" 2>/dev/null || true; }
+stop() { # keeps Parley's /metrics (KV tier hits, save and restore times, step times) beside the results
+  [[ -n "${stop_name:-}" ]] && curl -fsS "$url/metrics" > "$out/metrics-$stop_name-$RANDOM.txt" 2>/dev/null || true
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
 
 if [[ $conversations == 1 ]]; then
   conv=(--workload conversations --users "$users" --turns 8 --turn-words 60 --max-tokens 24)
@@ -104,7 +107,7 @@ if [[ $conversations == 1 ]]; then
         ideal) s_slots=$users s_ctx=$((users * 2048)); start parley-ideal --kv-ram-budget 0 --no-kv-disk; s_slots=$slots s_ctx=$ctx ;;
         *) start "$name" ;;
       esac
-      warm_up; load "$name" "${conv[@]}"; stop
+      stop_name=$name; warm_up; load "$name" "${conv[@]}"; stop
     done
   fi
   if [[ ",$only," == *,restart,* ]]; then

@@ -327,7 +327,7 @@ final class Scheduler implements Runnable {
         }
         long t0 = System.nanoTime();
         long bytes = ctx.sequenceStateBytes(s.id);
-        KvTiers.Store store = tiers.prepareStore(s.namespace, s.cached, s.cachedCount, bytes);
+        KvTiers.Store store = tiers.prepareStore(s.namespace, s.cached, s.cachedCount, bytes, s.conversation != null);
         if (store == null) {
             return;
         }

@@ -15,6 +15,8 @@ final class KvEntry {
     final long namespace;
     final int[] tokens;
     final long stateBytes;
+    /** Saved from a turn that named its conversation: RAM evicts it after entries that did not. */
+    boolean named;
     Where where;
     /** Off-heap state while in RAM or being written; null on disk. */
     Arena arena;

@@ -249,9 +249,10 @@ public final class KvTiers implements AutoCloseable {
 
     /**
      * Starts saving a sequence of {@code stateBytes}: null when it is not worth it (shorter than a
-     * block, already held) or fits no tier.
+     * block, already held) or fits no tier. {@code named}: the sequence belongs to a conversation the
+     * client named (a thread, a session header), which RAM keeps longer than anonymous ones.
      */
-    public synchronized Store prepareStore(String namespace, int[] tokens, int length, long stateBytes) {
+    public synchronized Store prepareStore(String namespace, int[] tokens, int length, long stateBytes, boolean named) {
         if (closed || length < PrefixIndex.BLOCK || stateBytes <= 0) {
             return null;
         }
@@ -267,6 +268,7 @@ public final class KvTiers implements AutoCloseable {
             return null;
         }
         KvEntry e = new KvEntry(ns, java.util.Arrays.copyOf(tokens, length), stateBytes);
+        e.named = named;
         e.arena = Arena.ofShared();
         e.state = e.arena.allocate(stateBytes, 64);
         return new Store(e);
@@ -302,10 +304,12 @@ public final class KvTiers implements AutoCloseable {
     private void evictRam() {
         while (ramBytes > settings.ramBudgetBytes()) {
             KvEntry lru = null;
-            for (KvEntry e : ram) {
-                if (e.pins == 0) {
+            for (KvEntry e : ram) { // least recently used first; named conversations only when nothing else is left
+                if (e.pins == 0 && (lru == null || lru.named && !e.named)) {
                     lru = e;
-                    break;
+                    if (!e.named) {
+                        break;
+                    }
                 }
             }
             if (lru == null) {

@@ -45,7 +45,11 @@ class KvTiersTest {
     }
 
     private static boolean save(KvTiers tiers, String ns, int[] tokens, int fill) {
-        KvTiers.Store s = tiers.prepareStore(ns, tokens, tokens.length, STATE);
+        return save(tiers, ns, tokens, fill, false);
+    }
+
+    private static boolean save(KvTiers tiers, String ns, int[] tokens, int fill, boolean named) {
+        KvTiers.Store s = tiers.prepareStore(ns, tokens, tokens.length, STATE, named);
         if (s == null) {
             return false;
         }
@@ -62,6 +66,15 @@ class KvTiersTest {
         } finally {
             tiers.release(m, false);
         }
+    }
+
+    /** Whether an entry of {@code tokens(seed, 64)} is still held (looked up and released at once). */
+    private static boolean holds(KvTiers t, int seed) {
+        KvTiers.Match m = t.lookup(null, tokens(seed, 64), 64);
+        if (m != null) {
+            t.release(m, false);
+        }
+        return m != null;
     }
 
     private KvSettings ramOnly(long budget) {
@@ -134,7 +147,22 @@ class KvTiersTest {
             assertTrue(t.stats().ramBytes() <= 3 * STATE);
             assertNull(t.lookup(null, tokens(2, 64), 64), "entry 2 was the least recently used");
             assertEquals(1, t.stats().evictedRam());
-            assertNull(t.prepareStore(null, tokens(9, 64), 64, 4 * STATE), "larger than every tier");
+            assertNull(t.prepareStore(null, tokens(9, 64), 64, 4 * STATE, false), "larger than every tier");
+        }
+    }
+
+    @Test
+    void aNamedConversationStaysInRamLongerThanAnonymousOnes() {
+        try (KvTiers t = KvTiers.open(ramOnly(2 * STATE), FP)) {
+            assertTrue(save(t, null, tokens(1, 64), 1, true));
+            assertTrue(save(t, null, tokens(2, 64), 2, false));
+            assertTrue(save(t, null, tokens(3, 64), 3, false));
+            assertTrue(holds(t, 1), "the named one is older but stays");
+            assertFalse(holds(t, 2), "the oldest anonymous one went");
+            assertTrue(save(t, null, tokens(4, 64), 4, true)); // RAM: 1 (named, least recent), 3, then 4
+            assertTrue(holds(t, 1) && !holds(t, 3) && holds(t, 4), "the anonymous one goes before either named one");
+            assertTrue(save(t, null, tokens(5, 64), 5, true));
+            assertFalse(holds(t, 1), "among named ones, the least recently used goes");
         }
     }
 
