@@ -182,17 +182,17 @@ public final class LlamaContext implements AutoCloseable {
     }
 
     /**
-     * Copies the KV state of a sequence into {@code dst} and returns the bytes written. Throws when
-     * {@code dst} is too small or llama.cpp writes nothing, so a caller never keeps a partial state.
+     * Copies the KV state of a sequence into {@code dst} (sized by {@link #sequenceStateBytes}) and
+     * returns the bytes written. Throws when llama.cpp writes nothing (it refuses a buffer that is too
+     * small rather than overrun it), so a caller never keeps a partial state. The size is not measured
+     * again here: that is a pass over every cell of the sequence.
      */
     public long saveSequence(int seq, MemorySegment dst) {
-        long need = sequenceStateBytes(seq);
-        if (dst.byteSize() < need) {
-            throw new IllegalArgumentException("sequence " + seq + " needs " + need + " bytes of state, the buffer has " + dst.byteSize());
-        }
+        checkSequence(seq);
         long written = Llama.llama_state_seq_get_data_ext(handle(), dst, dst.byteSize(), seq, 0);
         if (written <= 0 || written > dst.byteSize()) {
-            throw new NativeCallException("llama_state_seq_get_data_ext wrote " + written + " bytes for sequence " + seq);
+            throw new NativeCallException("llama_state_seq_get_data_ext wrote " + written + " bytes for sequence " + seq
+                    + " into a buffer of " + dst.byteSize());
         }
         return written;
     }
@@ -207,13 +207,7 @@ public final class LlamaContext implements AutoCloseable {
         if (maxPosition(seq) >= 0) {
             throw new IllegalStateException("sequence " + seq + " must be empty before a restore");
         }
-        long read;
-        NativeLog.beginCapture(); // llama.cpp logs a refused state as an error; the caller reports it
-        try {
-            read = Llama.llama_state_seq_set_data_ext(handle(), src, src.byteSize(), seq, 0);
-        } finally {
-            NativeLog.endCapture();
-        }
+        long read = Llama.llama_state_seq_set_data_ext(handle(), src, src.byteSize(), seq, 0); // refusals are logged by llama.cpp
         if (read == src.byteSize() && maxPosition(seq) == tokens - 1) {
             return true;
         }
