@@ -114,8 +114,8 @@ final class DiskFiles {
     }
 
     /**
-     * The state of {@code e}, mapped from its file into {@code arena} after checking the header and
-     * the checksum. The scheduler calls this for an entry it is about to restore.
+     * The state of {@code e}, read from its file into {@code arena} after checking the header, then
+     * checked against the checksum. The scheduler calls this for an entry it is about to restore.
      */
     static MemorySegment readState(Path file, byte[] fingerprint, KvEntry e, Arena arena) throws IOException, Unreadable {
         Header h = readHeader(file, fingerprint);
@@ -123,7 +123,16 @@ final class DiskFiles {
             throw new Unreadable("changed since it was indexed");
         }
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            MemorySegment all = ch.map(FileChannel.MapMode.READ_ONLY, 0, h.fileBytes(), arena);
+            // Read, not mapped: a file cut short under a mapping would fault inside llama.cpp.
+            MemorySegment all = arena.allocate(h.fileBytes(), 64);
+            for (long off = 0; off < h.fileBytes(); off += SLICE) {
+                ByteBuffer b = all.asSlice(off, Math.min(SLICE, h.fileBytes() - off)).asByteBuffer();
+                while (b.hasRemaining()) {
+                    if (ch.read(b, off + b.position()) < 0) {
+                        throw new Unreadable("truncated while reading");
+                    }
+                }
+            }
             long body = h.fileBytes() - 8;
             CRC32C crc = new CRC32C();
             for (long off = 0; off < body; off += SLICE) {

@@ -195,7 +195,7 @@ public final class KvTiers implements AutoCloseable {
     }
 
     /**
-     * The state of a matched entry: its RAM buffer, or its file mapped into {@code arena} (checked
+     * The state of a matched entry: its RAM buffer, or its file read into {@code arena} (checked
      * against its checksum). Null when the file is gone or unreadable; an unreadable one is discarded
      * with a warning.
      */
