@@ -10,6 +10,7 @@
 #   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick] [--jfr]
 #     [--same-natives] [--llama-server PATH] [--device cpu|cuda] [--workloads LIST] [--concurrency LIST]
 #     [--servers LIST]
+#   scripts/bench-compare.sh --conversations [--users 16] [--slots 4] [--ram-quarter-mib 100] [--only main,restart,ram]
 #
 # --jfr records Parley with Java Flight Recorder (profile settings) and prints its hottest methods.
 # --same-natives runs Parley on the anchor's own build of llama.cpp (PARLEY_NATIVES_DIR), so that both
@@ -17,11 +18,17 @@
 # --llama-server PATH uses that llama-server (and, with --same-natives, the natives beside it) instead
 #   of building one with scripts/build-llama-server.sh.
 # --device cuda puts every layer on the GPU in both servers (llama-server -ngl 999, Parley --device cuda).
-# --workloads LIST runs these workloads, in order (default multiturn,independent,longhistory); a name
-#   this script has no settings for goes to LoadGen with its defaults (the many-conversations workload
-#   of the KV-tiers work is one: it needs a LoadGen that knows it).
+# --workloads LIST runs these workloads, in order (default multiturn,independent,longhistory).
 # --concurrency LIST the concurrent streams of the independent workload (default 1,4,8,16).
 # --servers LIST which of llama-server, parley, parley-no-reuse run (default all three).
+# --conversations runs the many-conversations suite instead (KV tiers, docs/benchmarks.md): U users
+#   (default 16) each holding an 8-turn conversation (~60 new words a turn, 24 tokens generated) on
+#   --slots slots (default 4 here): llama-server with its default RAM prompt cache, Parley with its tiers,
+#   Parley with the tiers off, the ideal (one slot per user in U x 2048 cells: only new tokens are
+#   prefilled), and "by-memory" (one sequence per user in the same cells as --slots: admission bounded
+#   by KV memory, not a slot count, the cache pausing or spilling what does not fit); then
+#   "restart" (both servers restarted between turns 4 and 5) and "ram" (RAM caches of --ram-quarter-mib,
+#   about a quarter of the conversations at 16 users on the bench model; Parley's disk tier on).
 #
 # Environment: PARLEY_KIT, a GPU kit (scripts/gpu-kit.sh) to run from: its Java runtime and jars, and
 # nothing is built (give --model PATH and --llama-server PATH).
@@ -29,8 +36,8 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$here/scripts/lib/common.sh"
-model_arg=bench-qwen3-0.4b reps=2 slots=8 quick=0 jfr=0 same_natives=0 llama_server="" device=cpu
-workloads=multiturn,independent,longhistory concurrency="" servers=llama-server,parley,parley-no-reuse
+model_arg=bench-qwen3-0.4b reps=2 slots= quick=0 jfr=0 same_natives=0 conversations=0 users=16 ram_mib=100 only=main,restart,ram
+llama_server="" device=cpu workloads=multiturn,independent,longhistory concurrency="" servers=llama-server,parley,parley-no-reuse
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --model) model_arg=$2; shift 2 ;;
@@ -39,6 +46,10 @@ while [[ $# -gt 0 ]]; do
     --quick) quick=1; shift ;;
     --jfr) jfr=1; shift ;;
     --same-natives) same_natives=1; shift ;;
+    --conversations) conversations=1; shift ;;
+    --users) users=$2; shift 2 ;;
+    --ram-quarter-mib) ram_mib=$2; shift 2 ;;
+    --only) only=$2; shift 2 ;;
     --llama-server) llama_server=$2; shift 2 ;;
     --device) device=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
@@ -48,6 +59,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ $device == cpu || $device == cuda ]] || { echo "bench-compare: --device is cpu or cuda, not $device" >&2; exit 2; }
+[[ -z "$slots" ]] && { [[ $conversations == 1 ]] && slots=4 || slots=8; }
 threads=$(nproc) ctx=$((slots * 2048)) batch=512
 if [[ -n "${PARLEY_KIT:-}" ]]; then
   [[ -x "$PARLEY_KIT/jdk/bin/java" ]] || { echo "bench-compare: PARLEY_KIT=$PARLEY_KIT has no jdk/bin/java (scripts/gpu-kit.sh makes it)" >&2; exit 2; }
@@ -75,24 +87,25 @@ wait_ready() { # url
   echo "bench-compare: server at $1 did not become ready" >&2; return 1
 }
 
-start() { # name -> sets pid and url
+start() { # name [server flags...] -> sets pid and url; Parley's data directory is named after the run
+  local name=$1; shift
   local port=$((18500 + RANDOM % 1000))
   url="http://127.0.0.1:$port"
-  case "$1" in
-    llama-server)
+  case "$name" in
+    llama-server*)
       local gpu=(); [[ $device == cuda ]] && gpu=(-ngl 999)
-      "$llama_server" -m "$model" --jinja -np "$slots" -c "$ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" "${gpu[@]}" \
-        -kvu --no-repack --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none > "$out/$1.log" 2>&1 &
+      "$llama_server" -m "$model" --jinja -np "$s_slots" -c "$s_ctx" -b "$batch" -ub "$batch" -t "$threads" -tb "$threads" "${gpu[@]}" \
+        -kvu --no-repack --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none "$@" >> "$out/$name.log" 2>&1 &
       pid=$!; wait_ready "$url/health" ;;
-    parley|parley-no-reuse)
-      local extra=(--device "$device"); [[ "$1" == parley-no-reuse ]] && extra+=(--no-prefix-reuse)
-      local jvm=(); [[ $jfr == 1 && "$1" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile,dumponexit=true")
+    parley*)
+      local extra=(--device "$device" "$@"); [[ "$name" == parley-no-reuse ]] && extra+=(--no-prefix-reuse)
+      local jvm=(); [[ $jfr == 1 && "$name" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile,dumponexit=true")
       local natives=(); [[ $same_natives == 1 ]] && natives=("-Dparley.natives.dir=$(dirname "$llama_server")")
       java "${jvm[@]}" "${natives[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
         -cp "$server_cp" dev.parley.server.Main \
-        --model "$model" --slots "$slots" --ctx-size "$ctx" --batch-size "$batch" --ubatch-size "$batch" \
-        --threads "$threads" --threads-batch "$threads" --no-repack --port "$port" --data-dir "$out/data-$1" "${extra[@]}" > "$out/$1.log" 2>&1 &
-      pid=$!; wait_ready "$url/health/ready" || { tail -n 20 "$out/$1.log" >&2; return 1; } ;;
+        --model "$model" --slots "$s_slots" --ctx-size "$s_ctx" --batch-size "$batch" --ubatch-size "$batch" \
+        --threads "$threads" --threads-batch "$threads" --no-repack --port "$port" --data-dir "$out/data-$name" "${extra[@]}" >> "$out/$name.log" 2>&1 &
+      pid=$!; wait_ready "$url/health/ready" || { tail -n 20 "$out/$name.log" >&2; return 1; } ;;
   esac
 }
 
@@ -106,6 +119,40 @@ warm_up() { # a few requests whose figures are discarded
   java -cp "$bench_cp" dev.parley.bench.LoadGen --url "$url" --api openai --label warm-up \
     --workload independent --concurrency 2 --requests 1 --prompt-tokens 32 --max-tokens 8 > /dev/null 2>> "$out/loadgen.err"
 }
+
+s_slots=$slots s_ctx=$ctx
+stop() { # keeps Parley's /metrics (KV tier hits, save and restore times, step times) beside the results
+  [[ -n "${stop_name:-}" ]] && curl -fsS "$url/metrics" > "$out/metrics-$stop_name-$RANDOM.txt" 2>/dev/null || true
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+}
+
+if [[ $conversations == 1 ]]; then
+  conv=(--workload conversations --users "$users" --turns 8 --turn-words 60 --max-tokens 24)
+  if [[ ",$only," == *,main,* ]]; then
+    for name in llama-server parley parley-tiers-off ideal by-memory; do
+      case $name in
+        by-memory) s_slots=$users; start parley-by-memory; s_slots=$slots ;; # as many sequences as users in the same KV memory
+        parley-tiers-off) start "$name" --kv-ram-budget 0 --no-kv-disk ;;
+        ideal) s_slots=$users s_ctx=$((users * 2048)); start parley-ideal --kv-ram-budget 0 --no-kv-disk; s_slots=$slots s_ctx=$ctx ;;
+        *) start "$name" ;;
+      esac
+      stop_name=$name; warm_up; load "$name" "${conv[@]}"; stop
+    done
+  fi
+  if [[ ",$only," == *,restart,* ]]; then
+    for name in llama-server parley; do
+      state="$out/restart-$name.json"
+      start "$name-restart"; warm_up; load "$name-restart" "${conv[@]}" --to-turn 4 --state "$state"; stop
+      start "$name-restart"; warm_up; load "$name-restart" "${conv[@]}" --from-turn 5 --state "$state"; stop
+    done
+  fi
+  if [[ ",$only," == *,ram,* ]]; then
+    start llama-server-ram --cache-ram "$ram_mib"; warm_up; load llama-server-ram "${conv[@]}"; stop
+    start parley-ram --kv-ram-budget "${ram_mib}MiB"; warm_up; load parley-ram "${conv[@]}"; stop
+  fi
+  python3 "$here/scripts/bench_conversations.py" "$results"
+  exit 0
+fi
 
 if [[ $quick == 1 ]]; then
   multi=(--users 4 --turns 3 --turn-tokens 40 --max-tokens 32); indep=(--concurrency 1,4,8 --requests 1 --prompt-tokens 128 --max-tokens 32)
@@ -133,7 +180,7 @@ for rep in $(seq 1 "$reps"); do
       esac
       load "$name" --workload "$w" "${args[@]}" || failed+=("$w on $name")
     done
-    kill "$pid"; wait "$pid" 2>/dev/null || true
+    stop
   done
   order=("${order[@]:1}" "${order[0]}") # alternate who goes first
 done

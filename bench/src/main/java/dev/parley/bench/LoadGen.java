@@ -30,6 +30,8 @@ import java.util.concurrent.Future;
  * LoadGen --url http://127.0.0.1:8080 --api openai|parley --workload multiturn|independent|longhistory
  *         [--users 8 --turns 6 --turn-tokens 40] [--concurrency 8 --requests 2 --prompt-tokens 128]
  *         [--history 256,1024,4096] [--max-tokens 64] [--label NAME]
+ * LoadGen ... --workload conversations --users 16 --turns 8 --turn-words 60 --max-tokens 24
+ *         [--from-turn 1 --to-turn 8 --state FILE]
  * </pre>
  * Prints one JSON object per run on stdout (for scripts/bench-compare.sh to tabulate).
  */
@@ -40,7 +42,12 @@ public final class LoadGen {
             .connectTimeout(Duration.ofSeconds(10)).executor(Executors.newVirtualThreadPerTaskExecutor()).build();
 
     /** One request's measurements. */
-    record Result(long ttftNanos, List<Long> gapsNanos, int tokens, long totalNanos, String text, String error) {}
+    record Result(long ttftNanos, List<Long> gapsNanos, int tokens, long totalNanos, String text, String error, int promptEvaluated) {
+
+        Result(long ttftNanos, List<Long> gapsNanos, int tokens, long totalNanos, String text, String error) {
+            this(ttftNanos, gapsNanos, tokens, totalNanos, text, error, -1);
+        }
+    }
 
     private final String url;
     private final boolean openAi;
@@ -74,6 +81,12 @@ public final class LoadGen {
                     gen.longHistory(label, Integer.parseInt(h));
                 }
             }
+            case "conversations" -> {
+                int turns = Integer.parseInt(a.getOrDefault("turns", "8"));
+                gen.conversations(label, Integer.parseInt(a.getOrDefault("users", "16")), turns,
+                        Integer.parseInt(a.getOrDefault("turn-words", "60")), Integer.parseInt(a.getOrDefault("from-turn", "1")),
+                        Integer.parseInt(a.getOrDefault("to-turn", String.valueOf(turns))), a.get("state"));
+            }
             default -> throw new IllegalArgumentException("unknown workload " + a.get("workload"));
         }
     }
@@ -105,6 +118,88 @@ public final class LoadGen {
             }
         }
         report(label, "multiturn", "users=" + users + " turns=" + turns + " L=" + turnTokens, all, System.nanoTime() - t0);
+    }
+
+    /**
+     * Many conversations on few slots: U users at once, each sending turns {@code from..to} of T (the
+     * whole history plus about W new words each). With {@code state}, histories are read from it
+     * before and written to it after, so that a run can stop after turn 4 and another (after a server
+     * restart) go on with turn 5. Reports time to first token overall and per turn, and the prompt
+     * tokens the server actually evaluated per request (usage minus cached, or llama-server's timings).
+     */
+    void conversations(String label, int users, int turns, int words, int from, int to, String state) throws Exception {
+        List<List<Map<String, String>>> histories = new ArrayList<>();
+        java.nio.file.Path stateFile = state == null ? null : java.nio.file.Path.of(state);
+        if (from > 1) {
+            JsonNode saved = JSON.readTree(stateFile.toFile());
+            for (JsonNode h : saved) {
+                List<Map<String, String>> history = new ArrayList<>();
+                h.forEach(m -> history.add(Map.of("role", m.path("role").asText(), "content", m.path("content").asText())));
+                histories.add(history);
+            }
+        } else {
+            for (int u = 0; u < users; u++) {
+                List<Map<String, String>> history = new ArrayList<>();
+                history.add(Map.of("role", "system", "content", "You are a helpful assistant. Conversation " + u + "."));
+                histories.add(history);
+            }
+        }
+        long t0 = System.nanoTime();
+        List<Result> all = Collections.synchronizedList(new ArrayList<>());
+        Map<Integer, List<Long>> byTurn = new java.util.concurrent.ConcurrentHashMap<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<?>> fs = new ArrayList<>();
+            for (int u = 0; u < users; u++) {
+                int user = u;
+                fs.add(pool.submit(() -> {
+                    List<Map<String, String>> history = histories.get(user);
+                    for (int t = from; t <= to; t++) {
+                        history.add(Map.of("role", "user", "content", words(words, user * 1000 + t)));
+                        Result r = chat(history);
+                        all.add(r);
+                        byTurn.computeIfAbsent(t, k -> Collections.synchronizedList(new ArrayList<>())).add(r.ttftNanos());
+                        history.add(Map.of("role", "assistant", "content", r.text()));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        }
+        long wall = System.nanoTime() - t0;
+        if (stateFile != null) {
+            JSON.writeValue(stateFile.toFile(), histories);
+        }
+        List<Long> ttft = new ArrayList<>();
+        long evaluated = 0;
+        int counted = 0;
+        int errors = 0;
+        for (Result r : all) {
+            if (r.error() != null) {
+                errors++;
+                System.err.println("error: " + r.error());
+                continue;
+            }
+            ttft.add(r.ttftNanos());
+            if (r.promptEvaluated() >= 0) {
+                evaluated += r.promptEvaluated();
+                counted++;
+            }
+        }
+        Collections.sort(ttft);
+        ObjectNode o = JSON.createObjectNode();
+        o.put("label", label).put("workload", "conversations").put("params", "users=" + users + " turns=" + from + "-" + to + " W=" + words)
+                .put("requests", all.size()).put("errors", errors).put("wall_s", wall / 1e9)
+                .put("ttft_p50_ms", ms(pct(ttft, 50))).put("ttft_p90_ms", ms(pct(ttft, 90)))
+                .put("prompt_evaluated_per_request", counted == 0 ? -1 : evaluated / (double) counted);
+        ObjectNode turnsNode = o.putObject("ttft_p50_ms_by_turn");
+        for (int t = from; t <= to; t++) {
+            List<Long> l = new ArrayList<>(byTurn.getOrDefault(t, List.of()));
+            Collections.sort(l);
+            turnsNode.put(String.valueOf(t), ms(pct(l, 50)));
+        }
+        System.out.println(o);
     }
 
     /** C workers each sending N independent prompts of P tokens. */
@@ -186,6 +281,7 @@ public final class LoadGen {
             long last = 0;
             int tokens = 0;
             Integer usageTokens = null;
+            int evaluated = -1;
             List<Long> gaps = new ArrayList<>();
             StringBuilder text = new StringBuilder();
             try (BufferedReader in = new BufferedReader(new InputStreamReader(res.body(), StandardCharsets.UTF_8))) {
@@ -200,6 +296,14 @@ public final class LoadGen {
                         JsonNode usage = chunk.get("usage");
                         if (usage != null && usage.has("completion_tokens")) {
                             usageTokens = usage.get("completion_tokens").asInt();
+                            if (evaluated < 0 && usage.has("prompt_tokens")) {
+                                evaluated = usage.get("prompt_tokens").asInt()
+                                        - usage.path("prompt_tokens_details").path("cached_tokens").asInt(0);
+                            }
+                        }
+                        JsonNode timings = chunk.get("timings"); // llama-server: what it really evaluated
+                        if (timings != null && timings.has("prompt_n")) {
+                            evaluated = timings.get("prompt_n").asInt();
                         }
                         JsonNode delta = chunk.path("choices").path(0).path("delta");
                         String c = delta.path("content").asText("") + delta.path("reasoning_content").asText("");
@@ -222,7 +326,7 @@ public final class LoadGen {
                 }
             }
             return new Result(first == 0 ? 0 : first - start, gaps, usageTokens != null ? usageTokens : tokens, System.nanoTime() - start,
-                    text.toString(), null);
+                    text.toString(), null, evaluated);
         } catch (Exception e) {
             return new Result(0, List.of(), 0, System.nanoTime() - start, "", e.toString());
         }

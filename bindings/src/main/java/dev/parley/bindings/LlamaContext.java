@@ -185,7 +185,47 @@ public final class LlamaContext implements AutoCloseable {
         Llama.llama_memory_clear(memory, true);
     }
 
-    // ---- per-sequence state (for saving idle slots to host memory) ----
+    // ---- per-sequence state (for saving slots to host memory and disk) ----
+
+    /** Bytes {@link #saveSequence} needs for the KV state a sequence holds now. */
+    public long sequenceStateBytes(int seq) {
+        checkSequence(seq);
+        return Llama.llama_state_seq_get_size_ext(handle(), seq, 0);
+    }
+
+    /**
+     * Copies the KV state of a sequence into {@code dst} (sized by {@link #sequenceStateBytes}) and
+     * returns the bytes written. Throws when llama.cpp writes nothing (it refuses a buffer that is too
+     * small rather than overrun it), so a caller never keeps a partial state. The size is not measured
+     * again here: that is a pass over every cell of the sequence.
+     */
+    public long saveSequence(int seq, MemorySegment dst) {
+        checkSequence(seq);
+        long written = Llama.llama_state_seq_get_data_ext(handle(), dst, dst.byteSize(), seq, 0);
+        if (written <= 0 || written > dst.byteSize()) {
+            throw new NativeCallException("llama_state_seq_get_data_ext wrote " + written + " bytes for sequence " + seq
+                    + " into a buffer of " + dst.byteSize());
+        }
+        return written;
+    }
+
+    /**
+     * Loads a state saved by {@link #saveSequence} into an empty sequence and checks that it holds
+     * exactly {@code tokens} positions afterwards. False (with the sequence left empty) when llama.cpp
+     * refuses it: no room in the KV cache, a different layout, or bytes that do not parse.
+     */
+    public boolean restoreSequence(int seq, MemorySegment src, int tokens) {
+        checkSequence(seq);
+        if (maxPosition(seq) >= 0) {
+            throw new IllegalStateException("sequence " + seq + " must be empty before a restore");
+        }
+        long read = Llama.llama_state_seq_set_data_ext(handle(), src, src.byteSize(), seq, 0); // refusals are logged by llama.cpp
+        if (read == src.byteSize() && maxPosition(seq) == tokens - 1) {
+            return true;
+        }
+        clearSequence(seq);
+        return false;
+    }
 
     MemorySegment nativeHandle() {
         return handle();

@@ -3,6 +3,7 @@ package dev.parley.server;
 import dev.parley.bindings.NativeLibraries;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineConfig;
+import dev.parley.runtime.kv.KvSettings;
 import dev.parley.server.api.OpsApi;
 import dev.parley.server.dialect.parley.ParleyErrors;
 import dev.parley.server.exchange.Dialect;
@@ -176,11 +177,15 @@ public final class ParleyServer implements AutoCloseable {
         }
     }
 
+    /** How long a finished turn's slot stays reserved for its conversation while other slots are free. */
+    private static final Duration KV_HOLD = Duration.ofSeconds(5);
+
     static EngineConfig engineConfig(ServerConfig c, DevicePlan device) {
         Path model = c.model();
         return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
-                c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent());
+                c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent())
+                .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), c.dataDir().resolve("kv-cache"), KV_HOLD));
     }
 
     public int port() {

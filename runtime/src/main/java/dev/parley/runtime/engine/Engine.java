@@ -7,6 +7,11 @@ import dev.parley.bindings.ModelOptions;
 import dev.parley.bindings.Vocab;
 import dev.parley.bindings.grammar.Grammar;
 import dev.parley.bindings.grammar.GrammarException;
+import dev.parley.bindings.NativeLibraries;
+import dev.parley.runtime.kv.Fingerprint;
+import dev.parley.runtime.kv.KvSettings;
+import dev.parley.runtime.kv.KvTierStats;
+import dev.parley.runtime.kv.KvTiers;
 import dev.parley.runtime.template.ChatTemplate;
 import dev.parley.runtime.template.ChatTemplateException;
 import java.time.Duration;
@@ -37,6 +42,8 @@ public final class Engine implements AutoCloseable {
     private final EngineObserver observer;
     /** Keeps message text from becoming control tokens; null when the config says to parse them (the old way). */
     private final ContentTokenizer content;
+    /** Null when both tiers are off. */
+    private final KvTiers tiers;
     private volatile boolean accepting = true;
 
     private Engine(EngineConfig config, EngineObserver observer) {
@@ -55,12 +62,32 @@ public final class Engine implements AutoCloseable {
         this.info = describe(model, config);
         this.content = config.parseSpecialInContent() ? null : new ContentTokenizer(model.vocab());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
-        this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer);
+        try {
+            this.tiers = config.kvTiers().enabled() && config.prefixReuse() ? KvTiers.open(config.kvTiers(), fingerprint(config)) : null;
+        } catch (RuntimeException e) {
+            context.close();
+            model.close();
+            throw e;
+        }
+        this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
+                tiers, config.kvTiers().conversationHold().toNanos());
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();
         LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s",
                 model.description(), config.slots(), context.contextSize(), config.unifiedKv() ? "unified" : slotCapacity + " per slot",
                 context.batchSize(), gpuLayers < 0 ? "all" : gpuLayers, config.prefixReuse() ? "on" : "off"));
+        KvSettings kv = config.kvTiers();
+        LOG.log(System.Logger.Level.INFO, tiers == null ? "KV tiers off: a slot's KV is dropped when another conversation takes the slot"
+                : "KV tiers: RAM " + (kv.ramBudgetBytes() > 0 ? KvSettings.formatSize(kv.ramBudgetBytes()) : "off")
+                + ", disk " + (tiers.directory() != null ? KvSettings.formatSize(kv.diskBudgetBytes()) + " in " + tiers.directory() : "off")
+                + ", conversation hold " + kv.conversationHold().toMillis() + " ms");
+    }
+
+    /** What a saved KV state depends on: the model file, the KV cache layout, and the llama.cpp build. */
+    private static byte[] fingerprint(EngineConfig config) {
+        String layout = "type=" + config.kvCacheType() + ";flash=" + config.flashAttention() + ";unified=" + config.unifiedKv()
+                + ";llama=" + NativeLibraries.pinnedVersion();
+        return Fingerprint.of(config.model(), layout);
     }
 
     public static Engine start(EngineConfig config) {
@@ -150,6 +177,18 @@ public final class Engine implements AutoCloseable {
     /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */
     public int promptTokens(Prompt.Chat chat) {
         return renderChat(chat).tokens().length;
+    }
+
+    /** The KV tiers' contents and counters ({@link KvTierStats#NONE} when they are off). */
+    public KvTierStats kvStats() {
+        return tiers == null ? KvTierStats.NONE : tiers.stats();
+    }
+
+    /** Waits until the disk tier has written every entry handed to it (tests; shutdown does this itself). */
+    public void awaitKvWrites() {
+        if (tiers != null) {
+            tiers.awaitWrites();
+        }
     }
 
     /** The prompt text a chat renders to with this model's template. */
@@ -305,6 +344,9 @@ public final class Engine implements AutoCloseable {
         if (thread.isAlive()) {
             LOG.log(System.Logger.Level.ERROR, "scheduler did not stop; leaking the native context rather than freeing it under it");
             return;
+        }
+        if (tiers != null) {
+            tiers.close(); // after the scheduler saved the idle slots: RAM entries go to disk
         }
         context.close();
         model.close();

@@ -2,6 +2,7 @@ package dev.parley.runtime.engine;
 
 import dev.parley.bindings.ContextOptions;
 import dev.parley.bindings.KvCacheType;
+import dev.parley.runtime.kv.KvSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 
@@ -18,6 +19,7 @@ import java.time.Duration;
  * @param repack let ggml repack CPU weights into faster layouts (llama-server's --no-repack turns it off)
  * @param parseSpecialInContent tokenize control-token text inside messages as control tokens (the old,
  *     injectable behaviour); by default message text is text and only the template's own markup is special
+ * @param kvTiers the host-RAM and disk tiers behind the slots
  */
 public record EngineConfig(
         Path model,
@@ -36,9 +38,22 @@ public record EngineConfig(
         boolean prefixReuse,
         Path chatTemplateOverride,
         boolean repack,
-        boolean parseSpecialInContent) {
+        boolean parseSpecialInContent,
+        KvSettings kvTiers) {
+
+    /** Message text tokenized as text (the default), and {@link #DEFAULT_KV}'s RAM tier. */
+    public EngineConfig(Path model, Integer gpuLayers, int contextSize, int slots, int batchSize, int microBatchSize, int threads,
+                        int batchThreads, ContextOptions.FlashAttention flashAttention, KvCacheType kvCacheType, boolean unifiedKv,
+                        int queueCapacity, Duration queueTimeout, boolean prefixReuse, Path chatTemplateOverride, boolean repack) {
+        this(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention, kvCacheType,
+                unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, false, DEFAULT_KV);
+    }
+
+    /** 1 GiB of host RAM for idle conversations' KV, no disk tier (the server turns that on under its data directory). */
+    public static final KvSettings DEFAULT_KV = KvSettings.ram(1L << 30);
 
     public EngineConfig {
+        kvTiers = kvTiers == null ? KvSettings.OFF : kvTiers;
         if (model == null) {
             throw new IllegalArgumentException("a model path is required");
         }
@@ -60,14 +75,6 @@ public record EngineConfig(
         }
     }
 
-    /** Message text tokenized as text (the default). */
-    public EngineConfig(Path model, Integer gpuLayers, int contextSize, int slots, int batchSize, int microBatchSize, int threads,
-                        int batchThreads, ContextOptions.FlashAttention flashAttention, KvCacheType kvCacheType, boolean unifiedKv,
-                        int queueCapacity, Duration queueTimeout, boolean prefixReuse, Path chatTemplateOverride, boolean repack) {
-        this(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention, kvCacheType,
-                unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, false);
-    }
-
     /** Sensible defaults for a model: 4 slots of a 4096-cell unified context, all cores. */
     public static EngineConfig defaults(Path model) {
         int cores = Math.max(1, Runtime.getRuntime().availableProcessors());
@@ -77,47 +84,52 @@ public record EngineConfig(
 
     public EngineConfig withSlots(int n, int context) {
         return new EngineConfig(model, gpuLayers, context, n, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withBatch(int batch, int microBatch) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batch, microBatch, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withQueue(int capacity, Duration timeout) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
+                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withPrefixReuse(boolean on) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack, parseSpecialInContent);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withThreads(int decode, int prefill) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, decode, prefill, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withKv(KvCacheType type, boolean unified) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
+                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withGpuLayers(Integer layers) {
         return new EngineConfig(model, layers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withChatTemplate(Path file) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack, parseSpecialInContent);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack, parseSpecialInContent, kvTiers);
     }
 
     public EngineConfig withParseSpecialInContent(boolean on) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, on);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, on, kvTiers);
+    }
+
+    public EngineConfig withKvTiers(KvSettings tiers) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, tiers);
     }
 
     ContextOptions contextOptions() {

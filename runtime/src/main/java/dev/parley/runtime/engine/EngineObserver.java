@@ -28,4 +28,15 @@ public interface EngineObserver {
     default void requestFinished(GenerationEvent.FinishReason reason, int generatedTokens) {}
 
     default void requestFailed(ErrorCode code) {}
+
+    // ---- KV cache tiers ----
+
+    /** Where an admitted prompt's reused tokens came from ({@code MISS}: nowhere; {@code tokens} is 0). */
+    default void cacheLookup(CacheSource source, int tokens) {}
+
+    /** A saved state restored into a slot from {@code source} (RAM or DISK) in {@code nanos}. */
+    default void kvRestored(CacheSource source, int tokens, long bytes, long nanos) {}
+
+    /** A slot's state saved to the tiers in {@code nanos} (the copy out of the context, on the scheduler thread). */
+    default void kvSaved(int tokens, long bytes, long nanos) {}
 }

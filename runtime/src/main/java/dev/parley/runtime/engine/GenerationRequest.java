@@ -13,9 +13,13 @@ import java.util.Map;
  * @param topLogprobs -1 for no logprobs; otherwise each piece carries its tokens' logprobs with this
  *     many alternatives (0..20)
  * @param logitBias added to the logits of these token ids before sampling (-100..100)
+ * @param conversation the conversation this turn belongs to (a thread id, a session header), or null:
+ *     a hint to keep its slot and its saved KV close; without it the KV cache still works by prefix
+ * @param cacheNamespace whose KV cache this request may share (the API key's owner), or null for the
+ *     common namespace: entries never match across namespaces
  */
 public record GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar,
-                                int topLogprobs, Map<Integer, Float> logitBias) {
+                                int topLogprobs, Map<Integer, Float> logitBias, String conversation, String cacheNamespace) {
 
     public GenerationRequest {
         if (id == null || id.isBlank()) {
@@ -45,19 +49,30 @@ public record GenerationRequest(String id, Prompt prompt, int maxTokens, Samplin
         }
     }
 
-    /** A request without logprobs or logit bias. */
+    /** A request without logprobs, logit bias or cache hints. */
     public GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar) {
-        this(id, prompt, maxTokens, sampling, stop, grammar, -1, Map.of());
+        this(id, prompt, maxTokens, sampling, stop, grammar, -1, Map.of(), null, null);
     }
 
     /** The same request, reporting each token's logprob and {@code top} alternatives (0..20). */
     public GenerationRequest withLogprobs(int top) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, top, logitBias);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, top, logitBias, conversation, cacheNamespace);
     }
 
     /** The same request, with these biases added to the logits (token id -> -100..100). */
     public GenerationRequest withLogitBias(Map<Integer, Float> bias) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, bias);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, bias, conversation, cacheNamespace);
+    }
+
+    /** This request as a turn of {@code key}'s conversation (null or blank: none). */
+    public GenerationRequest withConversation(String key) {
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias,
+                key == null || key.isBlank() ? null : key, cacheNamespace);
+    }
+
+    /** This request's KV cache confined to {@code namespace} (null: the common one). */
+    public GenerationRequest withCacheNamespace(String namespace) {
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, namespace);
     }
 
     public static GenerationRequest greedy(String id, Prompt prompt, int maxTokens) {

@@ -7,6 +7,9 @@ import dev.parley.bindings.SamplerChain;
 import dev.parley.bindings.Vocab;
 import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
+import dev.parley.runtime.kv.KvTiers;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,6 +22,10 @@ import java.util.concurrent.atomic.LongAdder;
  * whose logits the last decode produced, emits text, finishes slots that are done, then builds one
  * batch: a decode token per generating slot and, in the rest of the batch, chunks of pending prompts
  * (so a long prompt never stalls the other streams), and decodes it. It sleeps when nothing is active.
+ *
+ * <p>Before a slot's KV is overwritten by another conversation (or dropped to make room), it is saved
+ * to the {@link KvTiers}; a prompt that an entry there shares more of than any free slot is restored
+ * from it. This thread is the only one calling into the context, saves and restores included.
  */
 final class Scheduler implements Runnable {
 
@@ -34,9 +41,16 @@ final class Scheduler implements Runnable {
     private final long queueTimeoutNanos;
     private final boolean prefixReuse;
     private final EngineObserver observer;
+    /** Null when there are no tiers. */
+    private final KvTiers tiers;
+    private final long holdNanos;
     private final AtomicInteger activeCount = new AtomicInteger();
     final Counters counters = new Counters();
     private long admissions;
+    /** Generations paused for room in the KV cache; none are admitted while any waits. */
+    private int pausedCount;
+    /** Something ended since the last try to resume a paused generation. */
+    private boolean roomMayHaveFreed;
     private int prefillCap;
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
@@ -56,7 +70,7 @@ final class Scheduler implements Runnable {
     }
 
     Scheduler(LlamaContext ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
-              boolean prefixReuse, EngineObserver observer) {
+              boolean prefixReuse, EngineObserver observer, KvTiers tiers, long holdNanos) {
         this.ctx = ctx;
         this.vocab = ctx.model().vocab();
         this.batch = ctx.newBatch(ctx.batchSize());
@@ -70,6 +84,8 @@ final class Scheduler implements Runnable {
         this.queueTimeoutNanos = queueTimeoutNanos;
         this.prefixReuse = prefixReuse;
         this.observer = observer;
+        this.tiers = prefixReuse ? tiers : null;
+        this.holdNanos = holdNanos;
         this.prefillCap = batch.capacity();
     }
 
@@ -103,6 +119,7 @@ final class Scheduler implements Runnable {
                 }
                 step();
             }
+            offloadIdle(); // what the slots hold survives a restart on the disk tier
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             abandonAll();
@@ -132,6 +149,9 @@ final class Scheduler implements Runnable {
 
     private void step() throws InterruptedException {
         long t0 = System.nanoTime();
+        if (pausedCount > 0 && roomMayHaveFreed) {
+            resumePaused();
+        }
         admit();
         long s0 = System.nanoTime();
         sampleAll();
@@ -157,8 +177,8 @@ final class Scheduler implements Runnable {
 
     private void admit() throws InterruptedException {
         while (true) {
-            if (activeCount.get() == slots.length) {
-                return;
+            if (activeCount.get() == slots.length || pausedCount > 0) {
+                return; // paused generations get the room that frees before any new request
             }
             Pending p;
             if (activeCount.get() == 0 && !hasLogitsPending()) {
@@ -171,7 +191,7 @@ final class Scheduler implements Runnable {
             }
             long now = System.nanoTime();
             if (!endedWhileWaiting(p, now)) {
-                start(chooseSlot(p.prompt()), p, now);
+                start(chooseSlot(p, now), p, now);
             }
         }
     }
@@ -185,18 +205,29 @@ final class Scheduler implements Runnable {
         return false;
     }
 
-    /** The free slot whose cache shares the longest prefix with the prompt, then the least recently used. */
-    private Slot chooseSlot(int[] prompt) {
+    /**
+     * The free slot whose cache shares the longest prefix with the prompt, then the least recently
+     * used; slots reserved for another conversation only when no other is free.
+     */
+    private Slot chooseSlot(Pending p, long now) {
+        int[] prompt = p.prompt();
+        String ns = p.request().cacheNamespace();
+        String conversation = p.request().conversation();
         Slot best = null;
         int bestPrefix = -1;
+        boolean bestHeld = true;
         for (Slot s : slots) {
             if (s.active()) {
                 continue;
             }
-            int prefix = prefixReuse ? s.commonPrefix(prompt) : 0;
-            if (prefix > bestPrefix || prefix == bestPrefix && s.lastUsedNanos < best.lastUsedNanos) {
+            int prefix = prefixReuse ? s.commonPrefix(prompt, ns) : 0;
+            boolean held = s.heldAgainst(conversation, now);
+            boolean better = best == null || bestHeld && !held
+                    || held == bestHeld && (prefix > bestPrefix || prefix == bestPrefix && s.lastUsedNanos < best.lastUsedNanos);
+            if (better) {
                 best = s;
                 bestPrefix = prefix;
+                bestHeld = held;
             }
         }
         return best;
@@ -204,11 +235,32 @@ final class Scheduler implements Runnable {
 
     private void start(Slot s, Pending p, long now) {
         int[] prompt = p.prompt();
-        int reuse = prefixReuse ? s.commonPrefix(prompt) : 0;
+        GenerationRequest r = p.request();
+        String ns = r.cacheNamespace();
+        int reuse = prefixReuse ? s.commonPrefix(prompt, ns) : 0;
+        CacheSource source = reuse > 0 ? CacheSource.SLOT : CacheSource.MISS;
+        if (tiers != null) {
+            KvTiers.Match m = tiers.lookup(ns, prompt, prompt.length);
+            if (m != null && m.tokens() > reuse && m.entryTokens().length <= s.cached.length) {
+                int restored = restore(s, m, ns);
+                if (restored > 0) {
+                    reuse = restored;
+                    source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+                } else {
+                    reuse = 0;
+                    source = CacheSource.MISS;
+                }
+            } else if (m != null) {
+                tiers.release(m, false);
+            }
+        }
         if (reuse == prompt.length) {
             reuse--; // one prompt token must be decoded to get logits
         }
         if (reuse < s.cachedCount) {
+            if (s.cachedCount - reuse >= MIN_SAVE_TOKENS) {
+                offload(s); // the part about to be cut is another conversation's (or this one's other branch)
+            }
             // Drop what diverges; a model that cannot cut its cache (recurrent) starts over.
             if (!ctx.removeTokens(s.id, reuse, -1)) {
                 ctx.clearSequence(s.id);
@@ -216,7 +268,11 @@ final class Scheduler implements Runnable {
             }
             s.cachedCount = reuse;
         }
-        GenerationRequest r = p.request();
+        s.namespace = ns;
+        if (reuse == 0) {
+            source = CacheSource.MISS;
+        }
+        observer.cacheLookup(source, reuse);
         SamplerChain sampler;
         try {
             Sampling sm = r.sampling();
@@ -241,6 +297,7 @@ final class Scheduler implements Runnable {
         }
         s.pending = p;
         s.requestId = r.id();
+        s.conversation = r.conversation();
         s.sampler = sampler;
         s.logprobs = r.topLogprobs() >= 0 ? new Logprobs(r.topLogprobs()) : null;
         s.filter = new OutputFilter(r.stop(), p.renderedPrompt());
@@ -255,6 +312,94 @@ final class Scheduler implements Runnable {
         long queued = now - p.enqueuedNanos();
         observer.requestStarted(r.id(), s.id, queued, prompt.length, reuse);
         p.stream().emit(new GenerationEvent.Started(s.id, prompt.length, reuse, TimeUnit.NANOSECONDS.toMillis(queued)));
+    }
+
+    // ---- KV tiers ----
+
+    /** Shorter sequences are not worth a save (the tiers index whole blocks of tokens). */
+    private static final int MIN_SAVE_TOKENS = 32;
+
+    /** Saves what slot {@code s} holds to the tiers, unless they hold it already. Its KV stays in place. */
+    private void offload(Slot s) {
+        if (tiers == null || s.cachedCount < MIN_SAVE_TOKENS || tiers.holds(s.namespace, s.cached, s.cachedCount)) {
+            return;
+        }
+        if (ctx.maxPosition(s.id) != s.cachedCount - 1) {
+            LOG.log(System.Logger.Level.WARNING, "slot " + s.id + " holds positions up to " + ctx.maxPosition(s.id) + " but "
+                    + s.cachedCount + " tokens are recorded; not saving it");
+            return;
+        }
+        long t0 = System.nanoTime();
+        long bytes = ctx.sequenceStateBytes(s.id);
+        KvTiers.Store store = tiers.prepareStore(s.namespace, s.cached, s.cachedCount, bytes, s.conversation != null);
+        if (store == null) {
+            return;
+        }
+        long written = 0;
+        try {
+            written = ctx.saveSequence(s.id, store.segment());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot save slot " + s.id + "'s KV state: " + e.getMessage());
+        } finally {
+            tiers.completeStore(store, written);
+        }
+        if (written > 0) {
+            observer.kvSaved(s.cachedCount, written, System.nanoTime() - t0);
+        }
+    }
+
+    /** Saves every idle slot's KV (at shutdown, so the disk tier keeps it). */
+    private void offloadIdle() {
+        if (tiers == null) {
+            return;
+        }
+        for (Slot s : slots) {
+            if (!s.active()) {
+                try {
+                    offload(s);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot save slot " + s.id + " at shutdown: " + e);
+                }
+            }
+        }
+    }
+
+    /**
+     * Replaces what slot {@code s} holds (saved first) with a matched entry, cut to the part the
+     * prompt shares. Returns the tokens now reusable, 0 when the restore failed (the slot is then empty).
+     */
+    private int restore(Slot s, KvTiers.Match m, String ns) {
+        offload(s);
+        ctx.clearSequence(s.id);
+        s.cachedCount = 0;
+        s.namespace = ns;
+        int[] tokens = m.entryTokens();
+        long t0 = System.nanoTime();
+        boolean ok = false;
+        boolean loaded = false;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = tiers.load(m, arena);
+            loaded = state != null;
+            for (int tries = 0; loaded && !ok; tries++) {
+                ok = ctx.restoreSequence(s.id, state, tokens.length);
+                if (!ok && (tries >= slots.length || !evictIdleCache(s))) {
+                    break; // no room even with the other idle slots emptied, or a state the context refuses
+                }
+            }
+        } finally {
+            tiers.release(m, false);
+        }
+        if (!ok) {
+            if (loaded) {
+                LOG.log(System.Logger.Level.WARNING, "could not restore a saved state of " + tokens.length + " tokens into slot " + s.id);
+            }
+            return 0;
+        }
+        System.arraycopy(tokens, 0, s.cached, 0, tokens.length);
+        s.cachedCount = tokens.length;
+        observer.kvRestored(m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK, m.tokens(), m.stateBytes(),
+                System.nanoTime() - t0);
+        return m.tokens();
     }
 
     private void cancelledBeforeStart(Pending p) {
@@ -382,7 +527,12 @@ final class Scheduler implements Runnable {
         (reason == FinishReason.CANCELLED ? counters.cancelled : counters.finished).increment();
         observer.requestFinished(reason, s.generated);
         TokenStream stream = s.stream();
+        if (s.paused) {
+            pausedCount--;
+        }
         s.release(now);
+        s.holdUntilNanos = now + holdNanos;
+        roomMayHaveFreed = true;
         activeCount.decrementAndGet();
         stream.emit(new GenerationEvent.Done(reason, usage));
     }
@@ -391,6 +541,10 @@ final class Scheduler implements Runnable {
         TokenStream stream = s.stream();
         ctx.clearSequence(s.id); // its cache is in an unknown state
         s.cachedCount = 0;
+        if (s.paused) {
+            pausedCount--;
+        }
+        roomMayHaveFreed = true;
         counters.failed.increment();
         observer.requestFailed(code);
         s.release(System.nanoTime());
@@ -405,7 +559,7 @@ final class Scheduler implements Runnable {
         batch.clear();
         for (Slot s : slots) {
             s.chunk = 0;
-            if (s.active() && s.nextToken >= 0) {
+            if (s.active() && !s.paused && s.nextToken >= 0) {
                 s.logitsRow = batch.add(s.nextToken, s.cachedCount, s.id, true);
             }
         }
@@ -414,7 +568,7 @@ final class Scheduler implements Runnable {
         while (budget > 0) {
             Slot next = null;
             for (Slot s : slots) {
-                if (s.state == SlotInfo.State.PREFILL && s.chunk == 0 && s.logitsRow < 0
+                if (s.state == SlotInfo.State.PREFILL && !s.paused && s.chunk == 0 && s.logitsRow < 0
                         && s.cachedCount < s.prompt().length && (next == null || s.admissionOrder < next.admissionOrder)) {
                     next = s;
                 }
@@ -455,7 +609,7 @@ final class Scheduler implements Runnable {
             }
             // No room in the KV cache: free idle slots' caches first, then try smaller prefill chunks,
             // and only then give up on the newest request.
-            if (evictIdleCache()) {
+            if (evictIdleCache(null)) {
                 continue;
             }
             int prefill = 0;
@@ -464,15 +618,15 @@ final class Scheduler implements Runnable {
             }
             if (prefill > 1) {
                 prefillCap = Math.max(1, prefill / 2);
-            } else {
+            } else if (!pauseNewest()) {
                 Slot newest = null;
                 for (Slot s : slots) {
-                    if (s.active() && (newest == null || s.admissionOrder > newest.admissionOrder)) {
+                    if (s.active() && !s.paused && (newest == null || s.admissionOrder > newest.admissionOrder)) {
                         newest = s;
                     }
                 }
                 fail(newest, ErrorCode.CONTEXT_FULL, "context full: the KV cache has no room for this request's next token ("
-                        + ctx.contextSize() + " cells shared by " + slots.length + " slots)");
+                        + ctx.contextSize() + " cells shared by " + slots.length + " slots), and it was the request that started last");
             }
             for (Slot s : slots) {
                 s.logitsRow = -1;
@@ -483,16 +637,96 @@ final class Scheduler implements Runnable {
         }
     }
 
-    private boolean evictIdleCache() {
+    /**
+     * Pauses the running generation that started last, when another one keeps running: its KV state
+     * is copied out of the context and its sequence emptied, so the older ones can go on; it resumes
+     * when something ends ({@link #resumePaused}). False when nothing can be paused that way.
+     */
+    private boolean pauseNewest() {
+        Slot newest = null;
+        int running = 0;
+        for (Slot s : slots) {
+            if (s.active() && !s.paused) {
+                running++;
+                if (newest == null || s.admissionOrder > newest.admissionOrder) {
+                    newest = s;
+                }
+            }
+        }
+        if (running < 2) {
+            return false;
+        }
+        if (newest.cachedCount > 0) {
+            long bytes = ctx.sequenceStateBytes(newest.id);
+            Arena arena = Arena.ofShared();
+            try {
+                newest.pausedState = arena.allocate(bytes, 64);
+                ctx.saveSequence(newest.id, newest.pausedState);
+            } catch (RuntimeException | OutOfMemoryError e) {
+                arena.close();
+                newest.pausedState = null;
+                LOG.log(System.Logger.Level.WARNING, "cannot pause request " + newest.requestId + ": " + e);
+                return false;
+            }
+            newest.pausedArena = arena;
+        }
+        ctx.clearSequence(newest.id);
+        newest.paused = true;
+        newest.chunk = 0;
+        newest.logitsRow = -1;
+        pausedCount++;
+        roomMayHaveFreed = false;
+        LOG.log(System.Logger.Level.INFO, "KV cache full: paused request " + newest.requestId + " (slot " + newest.id + ", "
+                + newest.cachedCount + " tokens) until an older one ends");
+        return true;
+    }
+
+    /** Resumes paused generations, oldest first, while their states fit back into the context. */
+    private void resumePaused() {
+        roomMayHaveFreed = false;
+        while (pausedCount > 0) {
+            Slot oldest = null;
+            for (Slot s : slots) {
+                if (s.paused && (oldest == null || s.admissionOrder < oldest.admissionOrder)) {
+                    oldest = s;
+                }
+            }
+            boolean ok = oldest.pausedState == null;
+            while (!ok && oldest.paused) {
+                ok = ctx.restoreSequence(oldest.id, oldest.pausedState, oldest.cachedCount);
+                if (!ok && !evictIdleCache(null)) {
+                    for (Slot s : slots) {
+                        if (s.active() && !s.paused) {
+                            return; // still no room: wait for the next generation to end
+                        }
+                    }
+                    // Nothing else holds the cache and the state still does not fit: it never will.
+                    fail(oldest, ErrorCode.CONTEXT_FULL, "context full: a paused request could not be resumed in an empty KV cache");
+                    break;
+                }
+            }
+            if (!ok) {
+                continue; // failed above
+            }
+            oldest.dropPausedState();
+            oldest.paused = false;
+            pausedCount--;
+            LOG.log(System.Logger.Level.INFO, "resumed request " + oldest.requestId + " (slot " + oldest.id + ")");
+        }
+    }
+
+    /** Empties the least recently used idle slot other than {@code keep}, saving it to the tiers first. */
+    private boolean evictIdleCache(Slot keep) {
         Slot lru = null;
         for (Slot s : slots) {
-            if (!s.active() && s.cachedCount > 0 && (lru == null || s.lastUsedNanos < lru.lastUsedNanos)) {
+            if (s != keep && !s.active() && s.cachedCount > 0 && (lru == null || s.lastUsedNanos < lru.lastUsedNanos)) {
                 lru = s;
             }
         }
         if (lru == null) {
             return false;
         }
+        offload(lru);
         ctx.clearSequence(lru.id);
         lru.cachedCount = 0;
         return true;
@@ -501,7 +735,7 @@ final class Scheduler implements Runnable {
     /** After a successful decode: the batch's tokens are now in each slot's cache. */
     private void committed() {
         for (Slot s : slots) {
-            if (!s.active()) {
+            if (!s.active() || s.paused) { // a paused slot's next token waits for its resume
                 continue;
             }
             if (s.nextToken >= 0) {

@@ -13,7 +13,12 @@ final class Slot {
     /** Tokens held in this sequence's KV cache, at positions 0..cachedCount-1. */
     final int[] cached;
     int cachedCount;
+    /** The cache namespace of what {@link #cached} holds: only requests of the same namespace reuse it. */
+    String namespace;
     long lastUsedNanos;
+    /** The conversation whose turn last used this slot, and until when it stays reserved for it. */
+    volatile String conversation;
+    volatile long holdUntilNanos;
     volatile SlotInfo.State state = SlotInfo.State.IDLE;
 
     // the generation in progress (null fields while idle)
@@ -35,6 +40,14 @@ final class Slot {
     long firstToken;
     long lastToken;
     long admissionOrder;
+
+    /**
+     * Set while the generation is paused because the shared KV cache was full: its KV state waits in
+     * {@link #pausedState} (off-heap, owned by this slot) and its sequence is empty until it resumes.
+     */
+    boolean paused;
+    java.lang.foreign.Arena pausedArena;
+    java.lang.foreign.MemorySegment pausedState;
 
     // per step
     /** Row of this slot's logits in the last decode, or -1. */
@@ -62,11 +75,28 @@ final class Slot {
     }
 
     SlotInfo info() {
-        return new SlotInfo(id, state, requestId, cachedCount, generated);
+        long held = conversation == null ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(holdUntilNanos - System.nanoTime());
+        return new SlotInfo(id, state, requestId, cachedCount, generated, conversation, Math.max(0, held));
     }
 
-    /** Length of the common prefix of this slot's cached tokens and {@code tokens}. */
-    int commonPrefix(int[] tokens) {
+    void dropPausedState() {
+        if (pausedArena != null) {
+            pausedArena.close();
+            pausedArena = null;
+            pausedState = null;
+        }
+    }
+
+    /** Whether this idle slot is reserved for a conversation other than {@code conversation}. */
+    boolean heldAgainst(String conversation, long now) {
+        return this.conversation != null && holdUntilNanos - now > 0 && !this.conversation.equals(conversation);
+    }
+
+    /** Length of the common prefix of this slot's cached tokens and {@code tokens}, in {@code namespace}. */
+    int commonPrefix(int[] tokens, String namespace) {
+        if (!java.util.Objects.equals(this.namespace, namespace)) {
+            return 0;
+        }
         int n = Math.min(cachedCount, tokens.length);
         int i = 0;
         while (i < n && cached[i] == tokens[i]) {
@@ -77,6 +107,11 @@ final class Slot {
 
     /** Back to idle; the cached tokens stay for the next request's prefix reuse. */
     void release(long now) {
+        if (paused) {
+            dropPausedState();
+            paused = false;
+            cachedCount = 0; // its sequence was emptied when it paused
+        }
         if (sampler != null) {
             sampler.close();
             sampler = null;

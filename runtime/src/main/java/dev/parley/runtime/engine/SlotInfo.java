@@ -1,7 +1,14 @@
 package dev.parley.runtime.engine;
 
-/** A slot as seen from outside, at one moment. */
-public record SlotInfo(int id, State state, String requestId, int cachedTokens, int generatedTokens) {
+/**
+ * A slot as seen from outside, at one moment.
+ *
+ * @param cachedTokens tokens its KV cache holds (kept after a request ends, for the next turn)
+ * @param conversation the conversation whose turn last used it, or null
+ * @param heldMillis how much longer it stays reserved for that conversation while other slots are free
+ */
+public record SlotInfo(int id, State state, String requestId, int cachedTokens, int generatedTokens, String conversation,
+                       long heldMillis) {
 
     public enum State { IDLE, PREFILL, GENERATING }
 }

@@ -97,6 +97,35 @@ class TinyModelTest {
     }
 
     @Test
+    void sequenceStatesSaveAndRestoreOnlyWhole() {
+        int[] prompt = model.vocab().tokenize("<|im_start|>user\nSave me and bring me back.<|im_end|>\n", false, true);
+        try (LlamaContext ctx = LlamaContext.create(model, ContextOptions.of(512, 2));
+             Batch batch = ctx.newBatch(prompt.length);
+             java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            for (int i = 0; i < prompt.length; i++) {
+                batch.add(prompt[i], i, 0, i == prompt.length - 1);
+            }
+            assertEquals(DecodeStatus.OK, ctx.decode(batch));
+            long bytes = ctx.sequenceStateBytes(0);
+            assertTrue(bytes > 0);
+            java.lang.foreign.MemorySegment small = arena.allocate(bytes - 1);
+            assertThrows(dev.parley.bindings.NativeCallException.class, () -> ctx.saveSequence(0, small),
+                    "llama.cpp refuses a buffer that is too small instead of writing past it");
+            java.lang.foreign.MemorySegment state = arena.allocate(bytes);
+            assertEquals(bytes, ctx.saveSequence(0, state));
+
+            assertTrue(ctx.restoreSequence(1, state, prompt.length));
+            assertEquals(prompt.length - 1, ctx.maxPosition(1));
+            assertThrows(IllegalStateException.class, () -> ctx.restoreSequence(1, state, prompt.length), "only into an empty sequence");
+            ctx.clearSequence(1);
+            assertTrue(!ctx.restoreSequence(1, state.asSlice(0, bytes / 2), prompt.length), "half a state is refused");
+            assertEquals(-1, ctx.maxPosition(1), "and leaves the sequence empty");
+            assertTrue(!ctx.restoreSequence(1, state, prompt.length + 1), "a state holding other positions than expected is refused");
+            assertEquals(-1, ctx.maxPosition(1));
+        }
+    }
+
+    @Test
     void missingModelFileNamesThePath(@TempDir Path dir) {
         Path missing = dir.resolve("nope.gguf");
         ModelLoadException e = assertThrows(ModelLoadException.class, () -> LlamaModel.load(missing, ModelOptions.cpu()));

@@ -62,6 +62,12 @@ public final class OpsApi {
             }
             o.put("tokens_cached", s.cachedTokens());
             o.put("tokens_generated", s.generatedTokens());
+            if (s.conversation() == null) {
+                o.putNull("conversation");
+            } else {
+                o.put("conversation", s.conversation());
+            }
+            o.put("held_ms", s.heldMillis());
         }
         body.put("queue_length", engine.queueLength());
         Json.send(res, 200, body);

@@ -46,14 +46,17 @@ public record ServerConfig(
         boolean repack,
         boolean parseSpecialInContent,
         HttpSettings http,
-        String replicaName) {
+        String replicaName,
+        long kvRamBudgetBytes,
+        long kvDiskBudgetBytes) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
         return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
-                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName);
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
+                kvRamBudgetBytes, kvDiskBudgetBytes);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -228,7 +231,8 @@ public record ServerConfig(
                 Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
-                replicaName(v.string("replica-name")));
+                replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
+                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")));
     }
 
     private static HttpSettings http(Values v) {
@@ -268,6 +272,24 @@ public record ServerConfig(
             throw new ConfigException("--replica-name: expected 1 to 63 letters, digits, '.', '_' or '-', got '" + name + "'");
         }
         return name;
+    }
+
+    /** "auto": a quarter of physical memory, at most 8 GiB (llama-server's default --cache-ram). */
+    private static long kvRamBudget(String value) {
+        if (value.strip().equalsIgnoreCase("auto")) {
+            long physical = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+                    .getTotalMemorySize();
+            return Math.min(8L << 30, physical / 4);
+        }
+        return size("kv-ram-budget", value);
+    }
+
+    private static long size(String option, String value) {
+        try {
+            return dev.parley.runtime.kv.KvSettings.parseSize(value);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--" + option + ": " + e.getMessage());
+        }
     }
 
     private static String databaseUrl(String url) {

@@ -71,7 +71,10 @@ public final class Exchange {
         }
         Generation g;
         try {
-            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar()));
+            // Cache hints: the conversation keeps its slot and saved KV close; entries are salted by the
+            // caller's owner, so one tenant never gets a hit on another's prompt.
+            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar())
+                    .withConversation(turn.conversationKey()).withCacheNamespace(turn.owner()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

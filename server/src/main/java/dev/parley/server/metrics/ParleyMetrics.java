@@ -1,10 +1,13 @@
 package dev.parley.server.metrics;
 
+import dev.parley.runtime.engine.CacheSource;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineObserver;
 import dev.parley.runtime.engine.ErrorCode;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.kv.KvTierStats;
 import io.helidon.metrics.api.Counter;
+import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
 import io.helidon.metrics.api.MeterRegistry;
 import io.helidon.metrics.api.Tag;
@@ -43,6 +46,12 @@ public final class ParleyMetrics implements EngineObserver {
     private final Map<String, Counter> refused = new ConcurrentHashMap<>();
     /** Whether the request this thread serves reached {@link Engine#submit}, which then reports its outcome. */
     private static final ThreadLocal<boolean[]> SUBMITTED = ThreadLocal.withInitial(() -> new boolean[1]);
+    // KV tiers (registerKvMeters)
+    private final Map<CacheSource, Counter> kvLookups = new EnumMap<>(CacheSource.class);
+    private final Map<CacheSource, Counter> kvRestoredTokens = new EnumMap<>(CacheSource.class);
+    private final Map<CacheSource, Timer> kvRestore = new EnumMap<>(CacheSource.class);
+    private Timer kvSave;
+    private Counter kvSavedBytes;
 
     public ParleyMetrics() {
         promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
@@ -61,6 +70,7 @@ public final class ParleyMetrics implements EngineObserver {
         interTokenLatency = registry.getOrCreate(timer("parley.inter.token.latency", "between consecutive tokens of a stream"));
         queueWait = registry.getOrCreate(timer("parley.queue.wait", "time a request waited for a slot"));
         decodeStep = registry.getOrCreate(timer("parley.decode.step", "one scheduler step (batch decode and sampling)"));
+        registerKvMeters();
         registry.getOrCreate(Gauge.builder("parley.slots.total", () -> {
             Engine e = ENGINE.get();
             return e == null ? 0 : e.slots().size();
@@ -73,6 +83,61 @@ public final class ParleyMetrics implements EngineObserver {
             Engine e = ENGINE.get();
             return e == null ? 0 : e.queueLength();
         }).description("requests waiting for a slot"));
+    }
+
+    /** The KV tiers' meters: lookups by source, restores and saves, and what each tier holds. */
+    private void registerKvMeters() {
+        for (CacheSource source : CacheSource.values()) {
+            kvLookups.put(source, registry.getOrCreate(Counter.builder("parley.kv.lookups")
+                    .description("admitted prompts by where their reused tokens came from (slot, ram, disk; miss: nowhere)")
+                    .tags(List.of(Tag.create("source", source.wireName())))));
+        }
+        for (CacheSource tier : List.of(CacheSource.RAM, CacheSource.DISK)) {
+            List<Tag> tags = List.of(Tag.create("tier", tier.wireName()));
+            kvRestoredTokens.put(tier, registry.getOrCreate(Counter.builder("parley.kv.restored.tokens")
+                    .description("prompt tokens restored from a tier instead of prefilled").tags(tags)));
+            kvRestore.put(tier, registry.getOrCreate(timer("parley.kv.restore", "loading a saved KV state into a slot (disk: reading it too)")
+                    .tags(tags)));
+        }
+        kvSave = registry.getOrCreate(timer("parley.kv.save", "copying a slot's KV state out of the context into the RAM tier"));
+        kvSavedBytes = registry.getOrCreate(Counter.builder("parley.kv.saved.bytes").description("KV state bytes saved from slots"));
+        record TierGauge(String tier, java.util.function.ToLongFunction<KvTierStats> bytes, java.util.function.ToLongFunction<KvTierStats> entries) {}
+        for (TierGauge g : List.of(new TierGauge("ram", KvTierStats::ramBytes, KvTierStats::ramEntries),
+                new TierGauge("disk", KvTierStats::diskBytes, KvTierStats::diskEntries))) {
+            List<Tag> tags = List.of(Tag.create("tier", g.tier()));
+            registry.getOrCreate(Gauge.builder("parley.kv.bytes", () -> kv(g.bytes())).description("bytes of KV state held per tier").tags(tags));
+            registry.getOrCreate(Gauge.builder("parley.kv.entries", () -> kv(g.entries())).description("saved sequences held per tier").tags(tags));
+        }
+        registry.getOrCreate(FunctionalCounter.builder("parley.kv.evictions", this, m -> kv(KvTierStats::evictedRam))
+                .description("entries dropped from a tier for its budget (ram: with no room on disk)").tags(List.of(Tag.create("tier", "ram"))));
+        registry.getOrCreate(FunctionalCounter.builder("parley.kv.evictions", this, m -> kv(KvTierStats::evictedDisk))
+                .description("entries dropped from a tier for its budget (ram: with no room on disk)").tags(List.of(Tag.create("tier", "disk"))));
+        registry.getOrCreate(FunctionalCounter.builder("parley.kv.spilled", this, m -> kv(KvTierStats::spilled))
+                .description("entries moved from RAM to disk"));
+        registry.getOrCreate(FunctionalCounter.builder("parley.kv.discarded", this, m -> kv(KvTierStats::discarded))
+                .description("disk entries found truncated, corrupt or of another model, and deleted"));
+    }
+
+    private static long kv(java.util.function.ToLongFunction<KvTierStats> f) {
+        Engine e = ENGINE.get();
+        return e == null ? 0 : f.applyAsLong(e.kvStats());
+    }
+
+    @Override
+    public void cacheLookup(CacheSource source, int tokens) {
+        kvLookups.get(source).increment();
+    }
+
+    @Override
+    public void kvRestored(CacheSource source, int tokens, long bytes, long nanos) {
+        kvRestoredTokens.get(source).increment(tokens);
+        kvRestore.get(source).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void kvSaved(int tokens, long bytes, long nanos) {
+        kvSave.record(nanos, TimeUnit.NANOSECONDS);
+        kvSavedBytes.increment(bytes);
     }
 
     private static Timer.Builder timer(String name, String description) {

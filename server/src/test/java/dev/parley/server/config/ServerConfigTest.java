@@ -39,6 +39,21 @@ class ServerConfigTest {
     }
 
     @Test
+    void kvBudgetsTakeSizesAndZeroOrNoKvDiskTurnsATierOff() {
+        ServerConfig defaults = ServerConfig.load(new String[0], Map.of());
+        assertTrue(defaults.kvRamBudgetBytes() > 0 && defaults.kvRamBudgetBytes() <= 8L << 30, "auto: a quarter of memory, at most 8 GiB");
+        assertEquals(16L << 30, defaults.kvDiskBudgetBytes());
+        ServerConfig c = ServerConfig.load(new String[] {"--kv-ram-budget", "512MiB", "--kv-disk-budget=2GiB"}, Map.of());
+        assertEquals(512L << 20, c.kvRamBudgetBytes());
+        assertEquals(2L << 30, c.kvDiskBudgetBytes());
+        assertEquals(0, ServerConfig.load(new String[] {"--kv-ram-budget", "0"}, Map.of()).kvRamBudgetBytes());
+        assertEquals(0, ServerConfig.load(new String[] {"--kv-disk-budget", "2GiB", "--no-kv-disk"}, Map.of()).kvDiskBudgetBytes());
+        assertEquals(3L << 30, ServerConfig.load(new String[0], Map.of("PARLEY_KV_RAM_BUDGET", "3G")).kvRamBudgetBytes());
+        assertEquals("--kv-ram-budget: unknown size unit in '8 gallons' (use B, KiB, MiB, GiB or TiB)", fail("--kv-ram-budget", "8 gallons"));
+        assertEquals("--kv-disk-budget: not a size: 'lots' (examples: 8GiB, 512MiB, 0)", fail("--kv-disk-budget", "lots"));
+    }
+
+    @Test
     void badConfigurationIsOneClearLine(@TempDir Path dir) throws Exception {
         assertEquals("--port: expected a whole number from 0 to 65535, got 'abc'", fail("--port", "abc"));
         assertEquals("unknown option '--prot' (see --help)", fail("--prot", "1"));

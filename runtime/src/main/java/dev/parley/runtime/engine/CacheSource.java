@@ -1,0 +1,17 @@
+package dev.parley.runtime.engine;
+
+/** Where the reused part of a prompt came from. */
+public enum CacheSource {
+    /** The slot's own KV cache (the same conversation, or a shared prefix). */
+    SLOT,
+    /** A saved state restored from host RAM. */
+    RAM,
+    /** A saved state restored from the disk tier. */
+    DISK,
+    /** Nothing reusable: the whole prompt was prefilled. */
+    MISS;
+
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

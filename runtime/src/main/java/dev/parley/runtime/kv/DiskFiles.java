@@ -1,0 +1,159 @@
+package dev.parley.runtime.kv;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * The file of one disk-tier entry:
+ * {@code magic, version, fingerprint[32], namespace, tokenCount, tokens[tokenCount], stateBytes, state, crc32c}
+ * (little-endian; the checksum covers everything before it). Files are written under a temporary
+ * name, forced to disk and renamed, so a half-written file is never loadable.
+ */
+final class DiskFiles {
+
+    static final String SUFFIX = ".kv";
+    static final String TEMP_SUFFIX = ".kv.tmp";
+    private static final int MAGIC = 0x31564B50; // "PKV1"
+    private static final int VERSION = 1;
+    private static final int FIXED = 4 + 4 + Fingerprint.BYTES + 8 + 4;
+    /** Larger slices than this go through several ByteBuffers (which are int-indexed). */
+    private static final long SLICE = 1L << 30;
+
+    /** A file that is not a loadable entry for this fingerprint. */
+    static final class Unreadable extends Exception {
+        Unreadable(String message) {
+            super(message);
+        }
+    }
+
+    record Header(long namespace, int[] tokens, long stateBytes, long fileBytes) {}
+
+    private DiskFiles() {
+    }
+
+    static long fileBytes(int tokens, long stateBytes) {
+        return FIXED + 4L * tokens + 8 + stateBytes + 8;
+    }
+
+    /** Writes {@code e}'s state to {@code target} atomically. */
+    static void write(Path target, byte[] fingerprint, KvEntry e, MemorySegment state) throws IOException {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        CRC32C crc = new CRC32C();
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+            ByteBuffer head = ByteBuffer.allocate(FIXED + 4 * e.tokens.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+            head.putInt(MAGIC).putInt(VERSION).put(fingerprint).putLong(e.namespace).putInt(e.tokens.length);
+            for (int t : e.tokens) {
+                head.putInt(t);
+            }
+            head.putLong(e.stateBytes).flip();
+            crc.update(head.duplicate());
+            writeFully(ch, head);
+            for (long off = 0; off < e.stateBytes; off += SLICE) {
+                ByteBuffer b = state.asSlice(off, Math.min(SLICE, e.stateBytes - off)).asByteBuffer();
+                crc.update(b.duplicate());
+                writeFully(ch, b);
+            }
+            ByteBuffer tail = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(crc.getValue()).flip();
+            writeFully(ch, tail);
+            ch.force(true);
+        } catch (IOException | RuntimeException ex) {
+            Files.deleteIfExists(tmp);
+            throw ex;
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) {
+            ch.write(b);
+        }
+    }
+
+    /** The header of a file, checked against the fingerprint and the file's length. */
+    static Header readHeader(Path file, byte[] fingerprint) throws IOException, Unreadable {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            if (size < FIXED + 16) {
+                throw new Unreadable("truncated (" + size + " bytes)");
+            }
+            ByteBuffer fixed = readAt(ch, 0, FIXED);
+            if (fixed.getInt() != MAGIC || fixed.getInt() != VERSION) {
+                throw new Unreadable("not a Parley KV entry of version " + VERSION);
+            }
+            byte[] fp = new byte[Fingerprint.BYTES];
+            fixed.get(fp);
+            if (!Arrays.equals(fp, fingerprint)) {
+                throw new Unreadable("made for another model or KV layout (fingerprint " + Fingerprint.hex(fp) + ")");
+            }
+            long namespace = fixed.getLong();
+            int count = fixed.getInt();
+            if (count < 1 || FIXED + 4L * count + 16 > size) {
+                throw new Unreadable("bad token count " + count);
+            }
+            ByteBuffer rest = readAt(ch, FIXED, 4 * count + 8);
+            int[] tokens = new int[count];
+            for (int i = 0; i < count; i++) {
+                tokens[i] = rest.getInt();
+            }
+            long stateBytes = rest.getLong();
+            if (stateBytes < 1 || fileBytes(count, stateBytes) != size) {
+                throw new Unreadable("truncated or padded: " + size + " bytes, the header says " + (stateBytes < 1 ? "?" : fileBytes(count, stateBytes)));
+            }
+            return new Header(namespace, tokens, stateBytes, size);
+        }
+    }
+
+    /**
+     * The state of {@code e}, read from its file into {@code arena} after checking the header, then
+     * checked against the checksum. The scheduler calls this for an entry it is about to restore.
+     */
+    static MemorySegment readState(Path file, byte[] fingerprint, KvEntry e, Arena arena) throws IOException, Unreadable {
+        Header h = readHeader(file, fingerprint);
+        if (h.namespace() != e.namespace || !Arrays.equals(h.tokens(), e.tokens) || h.stateBytes() != e.stateBytes) {
+            throw new Unreadable("changed since it was indexed");
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            // Read, not mapped: a file cut short under a mapping would fault inside llama.cpp.
+            MemorySegment all = arena.allocate(h.fileBytes(), 64);
+            for (long off = 0; off < h.fileBytes(); off += SLICE) {
+                ByteBuffer b = all.asSlice(off, Math.min(SLICE, h.fileBytes() - off)).asByteBuffer();
+                while (b.hasRemaining()) {
+                    if (ch.read(b, off + b.position()) < 0) {
+                        throw new Unreadable("truncated while reading");
+                    }
+                }
+            }
+            long body = h.fileBytes() - 8;
+            CRC32C crc = new CRC32C();
+            for (long off = 0; off < body; off += SLICE) {
+                crc.update(all.asSlice(off, Math.min(SLICE, body - off)).asByteBuffer());
+            }
+            long stored = all.asSlice(body, 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (stored != crc.getValue()) {
+                throw new Unreadable("checksum mismatch");
+            }
+            long stateAt = body - h.stateBytes();
+            return all.asSlice(stateAt, h.stateBytes());
+        }
+    }
+
+    private static ByteBuffer readAt(FileChannel ch, long at, int n) throws IOException, Unreadable {
+        ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
+        while (b.hasRemaining()) {
+            if (ch.read(b, at + b.position()) < 0) {
+                throw new Unreadable("truncated");
+            }
+        }
+        return b.flip();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.parley.runtime.kv;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+
+/**
+ * One saved sequence: the tokens whose KV state it holds and where the state lives now. Guarded by
+ * the {@link KvTiers} that owns it.
+ */
+final class KvEntry {
+
+    enum Where { RAM, SPILLING, DISK }
+
+    final long namespace;
+    final int[] tokens;
+    final long stateBytes;
+    /** Saved from a turn that named its conversation: RAM evicts it after entries that did not. */
+    boolean named;
+    Where where;
+    /** Off-heap state while in RAM or being written; null on disk. */
+    Arena arena;
+    MemorySegment state;
+    Path file;
+    long lastUsed;
+    /** Restores in progress reading {@link #state}; it is freed only at zero. */
+    int pins;
+    /** Gone from the tiers (superseded, evicted or unreadable); its buffer is freed once unpinned. */
+    boolean dropped;
+
+    KvEntry(long namespace, int[] tokens, long stateBytes) {
+        this.namespace = namespace;
+        this.tokens = tokens;
+        this.stateBytes = stateBytes;
+    }
+
+    void freeState() {
+        if (arena != null) {
+            arena.close();
+            arena = null;
+            state = null;
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "KvEntry[" + tokens.length + " tokens, " + stateBytes + " bytes, " + where + (dropped ? ", dropped" : "") + "]";
+    }
+}

@@ -1,0 +1,502 @@
+package dev.parley.runtime.kv;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Saved KV states behind the slots: a host-RAM tier with a byte budget, and a disk tier with its own
+ * budget that survives restarts. Entries are keyed by their namespace (a tenant salt) and their tokens;
+ * a lookup finds the entry sharing the longest prefix with a prompt ({@link PrefixIndex}).
+ *
+ * <p>When RAM passes its budget, the least recently used entries go to the disk writer thread (or are
+ * dropped when there is no disk tier); when disk passes its budget, its least recently used files are
+ * deleted. Saving a sequence drops the entries it extends; a sequence that an entry already contains
+ * is not saved again. Only the writer thread does file writes; the caller (the scheduler) reads a
+ * file only for the entry it is about to restore. Thread-safe: one lock guards the bookkeeping, and
+ * no I/O other than deleting a file runs under it.
+ */
+public final class KvTiers implements AutoCloseable {
+
+    private static final System.Logger LOG = System.getLogger("parley.kv");
+
+    public enum Tier { RAM, DISK }
+
+    /** A lookup's result: the entry is pinned until {@link #release}. */
+    public static final class Match {
+        private final KvEntry entry;
+        private final int tokens;
+        private final Tier tier;
+
+        private Match(KvEntry entry, int tokens, Tier tier) {
+            this.entry = entry;
+            this.tokens = tokens;
+            this.tier = tier;
+        }
+
+        /** Prompt tokens the entry shares. */
+        public int tokens() {
+            return tokens;
+        }
+
+        public Tier tier() {
+            return tier;
+        }
+
+        /** All the tokens the entry's state holds (not to be modified). */
+        public int[] entryTokens() {
+            return entry.tokens;
+        }
+
+        public long stateBytes() {
+            return entry.stateBytes;
+        }
+    }
+
+    /** A save in progress: the caller fills {@link #segment()} then calls {@link #completeStore}. */
+    public static final class Store {
+        private final KvEntry entry;
+
+        private Store(KvEntry entry) {
+            this.entry = entry;
+        }
+
+        public MemorySegment segment() {
+            return entry.state;
+        }
+    }
+
+    private final KvSettings settings;
+    private final byte[] fingerprint;
+    private final Path dir;
+    private final long spillBufferBytes;
+    private final PrefixIndex index = new PrefixIndex();
+    /** Least recently used first. */
+    private final LinkedHashSet<KvEntry> ram = new LinkedHashSet<>();
+    private final LinkedHashSet<KvEntry> disk = new LinkedHashSet<>();
+    private final ExecutorService writer;
+    private long ramBytes;
+    private long spillingBytes;
+    private long diskBytes;
+    private long clock;
+    private boolean closed;
+    private final AtomicLong spilled = new AtomicLong();
+    private final AtomicLong evictedRam = new AtomicLong();
+    private final AtomicLong evictedDisk = new AtomicLong();
+    private final AtomicLong discarded = new AtomicLong();
+
+    private KvTiers(KvSettings settings, byte[] fingerprint) {
+        this.settings = settings;
+        this.fingerprint = fingerprint.clone();
+        this.dir = settings.diskEnabled() ? settings.diskRoot().resolve(Fingerprint.hex(fingerprint)) : null;
+        // Entries on their way to disk are off the RAM tier's books; this bounds them.
+        this.spillBufferBytes = Math.max(256L << 20, settings.ramBudgetBytes() / 4);
+        this.writer = dir == null ? null : Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("parley-kv-writer").daemon(true).unstarted(r));
+    }
+
+    /** Opens the tiers; with a disk tier, indexes the entries a previous run left for this fingerprint. */
+    public static KvTiers open(KvSettings settings, byte[] fingerprint) {
+        KvTiers t = new KvTiers(settings, fingerprint);
+        if (t.dir != null) {
+            t.scan();
+        }
+        return t;
+    }
+
+    public KvSettings settings() {
+        return settings;
+    }
+
+    /** The disk tier's directory for this fingerprint, or null. */
+    public Path directory() {
+        return dir;
+    }
+
+    private void scan() {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot create the KV disk tier directory " + dir, e);
+        }
+        List<Map.Entry<KvEntry, Long>> found = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+            for (Path f : files) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(DiskFiles.TEMP_SUFFIX)) {
+                    Files.deleteIfExists(f); // a write the last run did not finish
+                } else if (name.endsWith(DiskFiles.SUFFIX)) {
+                    try {
+                        DiskFiles.Header h = DiskFiles.readHeader(f, fingerprint);
+                        KvEntry e = new KvEntry(h.namespace(), h.tokens(), h.stateBytes());
+                        e.where = KvEntry.Where.DISK;
+                        e.file = f;
+                        found.add(Map.entry(e, Files.getLastModifiedTime(f).toMillis()));
+                    } catch (DiskFiles.Unreadable | IOException ex) {
+                        discard(f, ex.getMessage());
+                    }
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("cannot list the KV disk tier directory " + dir, e);
+        }
+        found.sort(Comparator.comparingLong(Map.Entry::getValue)); // oldest first: LRU order survives the restart
+        synchronized (this) {
+            for (Map.Entry<KvEntry, Long> f : found) {
+                KvEntry e = f.getKey();
+                e.lastUsed = ++clock;
+                disk.add(e);
+                index.add(e);
+                diskBytes += DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
+            }
+            evictDisk(0);
+        }
+        LOG.log(System.Logger.Level.INFO, "KV disk tier " + dir + ": " + disk.size() + " entries, " + KvSettings.formatSize(diskBytes)
+                + " from earlier runs");
+    }
+
+    private void discard(Path f, String why) {
+        discarded.incrementAndGet();
+        LOG.log(System.Logger.Level.WARNING, "discarding KV disk entry " + f.getFileName() + ": " + why);
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot delete " + f + ": " + e.getMessage());
+        }
+    }
+
+    // ---- lookup and restore ----
+
+    /** The entry sharing the longest prefix (at least one block) with {@code prompt}, pinned; or null. */
+    public synchronized Match lookup(String namespace, int[] prompt, int length) {
+        if (closed) {
+            return null;
+        }
+        PrefixIndex.Hit hit = index.longest(Fingerprint.namespace(namespace), prompt, length, e -> !e.dropped);
+        if (hit == null) {
+            return null;
+        }
+        KvEntry e = hit.entry();
+        e.pins++;
+        return new Match(e, hit.tokens(), e.where == KvEntry.Where.DISK ? Tier.DISK : Tier.RAM);
+    }
+
+    /**
+     * The state of a matched entry: its RAM buffer, or its file read into {@code arena} (checked
+     * against its checksum). Null when the file is gone or unreadable; an unreadable one is discarded
+     * with a warning.
+     */
+    public MemorySegment load(Match m, Arena arena) {
+        KvEntry e = m.entry;
+        Path file;
+        synchronized (this) {
+            touch(e);
+            if (e.state != null) {
+                return e.state;
+            }
+            file = e.file;
+        }
+        try {
+            return DiskFiles.readState(file, fingerprint, e, arena);
+        } catch (NoSuchFileException ex) {
+            return null; // evicted between lookup and load
+        } catch (DiskFiles.Unreadable | IOException ex) {
+            synchronized (this) {
+                drop(e);
+            }
+            discard(file, ex.getMessage());
+            return null;
+        }
+    }
+
+    /** Unpins a match. {@code unusable}: the state was refused by the context, so the entry goes. */
+    public synchronized void release(Match m, boolean unusable) {
+        KvEntry e = m.entry;
+        e.pins--;
+        if (unusable && !e.dropped) {
+            LOG.log(System.Logger.Level.WARNING, "dropping a KV entry of " + e.tokens.length + " tokens that the context refused to restore");
+            drop(e);
+        }
+        if (e.pins == 0 && (e.dropped || e.where == KvEntry.Where.DISK)) {
+            e.freeState(); // a DISK entry may still have had its buffer when the write finished mid-restore
+        }
+    }
+
+    // ---- save ----
+
+    /** Whether some entry already holds all of {@code tokens} (then it is marked used). */
+    public synchronized boolean holds(String namespace, int[] tokens, int length) {
+        PrefixIndex.Hit hit = index.longest(Fingerprint.namespace(namespace), tokens, length, e -> !e.dropped);
+        if (hit != null && hit.tokens() == length) {
+            touch(hit.entry());
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Starts saving a sequence of {@code stateBytes}: null when it is not worth it (shorter than a
+     * block, already held) or fits no tier. {@code named}: the sequence belongs to a conversation the
+     * client named (a thread, a session header), which RAM keeps longer than anonymous ones.
+     */
+    public synchronized Store prepareStore(String namespace, int[] tokens, int length, long stateBytes, boolean named) {
+        if (closed || length < PrefixIndex.BLOCK || stateBytes <= 0) {
+            return null;
+        }
+        boolean fitsRam = stateBytes <= settings.ramBudgetBytes();
+        boolean fitsDisk = dir != null && DiskFiles.fileBytes(length, stateBytes) <= settings.diskBudgetBytes();
+        if (!fitsRam && !fitsDisk) {
+            return null;
+        }
+        long ns = Fingerprint.namespace(namespace);
+        PrefixIndex.Hit hit = index.longest(ns, tokens, length, e -> !e.dropped);
+        if (hit != null && hit.tokens() == length) {
+            touch(hit.entry());
+            return null;
+        }
+        KvEntry e = new KvEntry(ns, java.util.Arrays.copyOf(tokens, length), stateBytes);
+        e.named = named;
+        e.arena = Arena.ofShared();
+        e.state = e.arena.allocate(stateBytes, 64);
+        return new Store(e);
+    }
+
+    /** Files a filled save ({@code written} bytes; 0 or less: the save failed and is thrown away). */
+    public synchronized void completeStore(Store s, long written) {
+        KvEntry e = s.entry;
+        if (closed || written <= 0) {
+            e.freeState();
+            return;
+        }
+        if (written != e.stateBytes) {
+            throw new IllegalStateException("saved " + written + " bytes, reserved " + e.stateBytes);
+        }
+        for (KvEntry old : index.prefixesOf(e.namespace, e.tokens, e.tokens.length)) {
+            if (!old.dropped) {
+                drop(old); // the new entry holds all of it
+            }
+        }
+        e.lastUsed = ++clock;
+        index.add(e);
+        if (e.stateBytes <= settings.ramBudgetBytes()) {
+            e.where = KvEntry.Where.RAM;
+            ram.add(e);
+            ramBytes += e.stateBytes;
+            evictRam();
+        } else {
+            spill(e);
+        }
+    }
+
+    private void evictRam() {
+        while (ramBytes > settings.ramBudgetBytes()) {
+            KvEntry lru = null;
+            for (KvEntry e : ram) { // least recently used first; named conversations only when nothing else is left
+                if (e.pins == 0 && (lru == null || lru.named && !e.named)) {
+                    lru = e;
+                    if (!e.named) {
+                        break;
+                    }
+                }
+            }
+            if (lru == null) {
+                return;
+            }
+            ram.remove(lru);
+            ramBytes -= lru.stateBytes;
+            if (dir != null && spillingBytes + lru.stateBytes <= spillBufferBytes
+                    && DiskFiles.fileBytes(lru.tokens.length, lru.stateBytes) <= settings.diskBudgetBytes()) {
+                spill(lru);
+            } else {
+                evictedRam.incrementAndGet();
+                lru.where = null;
+                drop(lru);
+            }
+        }
+    }
+
+    /** Hands an entry (not on the RAM tier's books) to the writer. */
+    private void spill(KvEntry e) {
+        if (dir == null || spillingBytes + e.stateBytes > spillBufferBytes && !closed) {
+            evictedRam.incrementAndGet();
+            e.where = null;
+            drop(e);
+            return;
+        }
+        e.where = KvEntry.Where.SPILLING;
+        spillingBytes += e.stateBytes;
+        spilled.incrementAndGet();
+        writer.execute(() -> write(e));
+    }
+
+    /** On the writer thread. */
+    private void write(KvEntry e) {
+        long fileBytes = DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
+        Path target;
+        synchronized (this) {
+            if (e.dropped) {
+                spillingBytes -= e.stateBytes;
+                if (e.pins == 0) {
+                    e.freeState();
+                }
+                return;
+            }
+            evictDisk(fileBytes);
+            diskBytes += fileBytes; // reserved while writing
+            target = dir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + DiskFiles.SUFFIX);
+        }
+        IOException failure = null;
+        try {
+            DiskFiles.write(target, fingerprint, e, e.state);
+        } catch (IOException ex) {
+            failure = ex;
+        }
+        boolean deleteFile = false;
+        synchronized (this) {
+            spillingBytes -= e.stateBytes;
+            if (failure != null || e.dropped) {
+                diskBytes -= fileBytes;
+                deleteFile = failure == null;
+                if (failure != null) {
+                    LOG.log(System.Logger.Level.WARNING, "cannot write a KV entry to " + target + ": " + failure.getMessage());
+                    if (!e.dropped) {
+                        drop(e);
+                    }
+                }
+            } else {
+                e.where = KvEntry.Where.DISK;
+                e.file = target;
+                disk.add(e);
+            }
+            if (e.pins == 0) {
+                e.freeState();
+            } else if (!e.dropped) {
+                // a restore is reading the buffer; the file serves the next one
+                return;
+            }
+        }
+        if (deleteFile) {
+            deleteQuietly(target);
+        }
+    }
+
+    /** Deletes least recently used files until {@code incoming} more bytes fit the disk budget. */
+    private void evictDisk(long incoming) {
+        var it = disk.iterator();
+        while (diskBytes + incoming > settings.diskBudgetBytes() && it.hasNext()) {
+            KvEntry e = it.next();
+            if (e.pins > 0) {
+                continue;
+            }
+            it.remove();
+            diskBytes -= DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
+            evictedDisk.incrementAndGet();
+            e.dropped = true;
+            index.remove(e);
+            deleteQuietly(e.file);
+        }
+    }
+
+    /** Removes an entry from the index and its tier. Under the lock. */
+    private void drop(KvEntry e) {
+        e.dropped = true;
+        index.remove(e);
+        if (e.where == KvEntry.Where.RAM && ram.remove(e)) {
+            ramBytes -= e.stateBytes;
+        } else if (e.where == KvEntry.Where.DISK && disk.remove(e)) {
+            diskBytes -= DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
+            deleteQuietly(e.file);
+        }
+        // SPILLING: the writer sees dropped and cleans up
+        if (e.pins == 0 && e.where != KvEntry.Where.SPILLING) {
+            e.freeState();
+        }
+    }
+
+    private static void deleteQuietly(Path f) {
+        try {
+            Files.deleteIfExists(f);
+        } catch (IOException ex) {
+            LOG.log(System.Logger.Level.WARNING, "cannot delete KV entry " + f + ": " + ex.getMessage());
+        }
+    }
+
+    private void touch(KvEntry e) {
+        e.lastUsed = ++clock;
+        if (e.where == KvEntry.Where.RAM && ram.remove(e)) {
+            ram.add(e);
+        } else if (e.where == KvEntry.Where.DISK && disk.remove(e)) {
+            disk.add(e);
+        }
+    }
+
+    // ---- visibility and shutdown ----
+
+    public synchronized KvTierStats stats() {
+        return new KvTierStats(ram.size(), ramBytes, disk.size(), diskBytes, spillingBytes, spilled.get(), evictedRam.get(),
+                evictedDisk.get(), discarded.get());
+    }
+
+    /** Waits until every entry handed to the writer is on disk (or failed). For tests and shutdown. */
+    public void awaitWrites() {
+        if (writer == null) {
+            return;
+        }
+        try {
+            writer.submit(() -> { }).get(5, TimeUnit.MINUTES);
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "KV writes did not finish: " + e);
+        }
+    }
+
+    /**
+     * Writes what RAM holds to disk (so that it survives the restart), waits for the writer, and frees
+     * every buffer. Without a disk tier, RAM entries are simply freed.
+     */
+    @Override
+    public void close() {
+        List<KvEntry> toWrite;
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            toWrite = new ArrayList<>(ram);
+            ram.clear();
+            ramBytes = 0;
+            for (KvEntry e : toWrite) { // least recent first: if the disk budget is short, the later writes evict them
+                if (dir != null && DiskFiles.fileBytes(e.tokens.length, e.stateBytes) <= settings.diskBudgetBytes()) {
+                    e.where = KvEntry.Where.SPILLING;
+                    spillingBytes += e.stateBytes;
+                    writer.execute(() -> write(e));
+                } else {
+                    e.dropped = true;
+                    e.freeState();
+                }
+            }
+        }
+        if (writer != null) {
+            writer.shutdown();
+            try {
+                if (!writer.awaitTermination(2, TimeUnit.MINUTES)) {
+                    LOG.log(System.Logger.Level.WARNING, "KV writer did not finish within 2 minutes; some entries are lost");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
