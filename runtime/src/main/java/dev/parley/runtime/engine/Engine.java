@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -95,6 +96,11 @@ public final class Engine implements AutoCloseable {
 
     public boolean hasChatTemplate() {
         return template != null;
+    }
+
+    /** The Jinja source of the chat template in use (the model's or the operator's), if there is one. */
+    public Optional<String> chatTemplateSource() {
+        return template == null ? Optional.empty() : Optional.of(template.source());
     }
 
     public List<SlotInfo> slots() {

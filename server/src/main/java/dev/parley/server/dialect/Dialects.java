@@ -1,6 +1,9 @@
 package dev.parley.server.dialect;
 
 import dev.parley.runtime.engine.Engine;
+import dev.parley.server.dialect.byid.ConversationByIdRequests;
+import dev.parley.server.dialect.messagethreads.MessageThreadsService;
+import dev.parley.server.dialect.ollama.OllamaService;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
 import dev.parley.server.dialect.parley.ThreadsService;
@@ -22,6 +25,9 @@ public final class Dialects {
         return List.of(
                 new PaddlerRequests(),
                 new ThreadsService(n.store()),
-                new OpenAiRequests(n.engine(), n.llamaSource()));
+                new OpenAiRequests(n.engine(), n.llamaSource()),
+                new ConversationByIdRequests(n.store()),
+                new MessageThreadsService(n.store()),
+                new OllamaService(n.engine()));
     }
 }

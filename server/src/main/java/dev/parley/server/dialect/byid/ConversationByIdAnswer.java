@@ -1,0 +1,102 @@
+package dev.parley.server.dialect.byid;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Json;
+import dev.parley.server.dialect.parley.ParleyEvents;
+import dev.parley.server.exchange.ErrorShape;
+import dev.parley.server.exchange.EventWriter;
+import dev.parley.server.exchange.SseStream;
+import dev.parley.server.exchange.WholeJson;
+import dev.parley.server.exchange.WireFormat;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+
+/**
+ * The answer to a conversation continued by id. Whole: {@code {"text", "thinking", "finish_reason",
+ * "message_id", "usage"}} (Parley's usage object; {@code message_id} is the stored reply's id, null when
+ * not saved). Streaming: server-sent events carrying the AI SDK's stream parts, each one {@code data:}
+ * line written whole: {@code {"type":"text-delta","textDelta"}}, {@code {"type":"reasoning","textDelta"}},
+ * then {@code {"type":"finish","finishReason","usage":{"promptTokens","completionTokens","totalTokens"}}}
+ * or {@code {"type":"error","error"}}. Errors before either: {@code {"error": "..."}} with the status.
+ */
+public record ConversationByIdAnswer(boolean stream, String requestId) implements WireFormat {
+
+    public static final ErrorShape ERRORS = (requestId, e) -> Json.object().put("error", e.getMessage());
+
+    @Override
+    public EventWriter open(GenerationEvent.Started started, ServerResponse res) {
+        return stream ? new Parts(SseStream.open(res)) : new Whole(new WholeJson(res));
+    }
+
+    private static final class Whole implements EventWriter {
+        private final WholeJson json;
+        private final StringBuilder text = new StringBuilder();
+        private final StringBuilder thinking = new StringBuilder();
+
+        Whole(WholeJson json) {
+            this.json = json;
+        }
+
+        @Override
+        public void piece(GenerationEvent.Piece p) {
+            (p.channel() == GenerationEvent.Channel.REASONING ? thinking : text).append(p.text());
+        }
+
+        @Override
+        public void done(GenerationEvent.Done d, String messageId) throws IOException {
+            GenerationEvent.Usage u = d.usage();
+            ObjectNode body = Json.object().put("text", text.toString()).put("thinking", thinking.toString())
+                    .put("finish_reason", d.reason().wireName()).put("message_id", messageId);
+            body.set("usage", ParleyEvents.usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens()));
+            json.send(200, body);
+        }
+
+        @Override
+        public void failed(ApiError e) throws IOException {
+            json.send(e.status(), ERRORS.body(null, e));
+        }
+
+        @Override
+        public void heartbeat() throws IOException {
+            json.heartbeat();
+        }
+    }
+
+    private static final class Parts implements EventWriter {
+        private final SseStream sse;
+
+        Parts(SseStream sse) {
+            this.sse = sse;
+        }
+
+        @Override
+        public void piece(GenerationEvent.Piece p) throws IOException {
+            if (!p.text().isEmpty()) {
+                sse.data(Json.object().put("type", p.channel() == GenerationEvent.Channel.REASONING ? "reasoning" : "text-delta")
+                        .put("textDelta", p.text()));
+            }
+        }
+
+        @Override
+        public void done(GenerationEvent.Done d, String messageId) throws IOException {
+            GenerationEvent.Usage u = d.usage();
+            ObjectNode finish = Json.object().put("type", "finish").put("finishReason", switch (d.reason()) {
+                case STOP -> "stop";
+                case LENGTH -> "length";
+                case CANCELLED -> "other";
+            });
+            finish.putObject("usage").put("promptTokens", u.promptTokens()).put("completionTokens", u.generatedTokens())
+                    .put("totalTokens", u.promptTokens() + u.generatedTokens());
+            sse.data(finish);
+            sse.close();
+        }
+
+        @Override
+        public void failed(ApiError e) throws IOException {
+            sse.data(Json.object().put("type", "error").put("error", e.getMessage()));
+            sse.close();
+        }
+    }
+}
