@@ -29,23 +29,13 @@ class ExchangeTest {
         server.close();
     }
 
-    private static double cancelledRequests() throws Exception {
-        double sum = 0;
-        for (String line : server.get("/metrics").body().lines().toList()) {
-            if (line.startsWith("parley_requests_total{") && line.contains("outcome=\"cancelled\"")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
-    }
-
     private static boolean slotBusy() throws Exception {
         return !Json.MAPPER.readTree(server.get("/api/v1/slots").body()).get("slots").get(0).get("state").asText().equals("idle");
     }
 
     @Test
     void aWholeAnswerIsCancelledWhenTheClientLeaves() throws Exception {
-        double before = cancelledRequests();
+        double before = server.cancelledRequests();
         String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}], \"max_tokens\": 16000}";
         try (Socket s = new Socket("127.0.0.1", server.server.port())) {
             OutputStream out = s.getOutputStream();
@@ -60,7 +50,7 @@ class ExchangeTest {
             Thread.sleep(20);
         }
         assertFalse(slotBusy(), "the slot is freed within a few heartbeats of the client leaving");
-        assertEquals(before + 1, cancelledRequests(), "the request ended as cancelled, not by max_tokens");
+        assertEquals(before + 1, server.cancelledRequests(), "the request ended as cancelled, not by max_tokens");
     }
 
     @Test

@@ -81,6 +81,17 @@ final class TestServer implements AutoCloseable {
         return sum;
     }
 
+    /** Requests that ended cancelled (their client left), from /metrics. */
+    double cancelledRequests() throws IOException, InterruptedException {
+        double sum = 0;
+        for (String line : get("/metrics").body().lines().toList()) {
+            if (line.startsWith("parley_requests_total{") && line.contains("outcome=\"cancelled\"")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
     static List<JsonNode> ndjson(String body) throws IOException {
         List<JsonNode> lines = new ArrayList<>();
         for (String line : body.split("\n")) {

@@ -1,11 +1,14 @@
 package dev.parley.server.dialect;
 
 import dev.parley.runtime.engine.Engine;
+import dev.parley.server.dialect.aisdk.AiChatRequests;
+import dev.parley.server.dialect.aisdk.UiChatRequests;
 import dev.parley.server.dialect.byid.ConversationByIdRequests;
 import dev.parley.server.dialect.messagethreads.MessageThreadsService;
 import dev.parley.server.dialect.ollama.OllamaService;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
+import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.ThreadsService;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.threads.ThreadStore;
@@ -26,6 +29,9 @@ public final class Dialects {
                 new PaddlerRequests(),
                 new ThreadsService(n.store()),
                 new OpenAiRequests(n.engine(), n.llamaSource()),
+                new AiChatRequests(),
+                new UiChatRequests(),
+                new ConversationRequests(),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
                 new OllamaService(n.engine()));
