@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
+import dev.parley.server.dialect.aisdk.AiChatStream;
 import dev.parley.server.dialect.parley.ParleyEvents;
 import dev.parley.server.exchange.ErrorShape;
 import dev.parley.server.exchange.EventWriter;
-import dev.parley.server.exchange.SseStream;
 import dev.parley.server.exchange.WholeJson;
 import dev.parley.server.exchange.WireFormat;
 import io.helidon.webserver.http.ServerResponse;
@@ -16,10 +16,9 @@ import java.io.IOException;
 /**
  * The answer to a conversation continued by id. Whole: {@code {"text", "thinking", "finish_reason",
  * "message_id", "usage"}} (Parley's usage object; {@code message_id} is the stored reply's id, null when
- * not saved). Streaming: server-sent events carrying the AI SDK's stream parts, each one {@code data:}
- * line written whole: {@code {"type":"text-delta","textDelta"}}, {@code {"type":"reasoning","textDelta"}},
- * then {@code {"type":"finish","finishReason","usage":{"promptTokens","completionTokens","totalTokens"}}}
- * or {@code {"type":"error","error"}}. Errors before either: {@code {"error": "..."}} with the status.
+ * not saved). Streaming: the AI SDK's text-delta stream parts as server-sent events, as {@code /api/ai/chat}
+ * answers ({@link AiChatStream}): {@code text-delta} and {@code reasoning} parts, then {@code finish} with
+ * usage, or {@code error}. Errors before either: {@code {"error": "..."}} with the status.
  */
 public record ConversationByIdAnswer(boolean stream, String requestId) implements WireFormat {
 
@@ -27,7 +26,7 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
 
     @Override
     public EventWriter open(GenerationEvent.Started started, ServerResponse res) {
-        return stream ? new Parts(SseStream.open(res)) : new Whole(new WholeJson(res));
+        return stream ? new AiChatStream().open(started, res) : new Whole(new WholeJson(res));
     }
 
     private static final class Whole implements EventWriter {
@@ -61,42 +60,6 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
         @Override
         public void heartbeat() throws IOException {
             json.heartbeat();
-        }
-    }
-
-    private static final class Parts implements EventWriter {
-        private final SseStream sse;
-
-        Parts(SseStream sse) {
-            this.sse = sse;
-        }
-
-        @Override
-        public void piece(GenerationEvent.Piece p) throws IOException {
-            if (!p.text().isEmpty()) {
-                sse.data(Json.object().put("type", p.channel() == GenerationEvent.Channel.REASONING ? "reasoning" : "text-delta")
-                        .put("textDelta", p.text()));
-            }
-        }
-
-        @Override
-        public void done(GenerationEvent.Done d, String messageId) throws IOException {
-            GenerationEvent.Usage u = d.usage();
-            ObjectNode finish = Json.object().put("type", "finish").put("finishReason", switch (d.reason()) {
-                case STOP -> "stop";
-                case LENGTH -> "length";
-                case CANCELLED -> "other";
-            });
-            finish.putObject("usage").put("promptTokens", u.promptTokens()).put("completionTokens", u.generatedTokens())
-                    .put("totalTokens", u.promptTokens() + u.generatedTokens());
-            sse.data(finish);
-            sse.close();
-        }
-
-        @Override
-        public void failed(ApiError e) throws IOException {
-            sse.data(Json.object().put("type", "error").put("error", e.getMessage()));
-            sse.close();
         }
     }
 }
