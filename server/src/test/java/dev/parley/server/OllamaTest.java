@@ -137,6 +137,7 @@ class OllamaTest {
         assertEquals(Set.of("name", "model", "modified_at", "size", "digest", "details"), keys(m));
         assertEquals(Set.of("parent_model", "format", "family", "families", "parameter_size", "quantization_level"), keys(m.get("details")));
         assertEquals("qwen3", m.get("details").get("family").asText());
+        assertEquals("F32", m.get("details").get("quantization_level").asText(), "the tiny model's weights");
         assertEquals(Files.size(server.server.engine().model().path()), m.get("size").asLong());
         assertTrue(m.get("digest").asText().matches("[0-9a-f]{64}"));
         assertTrue(m.get("name").asText().endsWith(":latest"));

@@ -120,13 +120,16 @@ final class OllamaModels {
         return Math.round(parameters / 1e3) + "K";
     }
 
-    /** llama.cpp's description ends with the file type ("qwen3 8B Q4_K - Medium"); Ollama writes it Q4_K_M. */
+    /** llama.cpp's description ends with the file type ("qwen3 8B Q4_K - Medium", "qwen3 ?B all F32"); Ollama writes Q4_K_M, F32. */
     static String quantization(String description) {
         String[] parts = description.split(" ", 3);
         if (parts.length < 3) {
             return "unknown";
         }
         String type = parts[2].strip();
+        if (type.startsWith("all ")) {
+            type = type.substring(4);
+        }
         return type.replace(" - Medium", "_M").replace(" - Small", "_S").replace(" - Large", "_L").replace(' ', '_');
     }
 
