@@ -128,6 +128,17 @@ class ConversationByIdTest {
     }
 
     @Test
+    void aClientThatLeavesMidStreamCancelsAndStoresNothing() throws Exception {
+        HttpResponse<String> started = say("left", ALICE, "{\"prompt\": \"Before.\", \"max_tokens\": 1}");
+        double before = server.cancelledRequests();
+        LeavingClient.leaveAfterFirstPiece(server, "/api/conversation/left", "{\"prompt\": \"A long story.\", \"max_tokens\": 3000, "
+                + "\"streaming\": \"true\"}", "text-delta", "x-api-key", ALICE);
+        server.awaitIdleSlots();
+        assertEquals(before + 1, server.cancelledRequests());
+        assertEquals(2, thread(started, ALICE).get("messages").size(), "only the first exchange is stored");
+    }
+
+    @Test
     void theKeyMayComeAsQueryParameterAndEachKeyHasItsOwnConversations() throws Exception {
         HttpResponse<String> none = server.post("/api/conversation/shared-name", "{\"prompt\": \"hi\", \"max_tokens\": 1}");
         assertEquals(401, none.statusCode());

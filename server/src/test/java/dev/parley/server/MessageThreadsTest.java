@@ -152,6 +152,17 @@ class MessageThreadsTest {
     }
 
     @Test
+    void aClientThatLeavesMidStreamCancelsAndStoresNothing() throws Exception {
+        String id = json(send("POST", "/conversation/new", "{\"save\": true}", ALICE)).get("data").get("id").asText();
+        double before = server.cancelledRequests();
+        LeavingClient.leaveAfterFirstPiece(server, "/conversation/" + id, "{\"stream\": true, \"max_tokens\": 3000, "
+                + "\"messages\": [{\"message\": \"A long story.\", \"owner\": \"user\"}]}", "\"owner\":\"machine\"", ALICE);
+        server.awaitIdleSlots();
+        assertEquals(before + 1, server.cancelledRequests());
+        assertEquals(0, json(send("GET", "/conversation/" + id, null, ALICE)).get("data").get("messages").size(), "the thread is as before");
+    }
+
+    @Test
     void credentialsAreApiKeyAndSecretAndEachOwnerSeesOnlyItsThreads() throws Exception {
         assertEquals(401, server.get("/conversations").statusCode());
         HttpResponse<String> wrongOwner = server.get("/conversations", "apiKey", "bob", "secret", "alice-secret-key-1");

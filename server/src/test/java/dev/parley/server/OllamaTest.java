@@ -7,12 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -185,32 +180,11 @@ class OllamaTest {
 
     @Test
     void aStreamIsCancelledWhenTheClientLeaves() throws Exception {
-        double before = cancelled();
-        String body = "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"A long story.\"}], \"options\": {\"num_predict\": 8000}}";
-        try (Socket s = new Socket("127.0.0.1", server.server.port())) {
-            OutputStream out = s.getOutputStream();
-            out.write(("POST /api/chat HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + KEY + "\r\nContent-Type: application/json\r\n"
-                    + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-            out.flush();
-            BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
-            String line;
-            while ((line = in.readLine()) != null && !line.contains("\"done\":false")) {
-                // headers and chunk sizes, until the first answer line
-            }
-            assertTrue(line != null, "the stream started");
-        }
+        double before = server.cancelledRequests();
+        LeavingClient.leaveAfterFirstPiece(server, "/api/chat", "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": "
+                + "\"A long story.\"}], \"options\": {\"num_predict\": 8000}}", "\"done\":false", AUTH);
         server.awaitIdleSlots();
-        assertEquals(before + 1, cancelled(), "the generation ended as cancelled, well before 8000 tokens");
-    }
-
-    private static double cancelled() throws Exception {
-        double sum = 0;
-        for (String line : server.get("/metrics").body().lines().toList()) {
-            if (line.startsWith("parley_requests_total{") && line.contains("outcome=\"cancelled\"")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        assertEquals(before + 1, server.cancelledRequests(), "the generation ended as cancelled, well before 8000 tokens");
     }
 
     @Test
