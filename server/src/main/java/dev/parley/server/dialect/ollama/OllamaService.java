@@ -39,11 +39,10 @@ public final class OllamaService implements Dialect {
 
     private static final Set<String> THINK_LEVELS = Set.of("low", "medium", "high", "max");
 
-    private final Engine engine;
-    private OllamaModels models;
+    private final OllamaModels models;
 
     public OllamaService(Engine engine) {
-        this.engine = engine;
+        this.models = new OllamaModels(engine);
     }
 
     @Override
@@ -52,7 +51,6 @@ public final class OllamaService implements Dialect {
         for (String path : List.of("/api/chat", "/api/generate", "/api/tags", "/api/show", "/api/ps", "/api/version")) {
             endpoints.owns(path, errors);
         }
-        models = new OllamaModels(engine);
         rules.post("/api/chat", endpoints.turnOrAnswer(errors, this::chat))
              .post("/api/generate", endpoints.turnOrAnswer(errors, this::generate))
              .get("/api/tags", endpoints.handler(errors, (in, res) -> Json.send(res, 200, models.tags())))
