@@ -43,7 +43,7 @@ public final class Main {
             LOG.log(System.Logger.Level.INFO, "Parley listening on http://" + config.host() + ":" + server.port()
                     + " (model " + server.engine().model().name() + ", " + config.slots() + " slots)");
         } catch (ModelLoadException | ChatTemplateException | NativeLoadException | NativeCallException | IllegalArgumentException
-                 | dev.parley.server.threads.StoreException e) {
+                 | dev.parley.server.threads.StoreException | ServerStartException e) {
             System.err.println("parley: " + e.getMessage());
             System.exit(1);
         }

@@ -17,11 +17,27 @@ import dev.parley.server.config.ServerConfig;
 import dev.parley.gpu.GpuDiscovery;
 import dev.parley.server.metrics.GpuMonitor;
 import dev.parley.server.metrics.ParleyMetrics;
+import dev.parley.server.auth.RequestOwners;
+import dev.parley.server.config.HttpSettings;
+import dev.parley.server.http.BodyBudget;
+import dev.parley.server.http.BodyGuard;
+import dev.parley.server.http.BrowserGuard;
+import dev.parley.server.http.CloseAfterResponse;
+import dev.parley.server.http.Fallbacks;
+import dev.parley.server.http.FramingFilter;
+import dev.parley.server.http.HeaderDeadline;
+import dev.parley.server.http.InFlight;
+import dev.parley.server.http.OutcomeFilter;
+import dev.parley.server.http.ReadDeadlines;
+import dev.parley.server.http.Refusals;
+import dev.parley.server.http.RequestIdFilter;
 import io.helidon.webserver.WebServer;
+import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 
 /** The engine behind a Helidon web server: the APIs, health and metrics. */
 public final class ParleyServer implements AutoCloseable {
@@ -33,8 +49,15 @@ public final class ParleyServer implements AutoCloseable {
     private final WebServer web;
     private final ParleyMetrics metrics;
     private final GpuMonitor gpus;
+    private final ReadDeadlines deadlines;
+    private final InFlight inFlight;
+    private final Duration shutdownGrace;
 
-    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus) {
+    private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus, ReadDeadlines deadlines,
+                         InFlight inFlight, Duration shutdownGrace) {
+        this.deadlines = deadlines;
+        this.inFlight = inFlight;
+        this.shutdownGrace = shutdownGrace;
         this.engine = engine;
         this.store = store;
         this.web = web;
@@ -64,35 +87,74 @@ public final class ParleyServer implements AutoCloseable {
         }
         GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
+        ReadDeadlines deadlines = null;
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
             var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src")));
-            OpsApi ops = new OpsApi(engine, gpuMonitor);
+            RequestOwners owners = new RequestOwners();
+            OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled());
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
                     + (keys.enabled() ? "required" : "off (set --api-key or --api-keys-file to require them)"));
+            HttpSettings http = config.http();
+            deadlines = new ReadDeadlines(Duration.ofMillis(250));
+            ReadDeadlines readDeadlines = deadlines;
+            BodyBudget budget = new BodyBudget(http.bodyMemoryBytes() > 0 ? http.bodyMemoryBytes() : BodyBudget.defaultBytes());
+            Set<String> hosts = http.allowedHosts() != null ? http.allowedHosts() : BrowserGuard.defaultHosts(config.host());
+            Refusals refusals = new Refusals(endpoints);
+            InFlight inFlight = new InFlight();
             WebServer web = WebServer.builder()
                     .host(config.host())
                     .port(config.port())
                     // Nagle would hold each small flushed token ~40 ms on keep-alive connections.
                     .connectionOptions(so -> so.tcpNoDelay(true))
                     .shutdownGracePeriod(Duration.ofSeconds(5))
+                    // Parley's own hook stops the engine first and lets handlers write their last events;
+                    // Helidon's would close the listener at SIGTERM and cut every stream.
+                    .shutdownHook(false)
+                    // Helidon 4.4.0's NIO socket drops the rest of a buffer that a channel write takes only in part:
+                    // large responses lost their last kilobytes and clients waited forever. The plain socket writes all.
+                    .useNio(false)
+                    .maxTcpConnections(http.maxConnections())
+                    .idleConnectionTimeout(http.idleTimeout())
+                    .idleConnectionPeriod(Duration.ofSeconds(Math.max(1, Math.min(5, http.idleTimeout().toSeconds() / 2))))
+                    .addProtocol(Http1Config.builder().addReceiveListener(new HeaderDeadline(readDeadlines, http.headerTimeout())).build())
                     .addFeature(ObserveFeature.builder()
                             .observersDiscoverServices(false)
                             .endpoint("/")
                             .addObserver(MetricsObserver.builder().endpoint("metrics").build())
                             .build())
                     .routing(r -> {
+                        r.addFilter(inFlight);
+                        r.addFilter(new CloseAfterResponse());
+                        r.addFilter(new RequestIdFilter());
+                        r.addFilter(new OutcomeFilter(metrics));
+                        r.addFilter(new FramingFilter(refusals));
+                        r.addFilter(new BrowserGuard(hosts, http.corsOrigins(), refusals));
                         r.addFilter(new AuthFilter(keys, config.metricsRequireKey(), endpoints));
+                        r.addFilter(owners);
+                        r.addFilter(new BodyGuard(budget, readDeadlines, http.bodyTimeout()));
                         for (Dialect d : dialects) {
                             d.register(r, endpoints);
                         }
                         ops.register(r);
+                        Fallbacks.register(r, refusals);
                     })
                     .build()
                     .start();
-            return new ParleyServer(engine, store, web, metrics, gpuMonitor);
+            if (!web.isRunning() || web.port() < 0) {
+                web.stop();
+                throw new ServerStartException("cannot listen on " + config.host() + ":" + config.port()
+                        + " (is another process using that port?)");
+            }
+            LOG.log(System.Logger.Level.INFO, "HTTP: Host names " + (hosts.isEmpty() ? "any" : String.join(", ", hosts))
+                    + "; CORS origins " + (http.corsOrigins().isEmpty() ? "none" : String.join(", ", http.corsOrigins()))
+                    + "; body parsing memory " + (budget.totalBytes() >> 20) + " MB");
+            return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace());
         } catch (RuntimeException e) {
+            if (deadlines != null) {
+                deadlines.close();
+            }
             engine.close(Duration.ZERO);
             store.close();
             gpuMonitor.close();
@@ -115,13 +177,24 @@ public final class ParleyServer implements AutoCloseable {
         return engine;
     }
 
-    /** Stops taking connections, lets running generations end (a few seconds at most), frees the model. */
+    /**
+     * Shuts down in bounded time: readiness goes down and new generations get 503 at once; running ones
+     * may finish within the grace period, then end with their dialect's error; queued ones get 503. The
+     * listener stops once every handler has written its last event (a few seconds at most).
+     */
     @Override
     public void close() {
-        engine.close(Duration.ofSeconds(5));
+        engine.close(shutdownGrace);
+        if (!inFlight.awaitIdle(HANDLERS_DRAIN)) {
+            LOG.log(System.Logger.Level.WARNING, inFlight.running() + " requests still running at shutdown; closing their connections");
+        }
         web.stop();
         store.close();
         metrics.unbind(engine);
         gpus.close();
+        deadlines.close();
     }
+
+    /** How long handlers get, after the engine stopped, to write their last events. */
+    private static final Duration HANDLERS_DRAIN = Duration.ofSeconds(5);
 }

@@ -177,7 +177,7 @@ class AiSdkDialectsTest {
     void aUiChatClientThatLeavesFreesItsSlot() throws Exception {
         double before = server.cancelledRequests();
         String body = "{\"id\": \"gone\", \"max_tokens\": 3000, \"messages\": [{\"role\": \"user\", \"parts\": [{\"type\": \"text\", \"text\": \"Talk.\"}]}]}";
-        HttpResponse<InputStream> r = server.http.send(HttpRequest.newBuilder(server.uri("/api/v1/ui-chat")).header("x-api-key", KEY)
+        HttpResponse<InputStream> r = server.http.send(HttpRequest.newBuilder(server.uri("/api/v1/ui-chat")).header("x-api-key", KEY).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             assertTrue(in.readLine().startsWith("data: "));

@@ -47,6 +47,8 @@ class AuthTest {
         HttpResponse<String> openAi = server.get("/v1/models", "x-api-key", "nope-nope-nope");
         assertEquals(401, openAi.statusCode());
         assertEquals("invalid_api_key", Json.MAPPER.readTree(openAi.body()).get("error").get("code").asText());
+        assertEquals("authentication_error", Json.MAPPER.readTree(openAi.body()).get("error").get("type").asText());
+        assertTrue(openAi.headers().firstValue("x-request-id").isPresent(), "refusals carry the request id too");
         assertEquals(200, server.get("/health").statusCode(), "health stays open");
         assertEquals(200, server.get("/metrics").statusCode(), "metrics open unless --metrics-require-key");
         assertEquals(200, server.get("/v1/models", "x-api-key", ALICE).statusCode(), "x-api-key works too");
@@ -89,5 +91,44 @@ class AuthTest {
         assertEquals("length", done.get("finish_reason").asText());
         assertEquals(3, done.get("usage").get("completion_tokens").asInt());
         assertTrue(done.get("message_id").isNull(), "stateless: nothing stored");
+    }
+
+    @Test
+    void theSlotTableShowsACallerOnlyItsOwnRequestIds() throws Exception {
+        java.net.http.HttpRequest long_ = java.net.http.HttpRequest.newBuilder(server.uri("/api/v1/continue_from_raw_prompt"))
+                .header("Content-Type", "application/json").header("Authorization", bearer(ALICE)).header("X-Request-Id", "alices-request")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"raw_prompt\": \"Once upon a time\", \"max_tokens\": 1500}")).build();
+        HttpResponse<java.io.InputStream> running = server.http.send(long_, HttpResponse.BodyHandlers.ofInputStream());
+        try {
+            assertEquals(200, running.statusCode());
+            running.body().read(); // generating now
+            JsonNode asAlice = Json.MAPPER.readTree(server.get("/api/v1/slots", "Authorization", bearer(ALICE)).body());
+            JsonNode asBob = Json.MAPPER.readTree(server.get("/api/v1/slots", "Authorization", bearer(BOB)).body());
+            assertEquals("alices-request", asAlice.get("slots").get(0).get("request_id").asText());
+            assertTrue(asBob.get("slots").get(0).get("request_id").isNull(), "bob does not see alice's request id");
+            assertEquals("generating", asBob.get("slots").get(0).get("state").asText(), "but sees that the slot is busy");
+        } finally {
+            running.body().close();
+            server.awaitIdleSlots();
+        }
+    }
+
+    @Test
+    void anotherOwnersDeleteOfABusyThreadIs404NotABusyOracle() throws Exception {
+        String id = Json.MAPPER.readTree(server.send("POST", "/api/v1/conversations", "{}", "Authorization", bearer(ALICE)).body()).get("id").asText();
+        java.net.http.HttpRequest turn = java.net.http.HttpRequest.newBuilder(server.uri("/api/v1/conversations/" + id + "/messages"))
+                .header("Content-Type", "application/json").header("Authorization", bearer(ALICE))
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Talk a lot.\", \"max_tokens\": 1500}")).build();
+        HttpResponse<java.io.InputStream> running = server.http.send(turn, HttpResponse.BodyHandlers.ofInputStream());
+        try {
+            assertEquals(200, running.statusCode());
+            running.body().read(); // the turn is streaming: the thread is busy
+            assertEquals(404, server.send("DELETE", "/api/v1/conversations/" + id, null, "Authorization", bearer(BOB)).statusCode());
+            assertEquals(409, server.send("DELETE", "/api/v1/conversations/" + id, null, "Authorization", bearer(ALICE)).statusCode(),
+                    "the owner still learns that it is busy");
+        } finally {
+            running.body().close();
+            server.awaitIdleSlots();
+        }
     }
 }

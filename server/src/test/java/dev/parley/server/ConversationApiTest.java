@@ -172,7 +172,7 @@ class ConversationApiTest {
 
     @Test
     void aClientThatDisconnectsFreesItsSlot() throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(server.uri(HISTORY)).POST(HttpRequest.BodyPublishers.ofString(body(1000, null, "Talk for a long time."))).build();
+        HttpRequest req = HttpRequest.newBuilder(server.uri(HISTORY)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body(1000, null, "Talk for a long time."))).build();
         HttpResponse<InputStream> r = server.http.send(req, HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             assertTrue(in.readLine().contains("Token"));

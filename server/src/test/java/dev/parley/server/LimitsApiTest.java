@@ -23,12 +23,12 @@ class LimitsApiTest {
     @Test
     void aFullQueueIs503WithRetryAfterAndALongWaitIs504() throws Exception {
         try (TestServer server = new TestServer("--slots", "1", "--ctx-size", "2048", "--queue-size", "1", "--queue-timeout", "1")) {
-            HttpRequest busyRequest = HttpRequest.newBuilder(server.uri(HISTORY)).POST(HttpRequest.BodyPublishers.ofString(body(1500))).build();
+            HttpRequest busyRequest = HttpRequest.newBuilder(server.uri(HISTORY)).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body(1500))).build();
             HttpResponse<InputStream> busy = server.http.send(busyRequest, HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, busy.statusCode());
             busy.body().read(); // streaming: the only slot is taken
             CompletableFuture<HttpResponse<String>> waiting = server.http.sendAsync(
-                    HttpRequest.newBuilder(server.uri(HISTORY)).header("X-Request-Id", "waiter").POST(HttpRequest.BodyPublishers.ofString(body(2))).build(),
+                    HttpRequest.newBuilder(server.uri(HISTORY)).header("X-Request-Id", "waiter").header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body(2))).build(),
                     HttpResponse.BodyHandlers.ofString());
             // give the waiter time to be queued before the third arrives
             long until = System.currentTimeMillis() + 5000;

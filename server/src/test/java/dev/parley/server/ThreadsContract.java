@@ -139,7 +139,7 @@ abstract class ThreadsContract {
         String id = createThread("{}");
         say(id, "Before.", "");
         HttpResponse<InputStream> r = server().http.send(HttpRequest.newBuilder(server().uri(BASE + "/" + id + "/messages"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Talk a lot.\", \"max_tokens\": 1000}")).build(),
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Talk a lot.\", \"max_tokens\": 1000}")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
             assertTrue(in.readLine().startsWith("event: "));
@@ -153,7 +153,7 @@ abstract class ThreadsContract {
     void aSecondContinuationOfTheSameThreadIs409() throws Exception {
         String id = createThread("{}");
         HttpResponse<InputStream> first = server().http.send(HttpRequest.newBuilder(server().uri(BASE + "/" + id + "/messages"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Long one.\", \"max_tokens\": 1000}")).build(),
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"Long one.\", \"max_tokens\": 1000}")).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         try (BufferedReader in = new BufferedReader(new InputStreamReader(first.body(), StandardCharsets.UTF_8))) {
             assertTrue(in.readLine().startsWith("event: "));

@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -33,10 +32,12 @@ public final class Engine implements AutoCloseable {
     private final Scheduler scheduler;
     private final Thread thread;
     private final int slotCapacity;
+    private final EngineObserver observer;
     private volatile boolean accepting = true;
 
     private Engine(EngineConfig config, EngineObserver observer) {
         this.config = config;
+        this.observer = observer;
         int gpuLayers = config.gpuLayers() != null ? config.gpuLayers() : Backends.gpuOffloadAvailable() ? -1 : 0;
         this.model = LlamaModel.load(config.model(), ModelOptions.cpu().withGpuLayers(gpuLayers).withRepack(config.repack()));
         try {
@@ -98,9 +99,9 @@ public final class Engine implements AutoCloseable {
         return template != null;
     }
 
-    /** The Jinja source of the chat template in use (the model's or the operator's), if there is one. */
-    public Optional<String> chatTemplateSource() {
-        return template == null ? Optional.empty() : Optional.of(template.source());
+    /** The chat template's source (the model's or the operator's), or null: tool-call formats are detected from it. */
+    public String chatTemplateSource() {
+        return template == null ? null : template.source();
     }
 
     public List<SlotInfo> slots() {
@@ -121,6 +122,11 @@ public final class Engine implements AutoCloseable {
         return new EngineStats(queue.size(), scheduler.activeSlots(), c.promptTokens.sum(), c.cachedPromptTokens.sum(),
                 c.generatedTokens.sum(), c.finished.sum(), c.cancelled.sum(), c.failed.sum(), c.steps.sum(), c.stepNanos.sum(),
                 c.decodeNanos.sum(), c.samplingNanos.sum());
+    }
+
+    /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */
+    public int promptTokens(Prompt.Chat chat) {
+        return model.vocab().tokenize(render(chat), false, true).length;
     }
 
     /** The prompt text a chat renders to with this model's template. */
@@ -159,6 +165,16 @@ public final class Engine implements AutoCloseable {
      * than a slot, a full queue, shutdown) are thrown here; everything later arrives on the stream.
      */
     public TokenStream submit(GenerationRequest request) {
+        observer.requestSubmitted();
+        try {
+            return enqueue(request);
+        } catch (EngineException e) {
+            observer.requestFailed(e.code());
+            throw e;
+        }
+    }
+
+    private TokenStream enqueue(GenerationRequest request) {
         if (!accepting) {
             throw new EngineException(ErrorCode.SHUTTING_DOWN, "the server is shutting down");
         }
@@ -167,6 +183,11 @@ public final class Engine implements AutoCloseable {
         Vocab vocab = model.vocab();
         switch (request.prompt()) {
             case Prompt.Chat chat -> {
+                // Every message renders to at least one token: refuse what certainly cannot fit before paying for the render.
+                if (chat.messages().size() > slotCapacity) {
+                    throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the conversation has " + chat.messages().size()
+                            + " messages, more than the " + slotCapacity + " tokens a slot holds");
+                }
                 rendered = render(chat);
                 tokens = vocab.tokenize(rendered, false, true); // the template writes BOS itself
             }

@@ -1,12 +1,19 @@
 package dev.parley.runtime.engine;
 
 /**
- * Hooks for metrics, called on the scheduler thread: implementations must be quick and never throw.
+ * Hooks for metrics, called on the scheduler thread (unless said otherwise): implementations must be
+ * quick and never throw.
  * The per-token and per-step methods take primitives only, so calling them allocates nothing.
  */
 public interface EngineObserver {
 
     EngineObserver NONE = new EngineObserver() {};
+
+    /**
+     * Called on the submitting thread when {@link Engine#submit} begins: from here on the engine reports
+     * the request's outcome ({@link #requestFailed} for a refusal in submit, on that same thread).
+     */
+    default void requestSubmitted() {}
 
     default void requestStarted(String requestId, int slot, long queueNanos, int promptTokens, int cachedTokens) {}
 

@@ -19,9 +19,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * (scripts/jsonschema/extract-json-schema-cases.sh): the grammar text must be identical, and a case
  * llama.cpp expects to fail must fail here too.
  */
-class JsonSchemaCorpusTest {
+public class JsonSchemaCorpusTest {
 
-    record Case(String status, String name, String schema, String grammar) {
+    public record Case(String status, String name, String schema, String grammar) {
         @Override
         public String toString() {
             return name;
@@ -30,7 +30,7 @@ class JsonSchemaCorpusTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static List<Case> cases() {
+    public static List<Case> cases() {
         try (InputStream in = JsonSchemaCorpusTest.class.getResourceAsStream("/json-schema/test-json-schema-to-grammar-cases.json")) {
             List<Case> cases = new ArrayList<>();
             for (JsonNode c : JSON.readTree(in)) {

@@ -21,7 +21,7 @@ public final class Messages {
             throw ApiError.badRequest(field, "field '" + field + "' is required: a list of messages");
         }
         if (!list.isArray()) {
-            throw ApiError.badRequest(field, "field '" + field + "' must be a list of messages, got " + list);
+            throw ApiError.badRequest(field, "field '" + field + "' must be a list of messages, got " + Echo.of(list));
         }
         if (list.isEmpty()) {
             throw ApiError.badRequest(field, "field '" + field + "' is empty: send at least one message");
@@ -35,12 +35,12 @@ public final class Messages {
 
     private static Map<String, Object> message(JsonNode m, String at) {
         if (!m.isObject()) {
-            throw ApiError.badRequest(at, at + " must be an object with role and content, got " + m);
+            throw ApiError.badRequest(at, at + " must be an object with role and content, got " + Echo.of(m));
         }
         for (var it = m.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!FIELDS.contains(f)) {
-                throw ApiError.badRequest(at + "." + f, at + ": unknown field '" + f + "'");
+                throw ApiError.badRequest(Echo.text(at + "." + f), at + ": unknown field '" + Echo.text(f) + "'");
             }
         }
         JsonNode role = m.get("role");
@@ -48,7 +48,7 @@ public final class Messages {
             throw ApiError.badRequest(at + ".role", at + ".role is required: one of system, user, assistant, tool");
         }
         if (!ROLES.contains(role.textValue())) {
-            throw ApiError.badRequest(at + ".role", at + ".role '" + role.textValue() + "' is unknown: use system, user, assistant or tool");
+            throw ApiError.badRequest(at + ".role", at + ".role '" + Echo.text(role.textValue()) + "' is unknown: use system, user, assistant or tool");
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("role", role.textValue());
@@ -95,7 +95,7 @@ public final class Messages {
             }
             return b.toString();
         }
-        throw ApiError.badRequest(at, at + " must be a string or a list of text parts, got " + c);
+        throw ApiError.badRequest(at, at + " must be a string or a list of text parts, got " + Echo.of(c));
     }
 
     /** Tools for the template: a list of objects, passed through. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.SlotInfo;
+import dev.parley.server.auth.Caller;
+import dev.parley.server.auth.RequestOwners;
 import dev.parley.server.metrics.GpuMonitor;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
@@ -15,10 +17,15 @@ public final class OpsApi {
 
     private final Engine engine;
     private final GpuMonitor gpus;
+    private final RequestOwners owners;
+    private final boolean keysOn;
 
-    public OpsApi(Engine engine, GpuMonitor gpus) {
+    /** With {@code keysOn}, a caller sees only its own requests' ids in the slot table. */
+    public OpsApi(Engine engine, GpuMonitor gpus, RequestOwners owners, boolean keysOn) {
         this.engine = engine;
         this.gpus = gpus;
+        this.owners = owners;
+        this.keysOn = keysOn;
     }
 
     public void register(HttpRules rules) {
@@ -40,13 +47,14 @@ public final class OpsApi {
     }
 
     private void slots(ServerRequest req, ServerResponse res) {
+        String caller = Caller.of(req).owner();
         ObjectNode body = Json.object();
         ArrayNode slots = body.putArray("slots");
         for (SlotInfo s : engine.slots()) {
             ObjectNode o = slots.addObject();
             o.put("id", s.id());
             o.put("state", s.state().name().toLowerCase(Locale.ROOT));
-            if (s.requestId() == null) {
+            if (s.requestId() == null || keysOn && !owners.belongsTo(s.requestId(), caller)) {
                 o.putNull("request_id");
             } else {
                 o.put("request_id", s.requestId());

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.helidon.webserver.http.ServerRequest;
+import dev.parley.server.http.BodyReading;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -23,18 +26,43 @@ public final class RequestBody {
         this.root = root;
     }
 
-    /** Reads and parses the body, refusing more than {@code maxBytes}. */
+    /**
+     * Reads and parses the body, refusing more than {@code maxBytes}. The body's share of the parsing
+     * memory budget is taken first and the upload must finish within the body timeout (both from the
+     * request's {@link BodyReading}).
+     */
     public static RequestBody read(ServerRequest req, long maxBytes) {
-        byte[] body;
-        try (InputStream in = req.content().inputStream()) {
-            body = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
-        } catch (IOException | java.io.UncheckedIOException e) {
-            throw new ApiError(400, "could not read the request body: " + e.getMessage(), null);
-        }
-        if (body.length > maxBytes) {
+        BodyReading reading = BodyReading.of(req);
+        long declared = req.headers().contentLength().orElse(-1);
+        if (declared > maxBytes) {
             throw new ApiError(413, "the request body is larger than " + maxBytes + " bytes", null);
         }
-        return parse(body);
+        reading.reserve(declared);
+        ByteArrayOutputStream body = new ByteArrayOutputStream(declared >= 0 ? (int) declared : 8192);
+        reading.started();
+        try (InputStream in = req.content().inputStream()) {
+            byte[] chunk = new byte[64 * 1024];
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                if (body.size() + (long) n > maxBytes) {
+                    throw new ApiError(413, "the request body is larger than " + maxBytes + " bytes", null);
+                }
+                if (declared < 0) {
+                    reading.reserve(n); // chunked: the size shows as it arrives
+                }
+                body.write(chunk, 0, n);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new ApiError(400, "could not read the request body: the connection failed", null);
+        } catch (ApiError e) {
+            throw e;
+        } catch (RuntimeException e) {
+            // Helidon reports bad chunk sizes and the like as runtime exceptions whose text is not for the client
+            throw new ApiError(400, "could not read the request body: its framing (Content-Length or chunked encoding) is malformed", null);
+        } finally {
+            reading.ended();
+        }
+        return parse(body.toByteArray());
     }
 
     public static RequestBody parse(byte[] body) {
@@ -45,13 +73,14 @@ public final class RequestBody {
         try {
             node = Json.MAPPER.readTree(body);
         } catch (JacksonException e) {
-            throw new ApiError(400, "the request body is not valid JSON: " + e.getOriginalMessage(), null);
+            throw new ApiError(400, "the request body is not valid JSON: " + Echo.text(e.getOriginalMessage()), null);
         } catch (IOException e) {
-            throw new ApiError(400, "could not read the request body: " + e.getMessage(), null);
+            throw new ApiError(400, "could not read the request body", null);
         }
         if (!(node instanceof ObjectNode o)) {
             throw new ApiError(400, "the request body must be a JSON object", null);
         }
+        TextChecks.refuseLoneSurrogates(o, "");
         return new RequestBody(o);
     }
 
@@ -74,7 +103,7 @@ public final class RequestBody {
         for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!known.contains(f)) {
-                throw ApiError.badRequest(f, "unknown field '" + f + "'; known fields: " + String.join(", ", new java.util.TreeSet<>(known)));
+                throw ApiError.badRequest(Echo.text(f), "unknown field '" + Echo.text(f) + "'; known fields: " + String.join(", ", new java.util.TreeSet<>(known)));
             }
         }
     }
@@ -99,7 +128,7 @@ public final class RequestBody {
         }
         JsonNode v = root.get(name);
         if (!v.isBoolean()) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be true or false, got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be true or false, got " + Echo.of(v));
         }
         return v.booleanValue();
     }
@@ -110,10 +139,10 @@ public final class RequestBody {
         }
         JsonNode v = root.get(name);
         if (!v.isIntegralNumber() && !(v.isNumber() && v.decimalValue().stripTrailingZeros().scale() <= 0)) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be a whole number, got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be a whole number, got " + Echo.of(v));
         }
         if (!v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be between " + min + " and " + max + ", got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be between " + min + " and " + max + ", got " + Echo.of(v));
         }
         return (int) v.longValue();
     }
@@ -124,7 +153,7 @@ public final class RequestBody {
         }
         JsonNode v = root.get(name);
         if (!v.isIntegralNumber() || !v.canConvertToLong() || v.longValue() < min || v.longValue() > max) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be a whole number between " + min + " and " + max + ", got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be a whole number between " + min + " and " + max + ", got " + Echo.of(v));
         }
         return v.longValue();
     }
@@ -135,11 +164,11 @@ public final class RequestBody {
         }
         JsonNode v = root.get(name);
         if (!v.isNumber()) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be a number, got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be a number, got " + Echo.of(v));
         }
         double d = v.doubleValue();
         if (d < min || d > max) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be between " + min + " and " + max + ", got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be between " + min + " and " + max + ", got " + Echo.of(v));
         }
         return (float) d;
     }
@@ -150,7 +179,7 @@ public final class RequestBody {
         }
         JsonNode v = root.get(name);
         if (!v.isTextual()) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be a string, got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be a string, got " + Echo.of(v));
         }
         return v.textValue();
     }
@@ -162,10 +191,13 @@ public final class RequestBody {
         }
         JsonNode v = root.get(name);
         if (allowSingle && v.isTextual()) {
+            if (v.textValue().isEmpty()) {
+                throw ApiError.badRequest(name, "field '" + name + "' must not be an empty string");
+            }
             return List.of(v.textValue());
         }
         if (!v.isArray()) {
-            throw ApiError.badRequest(name, "field '" + name + "' must be a list of strings" + (allowSingle ? " or a string" : "") + ", got " + v);
+            throw ApiError.badRequest(name, "field '" + name + "' must be a list of strings" + (allowSingle ? " or a string" : "") + ", got " + Echo.of(v));
         }
         if (v.size() > maxItems) {
             throw ApiError.badRequest(name, "field '" + name + "' may hold at most " + maxItems + " strings");
@@ -173,7 +205,7 @@ public final class RequestBody {
         List<String> out = new ArrayList<>();
         for (JsonNode item : v) {
             if (!item.isTextual() || item.textValue().isEmpty()) {
-                throw ApiError.badRequest(name, "field '" + name + "' must hold non-empty strings, got " + item);
+                throw ApiError.badRequest(name, "field '" + name + "' must hold non-empty strings, got " + Echo.of(item));
             }
             out.add(item.textValue());
         }

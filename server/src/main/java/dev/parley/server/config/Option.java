@@ -49,6 +49,15 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("api-key", "KEY", "require this key on /api/ and /v1/ (Authorization: Bearer KEY or x-api-key: KEY)", null),
             new Option("api-keys-file", "FILE", "require one of these keys: lines of KEY or OWNER:KEY", null),
             new Option("metrics-require-key", null, "also require a key on /metrics", "false"),
+            new Option("allowed-hosts", "HOSTS", "comma-separated host names the Host header may carry, * for any "
+                    + "(default: the bound address; any when bound to 0.0.0.0)", null),
+            new Option("cors-origins", "ORIGINS", "comma-separated browser origins (https://app.example.com) allowed to call, * for any", null),
+            new Option("header-timeout", "SECONDS", "time a client has to send its request headers", "10"),
+            new Option("body-timeout", "SECONDS", "time a client has to upload a request body", "60"),
+            new Option("idle-timeout", "SECONDS", "close a keep-alive connection idle this long", "60"),
+            new Option("max-connections", "N", "open connections at most; more wait to be accepted", "1000"),
+            new Option("shutdown-grace", "SECONDS", "on shutdown, how long running generations may finish before they are cancelled", "5"),
+            new Option("body-memory-mb", "MB", "heap that request bodies being parsed may reserve at once (0: half the heap)", "0"),
             new Option("config", "FILE", "a properties file of these options (keys without --)", null));
 
     private static String defaultDataDir() {

@@ -43,14 +43,15 @@ public record ServerConfig(
         String apiKey,
         Path apiKeysFile,
         boolean metricsRequireKey,
-        boolean repack) {
+        boolean repack,
+        HttpSettings http) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
         return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
-                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack);
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, http);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -224,7 +225,35 @@ public record ServerConfig(
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
                 Path.of(v.string("data-dir")), databaseUrl(v.string("database-url")), v.string("database-user"),
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
-                !v.bool("no-repack"));
+                !v.bool("no-repack"), http(v));
+    }
+
+    private static HttpSettings http(Values v) {
+        String hosts = v.string("allowed-hosts");
+        java.util.Set<String> allowed = hosts == null || hosts.isBlank() ? null
+                : hosts.strip().equals("*") ? java.util.Set.of() : list(hosts);
+        String origins = v.string("cors-origins");
+        java.util.Set<String> cors = origins == null || origins.isBlank() ? java.util.Set.of() : list(origins);
+        for (String o : cors) {
+            if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
+                throw new ConfigException("--cors-origins: expected origins like https://app.example.com (scheme://host[:port], no path) or *, got '" + o + "'");
+            }
+        }
+        return new HttpSettings(allowed, cors, Duration.ofSeconds(v.integer("header-timeout", 1, 3600)),
+                Duration.ofSeconds(v.integer("body-timeout", 1, 86_400)), Duration.ofSeconds(v.integer("idle-timeout", 1, 86_400)),
+                v.integer("max-connections", 1, 1_000_000), (long) v.integer("body-memory-mb", 0, 1 << 20) << 20,
+                Duration.ofSeconds(v.integer("shutdown-grace", 0, 3600)));
+    }
+
+    /** A comma-separated list, trimmed and lower-cased. */
+    private static java.util.Set<String> list(String csv) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (String item : csv.split(",")) {
+            if (!item.isBlank()) {
+                out.add(item.strip().toLowerCase(Locale.ROOT));
+            }
+        }
+        return java.util.Set.copyOf(out);
     }
 
     private static String databaseUrl(String url) {

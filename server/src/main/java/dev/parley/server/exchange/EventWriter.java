@@ -10,6 +10,13 @@ import java.io.IOException;
  */
 public interface EventWriter {
 
+    /**
+     * Called once, before any other event, when the {@code truncate} overflow policy dropped the oldest
+     * {@code messages} of the conversation to fit the context; writers report it in their usage.
+     */
+    default void truncated(int messages) {
+    }
+
     /** Generated text (reasoning or content, see the piece's channel). */
     void piece(GenerationEvent.Piece piece) throws IOException;
 

@@ -6,7 +6,10 @@ import dev.parley.runtime.engine.GenerationRequest;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.threads.ConflictException;
+import dev.parley.server.threads.ThreadDeletedException;
 import dev.parley.server.threads.ThreadStore;
+import io.helidon.http.HeaderName;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 
@@ -22,6 +25,8 @@ public final class Exchange {
     static final long HEARTBEAT_MILLIS = 250;
 
     private static final System.Logger LOG = System.getLogger("parley.api");
+    /** How many of the oldest messages the truncate overflow policy dropped (absent when none). */
+    static final HeaderName TRUNCATED_MESSAGES = HeaderNames.create("X-Parley-Truncated-Messages");
 
     private final Engine engine;
     private final ThreadTurns threads;
@@ -58,6 +63,12 @@ public final class Exchange {
     private void generate(Call call, Prompt prompt, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
+        int dropped = 0;
+        if (o.overflow() == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
+            Truncation.Fitted fitted = Truncation.fit(engine, chat, o.maxTokens());
+            prompt = fitted.prompt();
+            dropped = fitted.droppedMessages();
+        }
         Generation g;
         try {
             g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar()));
@@ -69,7 +80,13 @@ public final class Exchange {
         StringBuilder content = thread == null ? null : new StringBuilder();
         StringBuilder thinking = thread == null ? null : new StringBuilder();
         try {
+            if (dropped > 0) {
+                res.header(TRUNCATED_MESSAGES, String.valueOf(dropped));
+            }
             EventWriter writer = call.format().open(g.started(), res);
+            if (dropped > 0) {
+                writer.truncated(dropped);
+            }
             long beatAt = System.nanoTime() + HEARTBEAT_MILLIS * 1_000_000L;
             while (true) {
                 GenerationEvent e = g.stream().poll(HEARTBEAT_MILLIS);
@@ -92,15 +109,28 @@ public final class Exchange {
                         writer.failed(ApiError.engine(f.code(), f.message()));
                         return;
                     }
+                    case GenerationEvent.Done d when d.reason() == GenerationEvent.FinishReason.CANCELLED -> {
+                        // Only the engine's shutdown ends a generation this client still reads: say so in the
+                        // dialect's error, never as a normal finish (no NDJSON Done, no OpenAI "stop").
+                        LOG.log(System.Logger.Level.INFO, "request " + turn.requestId() + " cancelled by the server's shutdown");
+                        writer.failed(new ApiError(503, "the server is shutting down: the generation was cancelled", null, "shutting_down"));
+                        return;
+                    }
                     case GenerationEvent.Done d -> {
                         String messageId = null;
-                        if (thread != null && thread.turn().save() && d.reason() != GenerationEvent.FinishReason.CANCELLED) {
+                        if (thread != null && thread.turn().save()) {
                             try {
                                 messageId = threads.store(thread, content.toString(), thinking.toString(), d);
                             } catch (ConflictException conflict) {
                                 writer.failed(new ApiError(409, conflict.getMessage(), null));
                                 return;
+                            } catch (ThreadDeletedException gone) {
+                                writer.failed(new ApiError(404, gone.getMessage(), null));
+                                return;
                             }
+                        }
+                        if (thread != null) {
+                            threads.end(thread); // stored: a client that answers `done` at once must not meet a 409
                         }
                         RequestLog.finished(LOG, turn.requestId(), endpoint, d);
                         writer.done(d, messageId);

@@ -10,21 +10,28 @@ import java.util.Set;
 /**
  * How to generate, whatever the dialect: the token limit, sampling, stop strings and a grammar.
  *
- * @param grammar a GBNF grammar, or null
+ * @param grammar  a GBNF grammar, or null
+ * @param overflow what to do when the conversation is longer than a slot's context
  */
-public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar) {
+public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow) {
 
     /** The fields {@link #parse} reads. */
-    public static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar"));
+    public static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar",
+            ContextOverflow.FIELD));
 
     public GenerationOptions {
         stop = List.copyOf(stop);
     }
 
-    /** Parley's own fields: max_tokens, the sampling fields, stop (a list of at most 16 strings), grammar. */
+    /** Options that refuse a conversation longer than the context (the default policy). */
+    public GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar) {
+        this(maxTokens, sampling, stop, grammar, ContextOverflow.ERROR);
+    }
+
+    /** Parley's own fields: max_tokens, the sampling fields, stop (a list of at most 16 strings), grammar, context_overflow. */
     public static GenerationOptions parse(RequestBody b, Limits limits) {
         return new GenerationOptions(maxTokens(b, limits, "max_tokens"), SamplingFields.parse(b), b.optionalStrings("stop", false, 16),
-                b.optionalString("grammar"));
+                b.optionalString("grammar"), ContextOverflow.parse(b));
     }
 
     /**

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The thread store's side of a turn: one exchange per thread at a time on this instance (the store's
@@ -29,7 +30,7 @@ final class ThreadTurns {
     }
 
     /** A thread turn under way: where its exchange goes and the prompt it continues from. */
-    record Begun(Turn.OnThread turn, int position, Prompt.Chat prompt) {}
+    record Begun(Turn.OnThread turn, int position, Prompt.Chat prompt, AtomicBoolean claimed) {}
 
     /** Claims the thread (409 if another exchange on it runs here) and renders its history; {@link #end} releases it. */
     Begun begin(Turn.OnThread t) {
@@ -38,6 +39,10 @@ final class ThreadTurns {
             throw new ApiError(409, "conversation " + c.id() + " is already being continued: wait for that exchange to end", null);
         }
         try {
+            // The body upload may have taken a while: a thread deleted meanwhile is gone (404), not a conflict.
+            if (store.get(c.owner(), c.id()).isEmpty()) {
+                throw new ApiError(404, "conversation " + c.id() + " was deleted", null);
+            }
             List<StoredMessage> history = store.messages(c.id());
             List<Map<String, Object>> messages = new ArrayList<>();
             if (c.systemPrompt() != null && !c.systemPrompt().isEmpty()) {
@@ -55,15 +60,19 @@ final class ThreadTurns {
             // additional_context is for this exchange only: it reaches the prompt, never the store.
             String context = t.additionalContext();
             messages.add(Map.of("role", "user", "content", context == null || context.isEmpty() ? t.message() : context + "\n\n" + t.message()));
-            return new Begun(t, history.size(), new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()));
+            return new Begun(t, history.size(), new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()), new AtomicBoolean(true));
         } catch (RuntimeException e) {
             busy.remove(c.id());
             throw e;
         }
     }
 
+    /** Releases the thread; once its exchange is stored the next turn may start, before the answer is written. Idempotent. */
     void end(Begun b) {
-        busy.remove(b.turn().thread().id());
+        // only once: a later turn may have claimed the thread since
+        if (b.claimed().compareAndSet(true, false)) {
+            busy.remove(b.turn().thread().id());
+        }
     }
 
     boolean inProgress(String threadId) {

@@ -15,6 +15,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -38,6 +39,10 @@ public final class ParleyMetrics implements EngineObserver {
     private final Timer interTokenLatency;
     private final Timer queueWait;
     private final Timer decodeStep;
+    /** Refusals the engine never saw (bad JSON, a missing key, a body too large), by outcome label. */
+    private final Map<String, Counter> refused = new ConcurrentHashMap<>();
+    /** Whether the request this thread serves reached {@link Engine#submit}, which then reports its outcome. */
+    private static final ThreadLocal<boolean[]> SUBMITTED = ThreadLocal.withInitial(() -> new boolean[1]);
 
     public ParleyMetrics() {
         promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
@@ -83,6 +88,44 @@ public final class ParleyMetrics implements EngineObserver {
     /** Unbinds the gauges from a stopped engine (unless a newer one took its place). */
     public void unbind(Engine e) {
         ENGINE.compareAndSet(e, null);
+    }
+
+    /** A generation request arrives over HTTP on this thread. */
+    public void httpRequestBegins() {
+        SUBMITTED.get()[0] = false;
+    }
+
+    /**
+     * A generation request's HTTP answer is decided: a refusal that never reached the engine is counted
+     * here, everything else the engine counts (so each request counts once).
+     */
+    public void httpRequestAnswered(int status) {
+        boolean[] submitted = SUBMITTED.get();
+        if (!submitted[0] && status >= 400) {
+            refused.computeIfAbsent(refusalOutcome(status), outcome -> registry.getOrCreate(Counter.builder("parley.requests")
+                    .description("requests by outcome").tags(List.of(Tag.create("outcome", outcome))))).increment();
+        }
+        submitted[0] = false;
+    }
+
+    /** The outcome label of a refusal by its status; 400 shares the engine's label for invalid requests. */
+    static String refusalOutcome(int status) {
+        return "error_" + switch (status) {
+            case 400 -> "invalid_request";
+            case 401 -> "unauthorized";
+            case 403 -> "forbidden";
+            case 404 -> "not_found";
+            case 409 -> "conflict";
+            case 413 -> "body_too_large";
+            case 415 -> "unsupported_media_type";
+            case 503 -> "unavailable";
+            default -> status >= 500 ? "internal" : "http_" + status;
+        };
+    }
+
+    @Override
+    public void requestSubmitted() {
+        SUBMITTED.get()[0] = true;
     }
 
     @Override

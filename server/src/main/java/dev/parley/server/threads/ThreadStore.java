@@ -281,6 +281,10 @@ public final class ThreadStore implements AutoCloseable {
                 return null;
             });
         } catch (StoreException e) {
+            // A deleted thread fails the foreign key, a position taken by another exchange the unique key: tell them apart.
+            if (isForeignKeyViolation(e.getCause())) {
+                throw new ThreadDeletedException("conversation " + conversationId + " was deleted while this exchange ran; nothing was stored");
+            }
             if (isUniqueViolation(e.getCause())) {
                 throw new ConflictException("another exchange was stored in conversation " + conversationId + " first");
             }
@@ -290,9 +294,17 @@ public final class ThreadStore implements AutoCloseable {
 
     private static boolean isUniqueViolation(Throwable t) {
         if (t instanceof SQLException sql) {
-            String state = sql.getSQLState();
             String msg = String.valueOf(sql.getMessage());
-            return "23505".equals(state) || msg.contains("UNIQUE constraint failed") || msg.contains("SQLITE_CONSTRAINT");
+            return "23505".equals(sql.getSQLState()) || msg.contains("UNIQUE constraint failed") || msg.contains("SQLITE_CONSTRAINT_PRIMARYKEY")
+                    || msg.contains("SQLITE_CONSTRAINT_UNIQUE");
+        }
+        return false;
+    }
+
+    private static boolean isForeignKeyViolation(Throwable t) {
+        if (t instanceof SQLException sql) {
+            String msg = String.valueOf(sql.getMessage());
+            return "23503".equals(sql.getSQLState()) || msg.contains("FOREIGN KEY constraint failed") || msg.contains("SQLITE_CONSTRAINT_FOREIGNKEY");
         }
         return false;
     }

@@ -113,10 +113,11 @@ class WireFormatsTest {
     }
 
     @Test
-    void openAiChunksPutAFailureInTheStreamWithoutDone() throws Exception {
+    void openAiChunksPutAFailureInTheStreamThenDone() throws Exception {
         List<JsonNode> parts = sseData(run(new OpenAiFormat("chatcmpl-1", "m", true, true, true), ApiError.engine(ErrorCode.CONTEXT_FULL, "full"),
                 reasoning("r"), content("c")).body());
-        assertEquals(4, parts.size());
+        assertEquals(5, parts.size());
+        assertEquals("[DONE]", parts.get(4).asText(), "clients read to [DONE]; the error chunk before it says why");
         assertEquals("assistant", parts.get(0).at("/choices/0/delta/role").asText());
         assertEquals("r", parts.get(1).at("/choices/0/delta/reasoning_content").asText());
         assertEquals("c", parts.get(2).at("/choices/0/delta/content").asText());

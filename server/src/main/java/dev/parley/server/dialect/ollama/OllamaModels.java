@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
+import java.util.Objects;
 
 /**
  * The loaded model as Ollama describes models: for {@code /api/tags}, {@code /api/ps} and
@@ -83,7 +84,7 @@ final class OllamaModels {
      * when it renders tools.
      */
     ObjectNode show() {
-        String template = engine.chatTemplateSource().orElse("");
+        String template = Objects.requireNonNullElse(engine.chatTemplateSource(), "");
         ObjectNode r = Json.object().put("license", "").put("modelfile", "").put("parameters", "").put("template", template);
         r.set("details", details());
         ObjectNode mi = r.putObject("model_info");

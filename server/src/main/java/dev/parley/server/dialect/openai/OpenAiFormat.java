@@ -33,8 +33,12 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         return r == GenerationEvent.FinishReason.LENGTH ? "length" : "stop";
     }
 
-    private static ObjectNode usage(GenerationEvent.Usage u) {
+    /** OpenAI's usage, plus Parley's {@code truncated_messages} when the overflow policy dropped some. */
+    private static ObjectNode usage(GenerationEvent.Usage u, int truncatedMessages) {
         ObjectNode n = Json.object();
+        if (truncatedMessages > 0) {
+            n.put("truncated_messages", truncatedMessages);
+        }
         n.put("prompt_tokens", u.promptTokens());
         n.put("completion_tokens", u.generatedTokens());
         n.put("total_tokens", u.promptTokens() + u.generatedTokens());
@@ -47,9 +51,15 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         private final WholeJson json;
         private final StringBuilder content = new StringBuilder();
         private final StringBuilder reasoning = new StringBuilder();
+        private int truncated;
 
         Whole(WholeJson json) {
             this.json = json;
+        }
+
+        @Override
+        public void truncated(int messages) {
+            truncated = messages;
         }
 
         @Override
@@ -77,7 +87,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
                 choice.putNull("logprobs");
             }
             choice.put("finish_reason", finishReason(d.reason()));
-            r.set("usage", usage(d.usage()));
+            r.set("usage", usage(d.usage(), truncated));
             json.send(200, r);
         }
 
@@ -94,6 +104,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
 
     private final class Chunks implements EventWriter {
         private final SseStream sse;
+        private int truncated;
 
         Chunks(SseStream sse) throws IOException {
             this.sse = sse;
@@ -103,6 +114,11 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
                         .putObject("delta").put("role", "assistant").put("content", "");
                 sse.data(first);
             }
+        }
+
+        @Override
+        public void truncated(int messages) {
+            truncated = messages;
         }
 
         private ObjectNode chunk() {
@@ -141,7 +157,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
             sse.data(last);
             if (includeUsage) {
                 ObjectNode u = chunk();
-                u.set("usage", usage(d.usage()));
+                u.set("usage", usage(d.usage(), truncated));
                 sse.data(u);
             }
             sse.data("[DONE]");
@@ -151,6 +167,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         @Override
         public void failed(ApiError e) throws IOException {
             sse.data(OpenAiErrors.SHAPE.body(id, e));
+            sse.data("[DONE]"); // clients read to [DONE]; the error before it says why the stream ended
             sse.close();
         }
     }

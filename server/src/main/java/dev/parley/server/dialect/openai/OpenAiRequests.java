@@ -12,6 +12,7 @@ import dev.parley.server.api.SamplingFields;
 import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
+import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
@@ -30,7 +31,7 @@ import java.util.Set;
 public final class OpenAiRequests implements Dialect {
 
     private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES,
-            Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "user", "grammar"));
+            Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "user", "grammar", ContextOverflow.FIELD));
     private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
             "chat_template_kwargs", "tools", "tool_choice", "reasoning_effort"));
     private static final Set<String> COMPLETION = RequestBody.fields(COMMON, Set.of("prompt"));
@@ -115,7 +116,7 @@ public final class OpenAiRequests implements Dialect {
             usage = so.path("include_usage").asBoolean(false);
         }
         GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), b.optionalStrings("stop", true, 4),
-                grammar != null ? grammar : b.optionalString("grammar"));
+                grammar != null ? grammar : b.optionalString("grammar"), ContextOverflow.parse(b));
         String id = idPrefix + in.requestId();
         return new Call(in.turn(id, new Turn.Given(prompt), options, null), new OpenAiFormat(id, modelId, chat, stream, usage));
     }

@@ -38,15 +38,26 @@ public record ParleyEvents(boolean stream, String requestId, boolean wholeWithMe
                 .put("completion_tokens", completion).put("reasoning_tokens", reasoning);
     }
 
-    static ObjectNode usage(GenerationEvent.Usage u) {
-        return usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens());
+    /** The usage of a finished generation; {@code truncated_messages} when the overflow policy dropped some. */
+    static ObjectNode usage(GenerationEvent.Usage u, int truncatedMessages) {
+        ObjectNode n = usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens());
+        if (truncatedMessages > 0) {
+            n.put("truncated_messages", truncatedMessages);
+        }
+        return n;
     }
 
     private static final class Events implements EventWriter {
         private final SseStream sse;
+        private int truncated;
 
         Events(SseStream sse) {
             this.sse = sse;
+        }
+
+        @Override
+        public void truncated(int messages) {
+            truncated = messages;
         }
 
         @Override
@@ -60,7 +71,7 @@ public record ParleyEvents(boolean stream, String requestId, boolean wholeWithMe
         @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
             ObjectNode data = Json.object().put("finish_reason", d.reason().wireName());
-            data.set("usage", usage(d.usage()));
+            data.set("usage", usage(d.usage(), truncated));
             data.put("message_id", messageId);
             sse.event("done", data);
             sse.close();
@@ -77,9 +88,15 @@ public record ParleyEvents(boolean stream, String requestId, boolean wholeWithMe
         private final WholeJson json;
         private final StringBuilder text = new StringBuilder();
         private final StringBuilder thinking = new StringBuilder();
+        private int truncated;
 
         Whole(WholeJson json) {
             this.json = json;
+        }
+
+        @Override
+        public void truncated(int messages) {
+            truncated = messages;
         }
 
         @Override
@@ -94,7 +111,7 @@ public record ParleyEvents(boolean stream, String requestId, boolean wholeWithMe
             if (wholeWithMessageId) {
                 body.put("message_id", messageId);
             }
-            body.set("usage", usage(d.usage()));
+            body.set("usage", usage(d.usage(), truncated));
             json.send(200, body);
         }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.api.SamplingFields;
@@ -58,7 +59,7 @@ public final class ThreadsService implements Dialect {
     private void create(Incoming in, ServerResponse res) {
         RequestBody b = in.bodyOrEmpty();
         b.onlyFields(THREAD_FIELDS);
-        Conversation c = store.create(in.owner(), b.optionalString("title"), b.optionalString("system_prompt"), metadata(b));
+        Conversation c = store.create(in.owner(), ThreadFields.title(b), ThreadFields.systemPrompt(b), ThreadFields.metadata(b));
         Json.send(res, 201, thread(c));
     }
 
@@ -105,13 +106,14 @@ public final class ThreadsService implements Dialect {
             throw ApiError.badRequest(null, "nothing to update: send title, system_prompt or metadata");
         }
         String id = in.pathParam("id");
-        Conversation c = store.update(in.owner(), id, b.optionalString("title"), b.optionalString("system_prompt"),
-                b.has("metadata") ? metadata(b) : null).orElseThrow(() -> notFound(id));
+        Conversation c = store.update(in.owner(), id, ThreadFields.title(b), ThreadFields.systemPrompt(b),
+                b.has("metadata") ? ThreadFields.metadata(b) : null).orElseThrow(() -> notFound(id));
         Json.send(res, 200, thread(c));
     }
 
     private void delete(Incoming in, ServerResponse res, Exchange exchange) {
-        String id = in.pathParam("id");
+        // Ownership first: another owner learns nothing, not even that the thread is busy.
+        String id = owned(in).id();
         if (exchange.threadInProgress(id)) {
             throw new ApiError(409, "conversation " + id + " has an exchange in progress", null);
         }
@@ -146,18 +148,7 @@ public final class ThreadsService implements Dialect {
     }
 
     private static ApiError notFound(String id) {
-        return new ApiError(404, "conversation " + id + " not found", null);
-    }
-
-    private static String metadata(RequestBody b) {
-        JsonNode m = b.get("metadata");
-        if (m == null || m.isNull()) {
-            return "{}";
-        }
-        if (!m.isObject()) {
-            throw ApiError.badRequest("metadata", "field 'metadata' must be a JSON object");
-        }
-        return m.toString();
+        return new ApiError(404, "conversation " + Echo.text(id) + " not found", null);
     }
 
     private static ObjectNode thread(Conversation c) {
