@@ -112,6 +112,12 @@ public final class Endpoints {
         return best == null ? null : owners.get(best);
     }
 
+    /** The error shape of the dialect owning the longest prefix of {@code path}, or null when no dialect owns it. */
+    public ErrorShape ownerShape(String path) {
+        Owner o = owner(path);
+        return o == null ? null : o.shape();
+    }
+
     /** The shape for paths no dialect owns. */
     public ErrorShape fallbackShape() {
         return fallback;
