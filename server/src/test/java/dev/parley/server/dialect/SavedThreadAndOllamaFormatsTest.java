@@ -101,6 +101,12 @@ class SavedThreadAndOllamaFormatsTest {
         assertEquals("444", ok.get("text").asText());
         assertEquals("msg_1", ok.get("message_id").asText());
         assertEquals(7, ok.at("/usage/completion_tokens").asInt());
+        RecordingResponse res = new RecordingResponse();
+        EventWriter w = new ConversationByIdAnswer(false, "r").open(STARTED, res);
+        w.truncated(2);
+        w.done(new GenerationEvent.Done(GenerationEvent.FinishReason.STOP, USAGE), null);
+        assertEquals(2, Json.MAPPER.readTree(res.body()).at("/usage/truncated_messages").asInt(), "the overflow policy's drop, reported");
+        assertFalse(ok.get("usage").has("truncated_messages"), "absent when nothing was dropped");
         RecordingResponse failed = run(new ConversationByIdAnswer(false, "r"), new ApiError(409, "stored elsewhere first", null));
         assertEquals(409, failed.committedStatus());
         assertEquals(Json.MAPPER.readTree("{\"error\": \"stored elsewhere first\"}"), Json.MAPPER.readTree(failed.body()));

@@ -33,9 +33,15 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
         private final WholeJson json;
         private final StringBuilder text = new StringBuilder();
         private final StringBuilder thinking = new StringBuilder();
+        private int truncated;
 
         Whole(WholeJson json) {
             this.json = json;
+        }
+
+        @Override
+        public void truncated(int messages) {
+            truncated = messages;
         }
 
         @Override
@@ -48,7 +54,11 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
             GenerationEvent.Usage u = d.usage();
             ObjectNode body = Json.object().put("text", text.toString()).put("thinking", thinking.toString())
                     .put("finish_reason", d.reason().wireName()).put("message_id", messageId);
-            body.set("usage", ParleyEvents.usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens()));
+            ObjectNode usage = body.putObject("usage").setAll(ParleyEvents.usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(),
+                    u.reasoningTokens()));
+            if (truncated > 0) {
+                usage.put("truncated_messages", truncated);
+            }
             json.send(200, body);
         }
 

@@ -33,11 +33,16 @@ public record MessageThreadsAnswer(boolean stream, String conversationId) implem
         return new Writer(stream ? SseStream.open(res) : null, stream ? null : new WholeJson(res));
     }
 
-    private ObjectNode reply(String text, String thinking, GenerationEvent.Done d, String messageId) {
+    /** The reply; its usage (Parley's) has {@code truncated_messages} when the overflow policy dropped some. */
+    private ObjectNode reply(String text, String thinking, GenerationEvent.Done d, String messageId, int truncated) {
         GenerationEvent.Usage u = d.usage();
         ObjectNode r = Json.object().put("conversation_id", conversationId).put("id", messageId).put("message", text)
                 .put("messagetype", "text").put("owner", "machine").put("thinking", thinking).put("finish_reason", d.reason().wireName());
-        r.set("usage", ParleyEvents.usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens()));
+        ObjectNode usage = r.putObject("usage").setAll(ParleyEvents.usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(),
+                u.reasoningTokens()));
+        if (truncated > 0) {
+            usage.put("truncated_messages", truncated);
+        }
         return r;
     }
 
@@ -47,10 +52,16 @@ public record MessageThreadsAnswer(boolean stream, String conversationId) implem
         private final WholeJson json;
         private final StringBuilder text = new StringBuilder();
         private final StringBuilder thinking = new StringBuilder();
+        private int truncated;
 
         Writer(SseStream sse, WholeJson json) {
             this.sse = sse;
             this.json = json;
+        }
+
+        @Override
+        public void truncated(int messages) {
+            truncated = messages;
         }
 
         @Override
@@ -64,7 +75,7 @@ public record MessageThreadsAnswer(boolean stream, String conversationId) implem
 
         @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
-            ObjectNode data = reply(text.toString(), thinking.toString(), d, messageId);
+            ObjectNode data = reply(text.toString(), thinking.toString(), d, messageId, truncated);
             if (sse != null) {
                 ObjectNode last = Json.object().put("status", "success");
                 last.set("data", data);
