@@ -197,6 +197,8 @@ class MessageThreadsTest {
             assertEquals(400, e.get("code").asInt());
         }
         assertEquals(400, send("POST", "/conversation/new", "{\"message\": \"hi\", \"save\": 2}", ALICE).statusCode());
+        assertEquals(400, send("POST", "/conversation/new", "{\"save\": true, \"title\": \"" + "t".repeat(513) + "\"}", ALICE).statusCode(),
+                "titles are bounded as on Parley's threads");
         assertEquals(0, json(send("GET", "/conversation/" + id, null, ALICE)).get("data").get("messages").size(), "nothing stored");
     }
 }

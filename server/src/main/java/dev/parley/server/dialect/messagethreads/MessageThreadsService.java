@@ -8,6 +8,7 @@ import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.auth.Credentials;
+import dev.parley.server.dialect.parley.ThreadFields;
 import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
@@ -71,7 +72,7 @@ public final class MessageThreadsService implements Dialect {
         textOnly(b.optionalString("messagetype"), "messagetype");
         boolean save = save(b);
         boolean stream = b.bool("stream", false);
-        String title = b.optionalString("title");
+        String title = ThreadFields.title(b); // bounded as on Parley's threads: every list carries it
         if (message == null || message.isBlank()) {
             if (!save) {
                 throw ApiError.badRequest("message", "nothing to do: send a 'message', or 'save': true to store an empty conversation");
