@@ -14,13 +14,11 @@ import java.util.Optional;
 /**
  * With API keys configured, every path a dialect owns (/api/, /v1/, ...: see
  * {@link Endpoints#owns}) and /metrics if asked needs
- * {@code Authorization: Bearer KEY} or {@code x-api-key: KEY}; otherwise 401 in the error shape of the
- * dialect that owns the path.
+ * {@code Authorization: Bearer KEY} or {@code x-api-key: KEY}, or where the owning dialect's clients put
+ * their key ({@link Credentials}); otherwise 401 in the error shape of the dialect that owns the path.
  * /health always stays open.
  */
 public final class AuthFilter implements Filter {
-
-    private static final io.helidon.http.HeaderName X_API_KEY = HeaderNames.create("x-api-key");
 
     private final ApiKeys keys;
     private final boolean protectMetrics;
@@ -35,28 +33,23 @@ public final class AuthFilter implements Filter {
     @Override
     public void filter(FilterChain chain, RoutingRequest req, RoutingResponse res) {
         String path = req.path().path();
-        ErrorShape shape = endpoints.ownerShape(path);
-        boolean guarded = shape != null || protectMetrics && path.startsWith("/metrics");
+        Endpoints.Owner dialect = endpoints.owner(path);
+        boolean guarded = dialect != null || protectMetrics && path.startsWith("/metrics");
         if (!keys.enabled() || !guarded) {
             chain.proceed();
             return;
         }
-        Optional<String> owner = keys.owner(presentedKey(req));
-        if (owner.isPresent()) {
+        Credentials credentials = dialect != null ? dialect.credentials() : Credentials.STANDARD;
+        Credentials.Presented presented = credentials.read(req);
+        Optional<String> owner = keys.owner(presented.key());
+        if (owner.isPresent() && (presented.claimedOwner() == null || presented.claimedOwner().equals(owner.get()))) {
             req.context().register(new Caller(owner.get()));
             chain.proceed();
             return;
         }
-        String message = "missing or invalid API key: send 'Authorization: Bearer <key>' or 'x-api-key: <key>'";
+        String message = "missing or invalid API key: " + credentials.hint();
         res.header(HeaderNames.WWW_AUTHENTICATE, "Bearer");
-        (shape != null ? shape : endpoints.fallbackShape()).send(res, RequestIds.of(req), new ApiError(401, message, null, "invalid_api_key"));
-    }
-
-    private static String presentedKey(RoutingRequest req) {
-        Optional<String> auth = req.headers().first(HeaderNames.AUTHORIZATION);
-        if (auth.isPresent() && auth.get().regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return auth.get().substring(7).strip();
-        }
-        return req.headers().first(X_API_KEY).map(String::strip).orElse(null);
+        ErrorShape shape = dialect != null ? dialect.shape() : endpoints.fallbackShape();
+        shape.send(res, RequestIds.of(req), new ApiError(401, message, null, "invalid_api_key"));
     }
 }

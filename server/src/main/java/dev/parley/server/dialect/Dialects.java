@@ -3,6 +3,9 @@ package dev.parley.server.dialect;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.server.dialect.aisdk.AiChatRequests;
 import dev.parley.server.dialect.aisdk.UiChatRequests;
+import dev.parley.server.dialect.byid.ConversationByIdRequests;
+import dev.parley.server.dialect.messagethreads.MessageThreadsService;
+import dev.parley.server.dialect.ollama.OllamaService;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
 import dev.parley.server.dialect.parley.ConversationRequests;
@@ -28,6 +31,9 @@ public final class Dialects {
                 new OpenAiRequests(n.engine(), n.llamaSource()),
                 new AiChatRequests(),
                 new UiChatRequests(),
-                new ConversationRequests());
+                new ConversationRequests(),
+                new ConversationByIdRequests(n.store()),
+                new MessageThreadsService(n.store()),
+                new OllamaService(n.engine()));
     }
 }

@@ -3,6 +3,7 @@ package dev.parley.server.exchange;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Headers;
 import dev.parley.server.api.RequestIds;
+import dev.parley.server.auth.Credentials;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
@@ -20,8 +21,11 @@ public final class Endpoints {
     private final Exchange exchange;
     private final Limits limits;
     private final ErrorShape fallback;
-    /** Path prefix to error shape: the paths a dialect owns, for answers given before routing (the auth filter's 401). */
-    private final Map<String, ErrorShape> shapes = new ConcurrentSkipListMap<>();
+    /** Path prefix to its owner: the paths a dialect owns, for answers given before routing (the auth filter's 401). */
+    private final Map<String, Owner> owners = new ConcurrentSkipListMap<>();
+
+    /** The dialect owning a path prefix: its error shape, and where its clients put their key. */
+    public record Owner(ErrorShape shape, Credentials credentials) {}
 
     public Endpoints(Exchange exchange, Limits limits, ErrorShape fallback) {
         this.exchange = exchange;
@@ -45,9 +49,27 @@ public final class Endpoints {
 
     /** A handler for a turn: the dialect's parser, then the exchange. */
     public Handler turn(ErrorShape errors, TurnParser parser) {
+        return handler(errors, (in, res) -> run(parser.parse(in), in, res));
+    }
+
+    private void run(Call call, Incoming in, ServerResponse res) {
+        exchange.run(call, res, in.http().path().path());
+    }
+
+    /** A route that answers some requests itself and makes the others turns. */
+    @FunctionalInterface
+    public interface TurnOrAnswer {
+        /** The turn to run, or null when the route has answered (Ollama's generate without a prompt only loads the model). */
+        Call parse(Incoming request, ServerResponse res);
+    }
+
+    /** A handler for a route that is a turn for some requests only. */
+    public Handler turnOrAnswer(ErrorShape errors, TurnOrAnswer parser) {
         return handler(errors, (in, res) -> {
-            Call call = parser.parse(in);
-            exchange.run(call, res, in.http().path().path());
+            Call call = parser.parse(in, res);
+            if (call != null) {
+                run(call, in, res);
+            }
         });
     }
 
@@ -71,18 +93,29 @@ public final class Endpoints {
      * answered before routing (a missing key) take this shape.
      */
     public void owns(String pathPrefix, ErrorShape shape) {
-        shapes.put(pathPrefix, shape);
+        owns(pathPrefix, shape, Credentials.STANDARD);
     }
 
-    /** The shape of the dialect owning the longest prefix of {@code path}, or null when no dialect owns it. */
-    public ErrorShape ownerShape(String path) {
+    /** As {@link #owns(String, ErrorShape)}, for a published API whose clients present their key their own way. */
+    public void owns(String pathPrefix, ErrorShape shape, Credentials credentials) {
+        owners.put(pathPrefix, new Owner(shape, credentials));
+    }
+
+    /** The dialect owning the longest prefix of {@code path}, or null when no dialect owns it. */
+    public Owner owner(String path) {
         String best = null;
-        for (String prefix : shapes.keySet()) {
+        for (String prefix : owners.keySet()) {
             if (path.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
                 best = prefix;
             }
         }
-        return best == null ? null : shapes.get(best);
+        return best == null ? null : owners.get(best);
+    }
+
+    /** The error shape of the dialect owning the longest prefix of {@code path}, or null when no dialect owns it. */
+    public ErrorShape ownerShape(String path) {
+        Owner o = owner(path);
+        return o == null ? null : o.shape();
     }
 
     /** The shape for paths no dialect owns. */

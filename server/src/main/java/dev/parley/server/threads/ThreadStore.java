@@ -95,21 +95,47 @@ public final class ThreadStore implements AutoCloseable {
     public Conversation create(String owner, String title, String systemPrompt, String metadata) {
         long now = System.currentTimeMillis();
         Conversation c = new Conversation(newId("conv_"), owner, title, systemPrompt, metadata, now, now, 0);
+        insert(c);
+        return c;
+    }
+
+    /**
+     * The owner's thread with this id, created empty when there is none yet: for APIs whose clients name
+     * their conversations. Two requests creating the same thread at once both get the one stored.
+     *
+     * @throws ConflictException when the id is taken by another owner's thread
+     */
+    public Conversation getOrCreate(String owner, String id, String title, String metadata) {
+        Optional<Conversation> found = get(owner, id);
+        if (found.isPresent()) {
+            return found.get();
+        }
+        long now = System.currentTimeMillis();
+        try {
+            insert(new Conversation(id, owner, title, null, metadata, now, now, 0));
+        } catch (StoreException e) {
+            if (!isUniqueViolation(e.getCause())) {
+                throw e;
+            }
+        }
+        return get(owner, id).orElseThrow(() -> new ConflictException("conversation id " + id + " is taken by another owner"));
+    }
+
+    private void insert(Conversation c) {
         inTransaction("create a conversation", con -> {
             try (PreparedStatement s = con.prepareStatement(
                     "INSERT INTO conversations (id, owner, title, system_prompt, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
                 s.setString(1, c.id());
-                s.setString(2, owner);
-                setNullable(s, 3, title);
-                setNullable(s, 4, systemPrompt);
-                s.setString(5, metadata);
-                s.setLong(6, now);
-                s.setLong(7, now);
+                s.setString(2, c.owner());
+                setNullable(s, 3, c.title());
+                setNullable(s, 4, c.systemPrompt());
+                s.setString(5, c.metadata());
+                s.setLong(6, c.createdAt());
+                s.setLong(7, c.updatedAt());
                 s.executeUpdate();
             }
             return null;
         });
-        return c;
     }
 
     public Optional<Conversation> get(String owner, String id) {

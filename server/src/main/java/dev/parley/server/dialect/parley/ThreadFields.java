@@ -9,7 +9,7 @@ import dev.parley.server.api.RequestBody;
  * A thread's own fields, checked and bounded: every list page carries titles and metadata, and every
  * exchange the system prompt, so none of them may grow without limit.
  */
-final class ThreadFields {
+public final class ThreadFields {
 
     static final int MAX_TITLE_CHARS = 512;
     static final int MAX_SYSTEM_PROMPT_CHARS = 65_536;
@@ -18,7 +18,7 @@ final class ThreadFields {
     private ThreadFields() {
     }
 
-    static String title(RequestBody b) {
+    public static String title(RequestBody b) {
         return bounded(b, "title", MAX_TITLE_CHARS);
     }
 

@@ -1,0 +1,75 @@
+package dev.parley.server.dialect.byid;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Json;
+import dev.parley.server.dialect.aisdk.AiChatStream;
+import dev.parley.server.dialect.parley.ParleyEvents;
+import dev.parley.server.exchange.ErrorShape;
+import dev.parley.server.exchange.EventWriter;
+import dev.parley.server.exchange.WholeJson;
+import dev.parley.server.exchange.WireFormat;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.IOException;
+
+/**
+ * The answer to a conversation continued by id. Whole: {@code {"text", "thinking", "finish_reason",
+ * "message_id", "usage"}} (Parley's usage object; {@code message_id} is the stored reply's id, null when
+ * not saved). Streaming: the AI SDK's text-delta stream parts as server-sent events, as {@code /api/ai/chat}
+ * answers ({@link AiChatStream}): {@code text-delta} and {@code reasoning} parts, then {@code finish} with
+ * usage, or {@code error}. Errors before either: {@code {"error": "..."}} with the status.
+ */
+public record ConversationByIdAnswer(boolean stream, String requestId) implements WireFormat {
+
+    public static final ErrorShape ERRORS = (requestId, e) -> Json.object().put("error", e.getMessage());
+
+    @Override
+    public EventWriter open(GenerationEvent.Started started, ServerResponse res) {
+        return stream ? new AiChatStream().open(started, res) : new Whole(new WholeJson(res));
+    }
+
+    private static final class Whole implements EventWriter {
+        private final WholeJson json;
+        private final StringBuilder text = new StringBuilder();
+        private final StringBuilder thinking = new StringBuilder();
+        private int truncated;
+
+        Whole(WholeJson json) {
+            this.json = json;
+        }
+
+        @Override
+        public void truncated(int messages) {
+            truncated = messages;
+        }
+
+        @Override
+        public void piece(GenerationEvent.Piece p) {
+            (p.channel() == GenerationEvent.Channel.REASONING ? thinking : text).append(p.text());
+        }
+
+        @Override
+        public void done(GenerationEvent.Done d, String messageId) throws IOException {
+            GenerationEvent.Usage u = d.usage();
+            ObjectNode body = Json.object().put("text", text.toString()).put("thinking", thinking.toString())
+                    .put("finish_reason", d.reason().wireName()).put("message_id", messageId);
+            ObjectNode usage = body.putObject("usage").setAll(ParleyEvents.usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(),
+                    u.reasoningTokens()));
+            if (truncated > 0) {
+                usage.put("truncated_messages", truncated);
+            }
+            json.send(200, body);
+        }
+
+        @Override
+        public void failed(ApiError e) throws IOException {
+            json.send(e.status(), ERRORS.body(null, e));
+        }
+
+        @Override
+        public void heartbeat() throws IOException {
+            json.heartbeat();
+        }
+    }
+}
