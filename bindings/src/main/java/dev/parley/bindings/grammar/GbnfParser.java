@@ -78,7 +78,8 @@ final class GbnfParser {
             throw new GrammarException("the grammar has no rules");
         }
         Integer root = symbolIds.get("root");
-        if (root == null) {
+        // A name seen only in a definition later replaced (x ::= ... root, then x ::= ...) has an id but no rule.
+        if (root == null || root >= rules.size() || rules.get(root) == null) {
             throw new GrammarException("the grammar has no 'root' rule (generation starts from 'root')");
         }
         List<String> ruleNames = new ArrayList<>(rules.size());

@@ -71,6 +71,12 @@ class GrammarTest {
     }
 
     @Test
+    void aRootNamedOnlyInADefinitionThatWasReplacedIsNoRoot() {
+        // Found by the fuzzer: 'root' got a symbol id from the first x, which the second x replaced.
+        refused("x ::= \"a\" root\nx ::= \"b\"", "no 'root' rule");
+    }
+
+    @Test
     void aLongChainOfRulesAtRuleStartsIsRefusedBelowTheRuleLimit() {
         StringBuilder chain = new StringBuilder("root ::= r0\n");
         for (int i = 0; i < 5000; i++) {
