@@ -52,7 +52,7 @@ class RouterMetricsTest {
 
     private CompletableFuture<HttpResponse<InputStream>> stream(String body) {
         return server.http.sendAsync(HttpRequest.newBuilder(server.uri("/v1/chat/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
     }
 
     @Test
