@@ -16,6 +16,8 @@ public final class Vocab {
     private final MemorySegment handle;
     private final int size;
     private final VocabGrammar grammar = new VocabGrammar(this);
+    /** {@link #maxBytesPerToken()} once measured; -1 before. */
+    private volatile int maxBytesPerToken = -1;
 
     Vocab(MemorySegment handle) {
         this.handle = handle;
@@ -81,6 +83,77 @@ public final class Vocab {
     public String tokenText(int token) {
         checkToken(token);
         return Llama.llama_vocab_get_text(handle, token).reinterpret(Long.MAX_VALUE).getString(0);
+    }
+
+    /**
+     * The most bytes of input text one token can stand for when tokenizing (with special tokens parsed),
+     * or 0 when this vocabulary gives no such bound. With a bound, a text of more than
+     * {@code n * maxBytesPerToken()} UTF-8 bytes certainly tokenizes to more than {@code n} tokens, which
+     * a caller can know without tokenizing.
+     *
+     * <p>The bound is the longest token text in the vocabulary: SPM and byte-level BPE store a token as
+     * at least as many bytes as it covers ({@code ▁} for a space, {@code Ġ} for a byte, {@code <0x41>}
+     * for one byte, a special token as its own text). It holds only where tokenizing covers every input
+     * byte with some token: not for WordPiece and Unigram (they drop and fold whitespace), not where a
+     * special token strips the whitespace around it, and not for a BPE vocabulary without a token for
+     * some byte (llama.cpp then drops it), which the probe below catches. Measured once, on first use.
+     */
+    public int maxBytesPerToken() {
+        int m = maxBytesPerToken;
+        if (m < 0) {
+            m = measureMaxBytesPerToken();
+            maxBytesPerToken = m;
+        }
+        return m;
+    }
+
+    private int measureMaxBytesPerToken() {
+        int type = Llama.llama_vocab_type(handle);
+        if (type != Llama.LLAMA_VOCAB_TYPE_SPM && type != Llama.LLAMA_VOCAB_TYPE_BPE) {
+            return 0;
+        }
+        int longest = 1;
+        for (int t = 0; t < size; t++) {
+            if ((Llama.llama_vocab_get_attr(handle, t) & (Llama.LLAMA_TOKEN_ATTR_LSTRIP | Llama.LLAMA_TOKEN_ATTR_RSTRIP)) != 0) {
+                return 0;
+            }
+            MemorySegment text = Llama.llama_vocab_get_text(handle, t);
+            if (!text.equals(MemorySegment.NULL)) {
+                longest = Math.max(longest, strlen(text.reinterpret(1 << 16)));
+            }
+        }
+        String probe = byteProbe();
+        return detokenize(tokenize(probe, false, false), true).contains(probe.strip()) ? longest : 0;
+    }
+
+    private static int strlen(MemorySegment s) {
+        int n = 0;
+        while (n < s.byteSize() && s.get(ValueLayout.JAVA_BYTE, n) != 0) {
+            n++;
+        }
+        return n;
+    }
+
+    /** Text whose UTF-8 holds every byte value that can occur in UTF-8 (each ASCII character, each lead and continuation byte). */
+    private static String byteProbe() {
+        StringBuilder sb = new StringBuilder("probe ");
+        for (int c = 1; c < 0x80; c++) {
+            sb.append((char) c);
+        }
+        for (int cont = 0; cont < 64; cont++) {
+            sb.appendCodePoint(0x80 | cont); // C2 80..BF: every continuation byte
+        }
+        for (int lead = 0xC2; lead <= 0xDF; lead++) {
+            sb.appendCodePoint(((lead & 0x1F) << 6) | 0x10);
+        }
+        for (int lead = 0xE0; lead <= 0xEF; lead++) {
+            int cp = ((lead & 0x0F) << 12) | 0xA10; // second byte A8, valid after E0 and ED alike
+            sb.appendCodePoint(cp >= 0xD800 && cp <= 0xDFFF ? cp - 0x800 : cp);
+        }
+        for (int lead = 0xF0; lead <= 0xF4; lead++) {
+            sb.appendCodePoint(lead == 0xF0 ? 0x10410 : ((lead & 0x07) << 18) | 0x410); // F0 needs a second byte from 90
+        }
+        return sb.append(" end").toString();
     }
 
     /**

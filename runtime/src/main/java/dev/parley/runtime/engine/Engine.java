@@ -234,6 +234,11 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /** The model's vocabulary, for tests in this package. */
+    Vocab vocab() {
+        return model.vocab();
+    }
+
     /** The tokens a prompt becomes (chat prompts through the template). */
     public int[] tokenize(Prompt prompt) {
         return switch (prompt) {
@@ -276,6 +281,7 @@ public final class Engine implements AutoCloseable {
                 tokens = r.tokens();
             }
             case Prompt.Raw raw -> {
+                refuseCertainlyTooLong(raw.text(), vocab);
                 rendered = raw.text();
                 tokens = tokenize(raw);
             }
@@ -304,6 +310,45 @@ public final class Engine implements AutoCloseable {
                     + " requests are waiting: try again shortly");
         }
         return stream;
+    }
+
+    /**
+     * Refuses a raw prompt whose text is certainly more tokens than a slot holds, before paying for
+     * tokenizing it: no token stands for more than {@link Vocab#maxBytesPerToken()} bytes of text.
+     * Cheapest first: a UTF-16 length is at most the UTF-8 length, and a third of it at least.
+     */
+    private void refuseCertainlyTooLong(String text, Vocab vocab) {
+        int perToken = vocab.maxBytesPerToken();
+        if (perToken == 0) {
+            return; // this vocabulary gives no bound: the token count decides
+        }
+        long limit = (long) slotCapacity * perToken;
+        if ((long) text.length() * 3 <= limit) {
+            return;
+        }
+        long bytes = text.length() > limit ? text.length() : utf8Length(text);
+        if (bytes > limit) {
+            throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "the prompt is at least " + bytes + " bytes, more than the "
+                    + slotCapacity + " tokens a slot holds could cover (a token of this model stands for at most " + perToken + " bytes)");
+        }
+    }
+
+    private static long utf8Length(String s) {
+        long n = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                n++;
+            } else if (c < 0x800) {
+                n += 2;
+            } else if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                n += 4;
+                i++;
+            } else {
+                n += 3;
+            }
+        }
+        return n;
     }
 
     /**

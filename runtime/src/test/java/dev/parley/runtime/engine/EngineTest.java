@@ -134,6 +134,29 @@ class EngineTest {
     }
 
     @Test
+    void aRawPromptCertainlyTooLongIsRefusedBeforeTokenizing() {
+        var vocab = engine.vocab();
+        int perToken = vocab.maxBytesPerToken();
+        assertTrue(perToken > 1, "Qwen3's byte-level BPE gives a bound: " + perToken);
+        // the bound is sound: no text tokenizes to fewer tokens than its bytes over the bound
+        for (String text : List.of("Hello, world! " + "x".repeat(300), "<|im_start|><|im_end|><think></think>", "日本語のテキスト 🎉🎉 ", " \t\n\r  ")) {
+            int bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            assertTrue((long) engine.tokenize(new Prompt.Raw(text)).length * perToken >= bytes, text);
+        }
+        long limit = (long) engine.slotCapacity() * perToken;
+        String words = "lorem ipsum dolor sit amet ";
+        String huge = words.repeat((int) (limit / words.length()) + 1);
+        EngineException e = assertThrows(EngineException.class, () -> engine.submit(GenerationRequest.greedy("huge", new Prompt.Raw(huge), 4)));
+        assertEquals(ErrorCode.PROMPT_TOO_LONG, e.code());
+        // the byte check refused it: the check after tokenizing would have named a token count
+        assertTrue(e.getMessage().contains("bytes, more than the " + engine.slotCapacity() + " tokens a slot holds could cover"), e.getMessage());
+        // just under the bound the byte check lets it through; the token count then refuses it
+        String under = words.repeat((int) (limit / words.length()) - 1);
+        EngineException t = assertThrows(EngineException.class, () -> engine.submit(GenerationRequest.greedy("under", new Prompt.Raw(under), 4)));
+        assertTrue(t.getMessage().contains(" tokens; a slot holds at most "), t.getMessage());
+    }
+
+    @Test
     void badRequestsAreRefusedAndTheEngineKeepsServing() throws Exception {
         int[] tooLong = new int[engine.slotCapacity() + 1];
         Arrays.fill(tooLong, 100);

@@ -19,6 +19,7 @@ public final class Endpoints {
     private static final System.Logger LOG = System.getLogger("parley.api");
 
     private final Exchange exchange;
+    private final CallRunner runner;
     private final Limits limits;
     private final ErrorShape fallback;
     /** Path prefix to its owner: the paths a dialect owns, for answers given before routing (the auth filter's 401). */
@@ -28,7 +29,18 @@ public final class Endpoints {
     public record Owner(ErrorShape shape, Credentials credentials) {}
 
     public Endpoints(Exchange exchange, Limits limits, ErrorShape fallback) {
+        this(exchange, limits, fallback, (call, in, res) -> exchange.run(call, res, in.http().path().path()));
+    }
+
+    /** What a parsed turn goes to: the exchange, or (testing the dialects' parsers alone) a recorder. */
+    @FunctionalInterface
+    interface CallRunner {
+        void run(Call call, Incoming in, ServerResponse res);
+    }
+
+    Endpoints(Exchange exchange, Limits limits, ErrorShape fallback, CallRunner runner) {
         this.exchange = exchange;
+        this.runner = runner;
         this.limits = limits;
         this.fallback = fallback;
     }
@@ -53,7 +65,7 @@ public final class Endpoints {
     }
 
     private void run(Call call, Incoming in, ServerResponse res) {
-        exchange.run(call, res, in.http().path().path());
+        runner.run(call, in, res);
     }
 
     /** A route that answers some requests itself and makes the others turns. */

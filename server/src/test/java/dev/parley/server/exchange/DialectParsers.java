@@ -1,0 +1,105 @@
+package dev.parley.server.exchange;
+
+import dev.parley.runtime.engine.Engine;
+import dev.parley.server.dialect.aisdk.AiChatRequests;
+import dev.parley.server.dialect.aisdk.UiChatRequests;
+import dev.parley.server.dialect.ollama.OllamaService;
+import dev.parley.server.dialect.openai.OpenAiRequests;
+import dev.parley.server.dialect.paddler.PaddlerRequests;
+import dev.parley.server.dialect.parley.ConversationRequests;
+import dev.parley.server.dialect.parley.ParleyErrors;
+import io.helidon.common.context.Context;
+import io.helidon.http.HeaderNames;
+import io.helidon.http.ServerRequestHeaders;
+import io.helidon.http.Status;
+import io.helidon.http.WritableHeaders;
+import io.helidon.http.media.ReadableEntity;
+import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerRequest;
+import io.helidon.webserver.http.ServerResponse;
+import java.io.ByteArrayInputStream;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The stateless POST routes of every dialect (the turns, and Ollama's show), each its real handler (body reading, the dialect's
+ * parser, its error shape) with the exchange replaced by a recorder: a request body goes in, and out
+ * comes the parsed {@link Call} or the status of the refusal, without a generation or a socket.
+ */
+final class DialectParsers {
+
+    /** What one body came to: a parsed call, or the status the dialect answered with. */
+    record Outcome(Call call, int status) {}
+
+    private final Map<String, Handler> routes = new LinkedHashMap<>();
+    private Call recorded;
+
+    DialectParsers(Engine engine, Limits limits) {
+        Endpoints endpoints = new Endpoints(null, limits, ParleyErrors.SHAPE, (call, in, res) -> recorded = call);
+        HttpRules rules = capturing(routes);
+        for (Dialect d : List.of(new PaddlerRequests(), new OpenAiRequests(engine, Path.of("no-llama-source")), new AiChatRequests(),
+                new UiChatRequests(), new ConversationRequests(), new OllamaService(engine))) {
+            d.register(rules, endpoints);
+        }
+    }
+
+    /** The POST routes, in registration order. */
+    List<String> paths() {
+        return List.copyOf(routes.keySet());
+    }
+
+    /** Runs one body through a route's handler; anything but a call or an error answer escapes as thrown. */
+    Outcome post(String path, byte[] body) throws Exception {
+        recorded = null;
+        int[] status = {200};
+        routes.get(path).handle(request(body), response(status));
+        return new Outcome(recorded, status[0]);
+    }
+
+    private static HttpRules capturing(Map<String, Handler> routes) {
+        return (HttpRules) Proxy.newProxyInstance(HttpRules.class.getClassLoader(), new Class<?>[] {HttpRules.class}, (proxy, m, args) -> {
+            if (m.getName().equals("post") && args.length == 2 && args[1] instanceof Handler[] h && h.length == 1) {
+                routes.put((String) args[0], h[0]);
+            }
+            return proxy; // GET routes read no body
+        });
+    }
+
+    private static ServerRequest request(byte[] body) {
+        WritableHeaders<?> h = WritableHeaders.create();
+        h.set(HeaderNames.CONTENT_TYPE, "application/json");
+        h.set(HeaderNames.CONTENT_LENGTH, Integer.toString(body.length));
+        ServerRequestHeaders headers = ServerRequestHeaders.create(h);
+        Context context = Context.create();
+        ReadableEntity content = (ReadableEntity) Proxy.newProxyInstance(ReadableEntity.class.getClassLoader(),
+                new Class<?>[] {ReadableEntity.class}, (proxy, m, args) -> switch (m.getName()) {
+                    case "inputStream" -> new ByteArrayInputStream(body);
+                    case "hasEntity" -> body.length > 0;
+                    default -> throw new UnsupportedOperationException("ReadableEntity." + m.getName());
+                });
+        return (ServerRequest) Proxy.newProxyInstance(ServerRequest.class.getClassLoader(), new Class<?>[] {ServerRequest.class},
+                (proxy, m, args) -> switch (m.getName()) {
+                    case "headers" -> headers;
+                    case "context" -> context;
+                    case "content" -> content;
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "equals" -> proxy == args[0];
+                    default -> throw new UnsupportedOperationException("ServerRequest." + m.getName());
+                });
+    }
+
+    private static ServerResponse response(int[] status) {
+        return (ServerResponse) Proxy.newProxyInstance(ServerResponse.class.getClassLoader(), new Class<?>[] {ServerResponse.class},
+                (proxy, m, args) -> {
+                    if (m.getName().equals("status") && args != null && args.length == 1) {
+                        status[0] = args[0] instanceof Status s ? s.code() : (Integer) args[0];
+                    }
+                    Class<?> r = m.getReturnType();
+                    return r.isInstance(proxy) ? proxy : r == boolean.class ? Boolean.FALSE : null;
+                });
+    }
+}
