@@ -44,7 +44,8 @@ class ReplicasTest {
     private static final List<String> NAMES = List.of("r1", "r2", "r3");
     private static final int CONVERSATIONS = 5;
     private static final int TURNS = 4;
-    private static final String ENDLESS = "root ::= \"a\" root"; // never accepting: only max_tokens ends it
+    // 6000 letters before the grammar can end (a grammar that can never end is refused): max_tokens ends it first
+    private static final String ENDLESS = "root ::= [a-z]{2000} [a-z]{2000} [a-z]{2000}";
 
     private static ReplicaSet set;
     /** Session key to the replica that served it with affinity, filled by the affinity step. */
@@ -72,7 +73,7 @@ class ReplicasTest {
     }
 
     private static HttpResponse<String> send(URI uri, String method, String body, String... headers) throws IOException, InterruptedException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60))
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         for (int i = 0; i + 1 < headers.length; i += 2) {
             b.header(headers[i], headers[i + 1]);
@@ -210,7 +211,7 @@ class ReplicasTest {
         assertEquals(victim, replicaOf(first));
 
         HttpResponse<InputStream> streaming = set.http.send(HttpRequest.newBuilder(set.router("/api/v1/conversations/" + id + "/messages"))
-                .header("x-session-id", session)
+                .header("x-session-id", session).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"prompt\": \"second\", \"max_tokens\": 3500, \"grammar\": " + Json.MAPPER.writeValueAsString(ENDLESS) + "}"))
                 .build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, streaming.statusCode());
@@ -260,7 +261,7 @@ class ReplicasTest {
         set.awaitRouterStatus("DOWN", List.of(victim), Duration.ofSeconds(10));
 
         HttpResponse<InputStream> streaming = set.http.send(HttpRequest.newBuilder(set.replica(drained, "/v1/chat/completions"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"max_tokens\": 3500, \"stream\": true, \"grammar\": "
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{\"max_tokens\": 3500, \"stream\": true, \"grammar\": "
                         + Json.MAPPER.writeValueAsString(ENDLESS) + ", \"messages\": [{\"role\": \"user\", \"content\": \"long\"}]}"))
                 .build(), HttpResponse.BodyHandlers.ofInputStream());
         assertEquals(200, streaming.statusCode());

@@ -39,7 +39,7 @@ class RouterMetricsTest {
     /** A generation that only max_tokens ends: the grammar never reaches an accepting state. */
     private static String endless(String user, int maxTokens) {
         ObjectNode b = Json.object();
-        b.put("model", "parley").put("max_tokens", maxTokens).put("stream", true).put("grammar", "root ::= \"a\" root");
+        b.put("model", "parley").put("max_tokens", maxTokens).put("stream", true).put("grammar", "root ::= [a-z]{2000} [a-z]{2000} [a-z]{2000}"); // outlasts max_tokens
         b.putArray("messages").addObject().put("role", "user").put("content", user);
         return b.toString();
     }
