@@ -76,6 +76,9 @@ public final class RequestBody {
             throw new ApiError(400, "the request body is not valid JSON: " + Echo.text(e.getOriginalMessage()), null);
         } catch (IOException e) {
             throw new ApiError(400, "could not read the request body", null);
+        } catch (NumberFormatException e) {
+            // Jackson throws this, not a JacksonException, for a number it cannot represent (found by the fuzzer).
+            throw new ApiError(400, "the request body has a number out of range: " + Echo.text(e.getMessage()), null);
         }
         if (!(node instanceof ObjectNode o)) {
             throw new ApiError(400, "the request body must be a JSON object", null);

@@ -47,9 +47,22 @@ final class DialectParsers {
         }
     }
 
-    /** The POST routes, in registration order. */
+    /**
+     * The routes the committed corpus was written against, in the order its first byte picks them; a route
+     * added later comes after these, so that no corpus input changes route.
+     */
+    private static final List<String> CORPUS_ORDER = List.of("/api/v1/continue_from_conversation_history",
+            "/api/v1/continue_from_raw_prompt", "/v1/chat/completions", "/v1/completions", "/api/ai/chat", "/api/v1/ui-chat",
+            "/api/v1/conversation", "/api/chat", "/api/generate", "/api/show");
+
+    /** The POST routes: {@link #CORPUS_ORDER}, then any other in registration order. */
     List<String> paths() {
-        return List.copyOf(routes.keySet());
+        List<String> paths = new java.util.ArrayList<>(CORPUS_ORDER);
+        if (!routes.keySet().containsAll(CORPUS_ORDER)) {
+            throw new IllegalStateException("a route the corpus is written against is gone: " + CORPUS_ORDER + " vs " + routes.keySet());
+        }
+        routes.keySet().stream().filter(r -> !CORPUS_ORDER.contains(r)).forEach(paths::add);
+        return List.copyOf(paths);
     }
 
     /** Runs one body through a route's handler; anything but a call or an error answer escapes as thrown. */
