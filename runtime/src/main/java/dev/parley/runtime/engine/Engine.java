@@ -97,6 +97,11 @@ public final class Engine implements AutoCloseable {
         return template != null;
     }
 
+    /** The chat template's source (the model's or the operator's), or null: tool-call formats are detected from it. */
+    public String chatTemplateSource() {
+        return template == null ? null : template.source();
+    }
+
     public List<SlotInfo> slots() {
         return List.of(scheduler.slotInfos());
     }
