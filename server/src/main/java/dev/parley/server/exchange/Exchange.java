@@ -70,6 +70,9 @@ public final class Exchange {
         StringBuilder thinking = thread == null ? null : new StringBuilder();
         try {
             EventWriter writer = call.format().open(g.started(), res);
+            if (call.toolCalls() != null) {
+                writer = new ToolCallSplitter(writer, call.toolCalls().parser());
+            }
             long beatAt = System.nanoTime() + HEARTBEAT_MILLIS * 1_000_000L;
             while (true) {
                 GenerationEvent e = g.stream().poll(HEARTBEAT_MILLIS);

@@ -1,0 +1,85 @@
+package dev.parley.server.exchange;
+
+import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.tools.ToolCallEvent;
+import dev.parley.runtime.tools.ToolCallParser;
+import dev.parley.server.api.ApiError;
+import java.io.IOException;
+
+/**
+ * Sits between the exchange and a dialect's writer when the reply may hold tool calls: the content
+ * channel goes through the incremental {@link ToolCallParser}, so the writer gets plain content as
+ * pieces and calls as {@link EventWriter#toolCall} events, and never the call markup. Reasoning passes
+ * through as it is. Content the parser holds back (it may open a call) reaches the writer once it is
+ * known to be text, at the latest just before {@code done}.
+ */
+final class ToolCallSplitter implements EventWriter {
+
+    private final EventWriter writer;
+    private final ToolCallParser parser;
+    /** The first failed write: the parser calls back through a Consumer, which cannot throw. */
+    private IOException failure;
+    private int pieceTokens;
+
+    ToolCallSplitter(EventWriter writer, ToolCallParser parser) {
+        this.writer = writer;
+        this.parser = parser;
+    }
+
+    @Override
+    public void piece(GenerationEvent.Piece p) throws IOException {
+        if (p.channel() == GenerationEvent.Channel.REASONING) {
+            writer.piece(p);
+            return;
+        }
+        pieceTokens = p.tokens();
+        parser.feed(p.text(), this::forward);
+        rethrow();
+    }
+
+    @Override
+    public void done(GenerationEvent.Done done, String messageId) throws IOException {
+        pieceTokens = 0;
+        parser.finish(this::forward);
+        rethrow();
+        writer.done(done, messageId);
+    }
+
+    @Override
+    public void failed(ApiError error) throws IOException {
+        writer.failed(error);
+    }
+
+    @Override
+    public void heartbeat() throws IOException {
+        writer.heartbeat();
+    }
+
+    @Override
+    public void toolCall(ToolCallEvent event) {
+        throw new IllegalStateException("tool-call events come out of this splitter, not into it");
+    }
+
+    private void forward(ToolCallEvent e) {
+        if (failure != null) {
+            return;
+        }
+        try {
+            if (e instanceof ToolCallEvent.Content c) {
+                // Without the markup, raw and text are the same; the tokens go with the first text sent for the piece.
+                writer.piece(new GenerationEvent.Piece(c.text(), c.text(), GenerationEvent.Channel.CONTENT, pieceTokens));
+                pieceTokens = 0;
+            } else {
+                writer.toolCall(e);
+            }
+        } catch (IOException io) {
+            failure = io;
+        }
+    }
+
+    private void rethrow() throws IOException {
+        if (failure != null) {
+            throw failure;
+        }
+    }
+}
