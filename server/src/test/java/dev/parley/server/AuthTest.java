@@ -47,6 +47,7 @@ class AuthTest {
         HttpResponse<String> openAi = server.get("/v1/models", "x-api-key", "nope-nope-nope");
         assertEquals(401, openAi.statusCode());
         assertEquals("invalid_api_key", Json.MAPPER.readTree(openAi.body()).get("error").get("code").asText());
+        assertEquals("authentication_error", Json.MAPPER.readTree(openAi.body()).get("error").get("type").asText());
         assertEquals(200, server.get("/health").statusCode(), "health stays open");
         assertEquals(200, server.get("/metrics").statusCode(), "metrics open unless --metrics-require-key");
         assertEquals(200, server.get("/v1/models", "x-api-key", ALICE).statusCode(), "x-api-key works too");

@@ -4,6 +4,7 @@ import dev.parley.runtime.engine.Engine;
 import dev.parley.server.dialect.aisdk.AiChatRequests;
 import dev.parley.server.dialect.aisdk.UiChatRequests;
 import dev.parley.server.dialect.openai.OpenAiRequests;
+import dev.parley.server.dialect.openai.TokenizerRoutes;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
 import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.ThreadsService;
@@ -25,7 +26,8 @@ public final class Dialects {
         return List.of(
                 new PaddlerRequests(),
                 new ThreadsService(n.store()),
-                new OpenAiRequests(n.engine(), n.llamaSource()),
+                new OpenAiRequests(n.engine(), n.store()),
+                new TokenizerRoutes(n.engine()),
                 new AiChatRequests(),
                 new UiChatRequests(),
                 new ConversationRequests());

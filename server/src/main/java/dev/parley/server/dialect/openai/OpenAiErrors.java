@@ -20,9 +20,20 @@ public final class OpenAiErrors implements ErrorShape {
         ObjectNode err = r.putObject("error");
         err.put("message", e.getMessage());
         int status = e.status();
-        err.put("type", status >= 500 ? "server_error" : status == 413 || status == 400 ? "invalid_request_error" : "rate_limit_error");
+        err.put("type", type(status));
         err.put("param", e.param());
         err.put("code", e.code());
         return r;
+    }
+
+    /** OpenAI's error types, as its SDKs map them to exception classes. */
+    static String type(int status) {
+        return switch (status) {
+            case 401 -> "authentication_error";
+            case 403 -> "permission_error";
+            case 404 -> "not_found_error";
+            case 429 -> "rate_limit_error";
+            default -> status >= 500 ? "server_error" : "invalid_request_error";
+        };
     }
 }

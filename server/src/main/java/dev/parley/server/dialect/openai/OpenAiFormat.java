@@ -2,6 +2,8 @@ package dev.parley.server.dialect.openai;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.tools.ToolCall;
+import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.exchange.EventWriter;
@@ -10,11 +12,16 @@ import dev.parley.server.exchange.WholeJson;
 import dev.parley.server.exchange.WireFormat;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * OpenAI's answers: a whole {@code chat.completion} / {@code text_completion}, or server-sent chunks
  * (a first chunk with the role, one per piece, one with the finish reason, the usage chunk when asked,
  * then {@code [DONE]}). Chat splits reasoning into {@code reasoning_content}; completions send raw text.
+ * Tool calls (chat only) come whole as {@code message.tool_calls}, or streamed as OpenAI streams them: a
+ * delta announcing the call (index, id, type, name, empty arguments), then deltas of argument fragments;
+ * a reply with calls finishes with {@code tool_calls}.
  */
 public record OpenAiFormat(String id, String model, boolean chat, boolean stream, boolean includeUsage) implements WireFormat {
 
@@ -29,8 +36,8 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         return r;
     }
 
-    private static String finishReason(GenerationEvent.FinishReason r) {
-        return r == GenerationEvent.FinishReason.LENGTH ? "length" : "stop";
+    private static String finishReason(GenerationEvent.FinishReason r, boolean calls) {
+        return r == GenerationEvent.FinishReason.LENGTH ? "length" : calls ? "tool_calls" : "stop";
     }
 
     private static ObjectNode usage(GenerationEvent.Usage u) {
@@ -47,6 +54,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         private final WholeJson json;
         private final StringBuilder content = new StringBuilder();
         private final StringBuilder reasoning = new StringBuilder();
+        private final List<ToolCall> calls = new ArrayList<>();
 
         Whole(WholeJson json) {
             this.json = json;
@@ -62,21 +70,40 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         }
 
         @Override
+        public void toolCall(ToolCallEvent e) {
+            if (e instanceof ToolCallEvent.CallFinished f) {
+                calls.add(f.call());
+            }
+        }
+
+        @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
             ObjectNode r = envelope(chat ? "chat.completion" : "text_completion");
             ObjectNode choice = r.putArray("choices").addObject();
             choice.put("index", 0);
             if (chat) {
                 ObjectNode m = choice.putObject("message");
-                m.put("role", "assistant").put("content", content.toString());
+                m.put("role", "assistant");
+                if (calls.isEmpty() || !content.toString().isBlank()) {
+                    m.put("content", content.toString());
+                } else {
+                    m.putNull("content"); // as OpenAI: a reply that only calls tools has no content
+                }
                 if (!reasoning.isEmpty()) {
                     m.put("reasoning_content", reasoning.toString());
+                }
+                if (!calls.isEmpty()) {
+                    var list = m.putArray("tool_calls");
+                    for (ToolCall c : calls) {
+                        ObjectNode call = list.addObject().put("id", c.id()).put("type", "function");
+                        call.putObject("function").put("name", c.name()).put("arguments", c.argumentsJson());
+                    }
                 }
             } else {
                 choice.put("text", content.toString());
                 choice.putNull("logprobs");
             }
-            choice.put("finish_reason", finishReason(d.reason()));
+            choice.put("finish_reason", finishReason(d.reason(), !calls.isEmpty()));
             r.set("usage", usage(d.usage()));
             json.send(200, r);
         }
@@ -94,6 +121,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
 
     private final class Chunks implements EventWriter {
         private final SseStream sse;
+        private boolean calls;
 
         Chunks(SseStream sse) throws IOException {
             this.sse = sse;
@@ -129,6 +157,28 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         }
 
         @Override
+        public void toolCall(ToolCallEvent e) throws IOException {
+            ObjectNode call = Json.object();
+            switch (e) {
+                case ToolCallEvent.CallStarted s -> {
+                    calls = true;
+                    call.put("index", s.index()).put("id", s.id()).put("type", "function");
+                    call.putObject("function").put("name", s.name()).put("arguments", "");
+                }
+                case ToolCallEvent.ArgumentsDelta a -> call.put("index", a.index()).putObject("function").put("arguments", a.fragment());
+                case ToolCallEvent.CallFinished f -> {
+                    return; // its arguments went out as deltas
+                }
+                case ToolCallEvent.Content c -> throw new IllegalStateException("content comes as pieces");
+            }
+            ObjectNode c = chunk();
+            ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+            choice.putObject("delta").putArray("tool_calls").add(call);
+            choice.putNull("finish_reason");
+            sse.data(c);
+        }
+
+        @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
             ObjectNode last = chunk();
             ObjectNode choice = last.withArray("choices").addObject().put("index", 0);
@@ -137,7 +187,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
             } else {
                 choice.put("text", "").putNull("logprobs");
             }
-            choice.put("finish_reason", finishReason(d.reason()));
+            choice.put("finish_reason", finishReason(d.reason(), calls));
             sse.data(last);
             if (includeUsage) {
                 ObjectNode u = chunk();
