@@ -122,6 +122,18 @@ public final class LlamaContext implements AutoCloseable {
     }
 
     /**
+     * Output row {@code batchIndex} of the last decode: one logit per vocabulary entry, read-only, valid
+     * until the next decode.
+     */
+    public MemorySegment logits(int batchIndex) {
+        MemorySegment row = Llama.llama_get_logits_ith(handle(), batchIndex);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalArgumentException("no logits for batch index " + batchIndex + " in the last decode");
+        }
+        return row.reinterpret((long) model.vocab().size() * Float.BYTES).asReadOnly();
+    }
+
+    /**
      * The most likely token of output row {@code batchIndex} of the last decode: greedy sampling
      * without building llama.cpp's candidate array over the whole vocabulary.
      */

@@ -1,9 +1,11 @@
 package dev.parley.bindings;
 
 import dev.parley.bindings.llama.Llama;
+import dev.parley.bindings.llama.llama_logit_bias;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A llama.cpp sampler chain. Built once per request; {@link #sample} applies the chain to a row of
@@ -92,9 +94,25 @@ public final class SamplerChain implements AutoCloseable {
         private float minP;
         private float temperature;
         private long seed = 0xFFFFFFFFL;
+        private Map<Integer, Float> logitBias = Map.of();
 
         private Builder(Vocab vocab) {
             this.vocab = vocab;
+        }
+
+        /**
+         * Adds {@code bias} to the logit of each token before anything else sees it (OpenAI's
+         * {@code logit_bias}; -100 effectively bans a token). Token ids are checked here.
+         */
+        public Builder logitBias(Map<Integer, Float> bias) {
+            for (Map.Entry<Integer, Float> e : bias.entrySet()) {
+                vocab.checkToken(e.getKey());
+                if (!Float.isFinite(e.getValue())) {
+                    throw new IllegalArgumentException("logit bias for token " + e.getKey() + " must be a finite number");
+                }
+            }
+            this.logitBias = Map.copyOf(bias);
+            return this;
         }
 
         public Builder grammar(String gbnf) {
@@ -147,6 +165,9 @@ public final class SamplerChain implements AutoCloseable {
             }
             SamplerChain built = new SamplerChain(chain);
             try {
+                if (!logitBias.isEmpty()) {
+                    add(chain, logitBiasSampler());
+                }
                 if (grammar != null && !grammar.isBlank()) {
                     add(chain, grammarSampler());
                 }
@@ -175,6 +196,20 @@ public final class SamplerChain implements AutoCloseable {
             } catch (RuntimeException e) {
                 built.close();
                 throw e;
+            }
+        }
+
+        private MemorySegment logitBiasSampler() {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment array = arena.allocate(llama_logit_bias.LAYOUT, logitBias.size());
+                int i = 0;
+                for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
+                    MemorySegment entry = array.asSlice(i++ * llama_logit_bias.LAYOUT.byteSize(), llama_logit_bias.LAYOUT);
+                    llama_logit_bias.token(entry, e.getKey());
+                    llama_logit_bias.bias(entry, e.getValue());
+                }
+                // llama.cpp copies the array, so it may go with the arena
+                return Llama.llama_sampler_init_logit_bias(vocab.size(), logitBias.size(), array);
             }
         }
 

@@ -10,8 +10,17 @@ public sealed interface GenerationEvent {
      * Generated text. {@code raw} is exactly what the model produced (thinking markers included);
      * {@code text} is the same without markers, and {@code channel} says whether it is reasoning or
      * the answer. {@code tokens} is how many tokens this piece completes (0 for a marker-only flush).
+     * {@code logprobs} holds those tokens' logprobs when the request asked for them, else is empty.
      */
-    record Piece(String raw, String text, Channel channel, int tokens) implements GenerationEvent {}
+    record Piece(String raw, String text, Channel channel, int tokens, java.util.List<TokenLogprob> logprobs) implements GenerationEvent {
+        public Piece {
+            logprobs = logprobs == null ? java.util.List.of() : logprobs;
+        }
+
+        public Piece(String raw, String text, Channel channel, int tokens) {
+            this(raw, text, channel, tokens, java.util.List.of());
+        }
+    }
 
     /** The generation ended. */
     record Done(FinishReason reason, Usage usage) implements GenerationEvent {}

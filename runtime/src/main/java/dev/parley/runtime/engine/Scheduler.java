@@ -7,6 +7,7 @@ import dev.parley.bindings.SamplerChain;
 import dev.parley.bindings.Vocab;
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
 import java.util.Iterator;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -219,6 +220,7 @@ final class Scheduler implements Runnable {
         try {
             Sampling sm = r.sampling();
             sampler = SamplerChain.builder(vocab)
+                    .logitBias(r.logitBias())
                     .grammar(r.grammar())
                     .penalties(sm.penaltyLastN(), sm.repeatPenalty(), sm.frequencyPenalty(), sm.presencePenalty())
                     .topK(sm.topK()).topP(sm.topP()).minP(sm.minP())
@@ -239,6 +241,7 @@ final class Scheduler implements Runnable {
         s.pending = p;
         s.requestId = r.id();
         s.sampler = sampler;
+        s.logprobs = r.topLogprobs() >= 0 ? new Logprobs(r.topLogprobs()) : null;
         s.filter = new OutputFilter(r.stop(), p.renderedPrompt());
         s.promptCached = reuse;
         s.admitted = now;
@@ -305,6 +308,9 @@ final class Scheduler implements Runnable {
                 s.prefillDone = now;
             }
             int token = s.sampler.sample(ctx, row);
+            if (s.logprobs != null) {
+                s.logprobs.record(ctx.logits(row), token, pieces); // the row this step decoded: no extra work for llama.cpp
+            }
             if (s.firstToken == 0) {
                 s.firstToken = now;
                 observer.firstToken(now - s.pending.enqueuedNanos());
@@ -339,7 +345,7 @@ final class Scheduler implements Runnable {
     private void emitPiece(Slot s, String raw, String text, GenerationEvent.Channel channel) {
         int tokens = s.tokensSinceEmit;
         s.tokensSinceEmit = 0;
-        s.stream().emit(new GenerationEvent.Piece(raw, text, channel, tokens));
+        s.stream().emit(new GenerationEvent.Piece(raw, text, channel, tokens, s.logprobs == null ? List.of() : s.logprobs.drain()));
     }
 
     private void dropCancelled() {

@@ -20,6 +20,8 @@ final class Slot {
     Pending pending;
     volatile String requestId;
     SamplerChain sampler;
+    /** Collects logprobs until the piece carrying their tokens goes out; null when the request asked for none. */
+    Logprobs logprobs;
     OutputFilter filter;
     /** Where this slot's filter sends pieces; made once so that emitting allocates only the piece. */
     OutputFilter.Sink sink;
@@ -82,6 +84,7 @@ final class Slot {
         pending = null;
         requestId = null;
         filter = null;
+        logprobs = null;
         utf8.flush();
         logitsRow = -1;
         nextToken = -1;

@@ -115,6 +115,11 @@ final class Calls {
         open = false;
     }
 
+    /** How many calls are complete. */
+    int count() {
+        return finished.size();
+    }
+
     List<ToolCall> finished() {
         return List.copyOf(finished);
     }

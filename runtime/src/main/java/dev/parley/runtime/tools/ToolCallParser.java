@@ -30,6 +30,8 @@ public final class ToolCallParser {
     private final StringBuilder allContent = new StringBuilder();
     private final StringBuilder regionText = new StringBuilder();
     private Region region;
+    /** Calls complete when the current region opened: a region that completed none may be content after all. */
+    private int finishedAtOpen;
     private Consumer<ToolCallEvent> out = e -> { };
     private boolean atStart = true;
 
@@ -85,7 +87,7 @@ public final class ToolCallParser {
         if (region != null) {
             if (calls.open() && calls.started() && completeJson(calls.args())) {
                 calls.finish(); // markup cut off after complete arguments: the call stands
-            } else if (calls.open() && !calls.started() && calls.finished().isEmpty()) {
+            } else if (calls.open() && !calls.started() && calls.count() == finishedAtOpen) {
                 content.append(regionText); // never became a call
             } else if (calls.open()) {
                 calls.abandon();
@@ -122,12 +124,12 @@ public final class ToolCallParser {
                 }
                 case FAILED -> {
                     region = null;
-                    if (calls.open() && calls.started()) {
-                        calls.abandon();
-                    } else {
-                        calls.abandon();
-                        content.append(regionText);
+                    boolean noCall = !calls.started() && calls.count() == finishedAtOpen;
+                    calls.abandon();
+                    if (noCall) {
+                        content.append(regionText); // not markup after all
                     }
+                    // otherwise the markup broke off after a call was announced: it is dropped, never shown
                 }
             }
             return;
@@ -164,6 +166,7 @@ public final class ToolCallParser {
     private void open(Region r, String opener) {
         emitContent(out); // content before the markup goes out before the call's events
         region = r;
+        finishedAtOpen = calls.count();
         regionText.setLength(0);
         regionText.append(opener);
     }

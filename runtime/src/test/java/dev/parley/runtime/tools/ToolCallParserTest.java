@@ -216,6 +216,13 @@ class ToolCallParserTest {
     }
 
     @Test
+    void markupBrokenAfterACallNeverLeaksIntoContent() {
+        var r = check(ToolCallFormat.MISTRAL, "[TOOL_CALLS][{\"name\": \"get_time\", \"arguments\": {}}, oops] after");
+        assertEquals(1, r.calls().size());
+        assertFalse(r.content().contains("TOOL_CALLS") || r.content().contains("get_time"), r.content());
+    }
+
+    @Test
     void plainReplyHasNoCalls() {
         for (ToolCallFormat f : ToolCallFormat.values()) {
             var r = check(f, "Just text, with [brackets] and <angles> and {braces}.");
