@@ -74,6 +74,13 @@ assert.ok(typeof person.name === "string" && [...person.name].length <= 10);
 await assert.rejects(client.chat.completions.create({ model: "parley", messages, tools: [weather], tool_choice: "bogus" }),
   (e) => e instanceof OpenAI.BadRequestError && e.param === "tool_choice");
 
+// Log probabilities of the content tokens, with alternatives.
+const withLogprobs = await client.chat.completions.create({ model: "parley", messages, max_tokens: 3, temperature: 0, logprobs: true, top_logprobs: 2 });
+assert.equal(withLogprobs.choices[0].logprobs.content.length, 3);
+for (const t of withLogprobs.choices[0].logprobs.content) {
+  assert.ok(t.logprob <= 0 && t.top_logprobs.length === 2);
+}
+
 // Responses API, whole, then continued by previous_response_id (the server keeps the conversation).
 const first = await client.responses.create({ model: "parley", instructions: "Be brief.", input: "Hello!", max_output_tokens: 6, temperature: 0 });
 assert.equal(first.object, "response");

@@ -79,24 +79,29 @@ class OpenAiResponsesTest {
     @Test
     void forcedFunctionCallsAreOutputItems() throws Exception {
         String body = """
-                {"input": "Weather?", "max_output_tokens": 120, "seed": 2, "stream": true,
+                {"input": "Weather?", "max_output_tokens": 120, "seed": 2, "stream": true, "parallel_tool_calls": false,
                  "tools": [{"type": "function", "name": "get_weather", "parameters": {"type": "object",
                    "properties": {"city": {"type": "string", "maxLength": 10}}, "required": ["city"]}}],
                  "tool_choice": {"type": "function", "name": "get_weather"}}""";
         HttpResponse<String> r = server.post("/v1/responses", body);
         assertEquals(200, r.statusCode(), r.body());
-        StringBuilder args = new StringBuilder();
-        JsonNode done = null;
+        java.util.Map<String, StringBuilder> args = new java.util.HashMap<>();
+        int done = 0;
         JsonNode completed = null;
         for (SseEvents.Event e : SseEvents.parse(r.body()).events()) {
+            String item = e.data().path("item_id").asText();
             switch (e.name()) {
-                case "response.function_call_arguments.delta" -> args.append(e.data().get("delta").asText());
-                case "response.function_call_arguments.done" -> done = e.data();
+                case "response.function_call_arguments.delta" -> args.computeIfAbsent(item, k -> new StringBuilder()).append(e.data().get("delta").asText());
+                case "response.function_call_arguments.done" -> {
+                    assertEquals(args.get(item).toString(), e.data().get("arguments").asText(), "the deltas of a call add up to its arguments");
+                    done++;
+                }
                 case "response.completed" -> completed = e.data().get("response");
                 default -> { }
             }
         }
-        assertEquals(args.toString(), done.get("arguments").asText());
+        assertEquals(1, done, "parallel_tool_calls false: one call");
+        assertEquals(1, completed.get("output").size());
         JsonNode call = completed.get("output").get(0);
         assertEquals("function_call", call.get("type").asText());
         assertEquals("get_weather", call.get("name").asText());

@@ -187,16 +187,36 @@ class OpenAiToolsTest {
     }
 
     @Test
-    void fieldsThatCannotBeHonouredAreRefused() throws Exception {
-        for (String extra : List.of("\"logprobs\": true", "\"top_logprobs\": 2", "\"logit_bias\": {\"42\": 5}", "\"n\": 2")) {
-            HttpResponse<String> r = server.post("/v1/chat/completions",
-                    "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], " + extra + "}");
-            assertEquals(400, r.statusCode(), extra + " -> " + r.body());
-            assertEquals("invalid_request_error", Json.MAPPER.readTree(r.body()).get("error").get("type").asText());
+    void logprobsAndLogitBias() throws Exception {
+        HttpResponse<String> r = server.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}],"
+                + " \"max_tokens\": 4, \"temperature\": 0, \"logprobs\": true, \"top_logprobs\": 3}");
+        JsonNode choice = Json.MAPPER.readTree(r.body()).get("choices").get(0);
+        JsonNode content = choice.get("logprobs").get("content");
+        assertEquals(4, content.size(), r.body());
+        for (JsonNode t : content) {
+            assertTrue(t.get("logprob").asDouble() <= 0);
+            assertEquals(3, t.get("top_logprobs").size());
+            // greedy: the chosen token is the most likely one
+            assertEquals(t.get("top_logprobs").get(0).get("logprob").asDouble(), t.get("logprob").asDouble(), 1e-5);
         }
-        HttpResponse<String> r = server.post("/v1/chat/completions",
-                "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 2, \"logprobs\": false, \"logit_bias\": {}}");
-        assertEquals(200, r.statusCode(), r.body());
+
+        // A bias of 100 on one token makes greedy decoding pick it every time.
+        JsonNode hello = Json.MAPPER.readTree(server.post("/tokenize", "{\"content\": \" hello\", \"with_pieces\": true}").body()).get("tokens").get(0);
+        r = server.post("/v1/chat/completions", "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], \"max_tokens\": 3,"
+                + " \"temperature\": 0, \"logit_bias\": {\"" + hello.get("id").asInt() + "\": 100}}");
+        assertEquals(hello.get("piece").asText().repeat(3), Json.MAPPER.readTree(r.body()).get("choices").get(0).get("message").get("content").asText());
+
+        r = server.post("/v1/completions", "{\"prompt\": \"Once\", \"max_tokens\": 3, \"temperature\": 0, \"logprobs\": 2}");
+        JsonNode legacy = Json.MAPPER.readTree(r.body()).get("choices").get(0).get("logprobs");
+        assertEquals(3, legacy.get("token_logprobs").size(), r.body());
+        assertEquals(2, legacy.get("top_logprobs").get(0).size());
+
+        for (String extra : List.of("\"top_logprobs\": 2", "\"logit_bias\": {\"99999999\": 5}", "\"logit_bias\": {\"1\": 500}", "\"n\": 2")) {
+            HttpResponse<String> bad = server.post("/v1/chat/completions",
+                    "{\"messages\": [{\"role\": \"user\", \"content\": \"x\"}], " + extra + "}");
+            assertEquals(400, bad.statusCode(), extra + " -> " + bad.body());
+            assertEquals("invalid_request_error", Json.MAPPER.readTree(bad.body()).get("error").get("type").asText());
+        }
     }
 
     @Test

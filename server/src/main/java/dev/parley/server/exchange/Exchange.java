@@ -60,7 +60,8 @@ public final class Exchange {
         GenerationOptions o = turn.options();
         Generation g;
         try {
-            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar()));
+            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar(),
+                    o.topLogprobs(), o.logitBias()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

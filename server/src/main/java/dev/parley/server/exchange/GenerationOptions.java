@@ -5,20 +5,30 @@ import dev.parley.server.api.ApiError;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.api.SamplingFields;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * How to generate, whatever the dialect: the token limit, sampling, stop strings and a grammar.
  *
  * @param grammar a GBNF grammar, or null
+ * @param topLogprobs -1: no logprobs; else each piece carries its tokens' logprobs with this many alternatives
+ * @param logitBias token id to a bias added to its logit (-100..100), ids checked against the vocabulary
  */
-public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar) {
+public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, int topLogprobs,
+                                Map<Integer, Float> logitBias) {
 
     /** The fields {@link #parse} reads. */
     public static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar"));
 
     public GenerationOptions {
         stop = List.copyOf(stop);
+        logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
+    }
+
+    /** Without logprobs ({@code topLogprobs} -1) or a logit bias. */
+    public GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar) {
+        this(maxTokens, sampling, stop, grammar, -1, Map.of());
     }
 
     /** Parley's own fields: max_tokens, the sampling fields, stop (a list of at most 16 strings), grammar. */

@@ -1,10 +1,12 @@
 package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.TokenLogprob;
 import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.runtime.tools.ToolCallParser;
 import dev.parley.server.api.ApiError;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Sits between the exchange and a dialect's writer when the reply may hold tool calls: the content
@@ -20,6 +22,7 @@ final class ToolCallSplitter implements EventWriter {
     /** The first failed write: the parser calls back through a Consumer, which cannot throw. */
     private IOException failure;
     private int pieceTokens;
+    private List<TokenLogprob> pieceLogprobs = List.of();
 
     ToolCallSplitter(EventWriter writer, ToolCallParser parser) {
         this.writer = writer;
@@ -33,6 +36,7 @@ final class ToolCallSplitter implements EventWriter {
             return;
         }
         pieceTokens = p.tokens();
+        pieceLogprobs = p.logprobs();
         parser.feed(p.text(), this::forward);
         rethrow();
     }
@@ -40,6 +44,7 @@ final class ToolCallSplitter implements EventWriter {
     @Override
     public void done(GenerationEvent.Done done, String messageId) throws IOException {
         pieceTokens = 0;
+        pieceLogprobs = List.of();
         parser.finish(this::forward);
         rethrow();
         writer.done(done, messageId);
@@ -66,9 +71,11 @@ final class ToolCallSplitter implements EventWriter {
         }
         try {
             if (e instanceof ToolCallEvent.Content c) {
-                // Without the markup, raw and text are the same; the tokens go with the first text sent for the piece.
-                writer.piece(new GenerationEvent.Piece(c.text(), c.text(), GenerationEvent.Channel.CONTENT, pieceTokens));
+                // Without the markup, raw and text are the same; the tokens (and their logprobs) go with the
+                // first text sent for the piece. Tokens inside call markup carry no logprobs out.
+                writer.piece(new GenerationEvent.Piece(c.text(), c.text(), GenerationEvent.Channel.CONTENT, pieceTokens, pieceLogprobs));
                 pieceTokens = 0;
+                pieceLogprobs = List.of();
             } else {
                 writer.toolCall(e);
             }

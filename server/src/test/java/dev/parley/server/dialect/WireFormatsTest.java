@@ -114,7 +114,7 @@ class WireFormatsTest {
 
     @Test
     void openAiChunksPutAFailureInTheStreamWithoutDone() throws Exception {
-        List<JsonNode> parts = sseData(run(new OpenAiFormat("chatcmpl-1", "m", true, true, true), ApiError.engine(ErrorCode.CONTEXT_FULL, "full"),
+        List<JsonNode> parts = sseData(run(new OpenAiFormat("chatcmpl-1", "m", true, true, true, false), ApiError.engine(ErrorCode.CONTEXT_FULL, "full"),
                 reasoning("r"), content("c")).body());
         assertEquals(4, parts.size());
         assertEquals("assistant", parts.get(0).at("/choices/0/delta/role").asText());

@@ -2,6 +2,7 @@ package dev.parley.server.dialect.openai;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.TokenLogprob;
 import dev.parley.runtime.tools.ToolCall;
 import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.server.api.ApiError;
@@ -21,9 +22,12 @@ import java.util.List;
  * then {@code [DONE]}). Chat splits reasoning into {@code reasoning_content}; completions send raw text.
  * Tool calls (chat only) come whole as {@code message.tool_calls}, or streamed as OpenAI streams them: a
  * delta announcing the call (index, id, type, name, empty arguments), then deltas of argument fragments;
- * a reply with calls finishes with {@code tool_calls}.
+ * a reply with calls finishes with {@code tool_calls}. With {@code logprobs}, each choice (or chunk) carries
+ * its content tokens' logprobs: chat's {@code logprobs.content[]}, or completions' {@code tokens} /
+ * {@code token_logprobs} / {@code top_logprobs} / {@code text_offset}.
  */
-public record OpenAiFormat(String id, String model, boolean chat, boolean stream, boolean includeUsage) implements WireFormat {
+public record OpenAiFormat(String id, String model, boolean chat, boolean stream, boolean includeUsage, boolean logprobs)
+        implements WireFormat {
 
     @Override
     public EventWriter open(GenerationEvent.Started started, ServerResponse res) throws IOException {
@@ -38,6 +42,19 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
 
     private static String finishReason(GenerationEvent.FinishReason r, boolean calls) {
         return r == GenerationEvent.FinishReason.LENGTH ? "length" : calls ? "tool_calls" : "stop";
+    }
+
+    /** The choice's logprobs for these tokens; null when the request did not ask. */
+    private void putLogprobs(ObjectNode choice, List<TokenLogprob> tokens, int textOffset) {
+        if (!logprobs) {
+            choice.putNull("logprobs");
+        } else if (chat) {
+            ObjectNode l = choice.putObject("logprobs");
+            LogprobFields.addChat(l.putArray("content"), tokens);
+            l.putNull("refusal");
+        } else {
+            choice.set("logprobs", LogprobFields.completion(tokens, textOffset));
+        }
     }
 
     private static ObjectNode usage(GenerationEvent.Usage u) {
@@ -55,6 +72,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         private final StringBuilder content = new StringBuilder();
         private final StringBuilder reasoning = new StringBuilder();
         private final List<ToolCall> calls = new ArrayList<>();
+        private final List<TokenLogprob> tokenLogprobs = new ArrayList<>();
 
         Whole(WholeJson json) {
             this.json = json;
@@ -62,6 +80,9 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
 
         @Override
         public void piece(GenerationEvent.Piece p) {
+            if (!chat || p.channel() == GenerationEvent.Channel.CONTENT) {
+                tokenLogprobs.addAll(p.logprobs());
+            }
             if (chat) {
                 (p.channel() == GenerationEvent.Channel.REASONING ? reasoning : content).append(p.text());
             } else {
@@ -101,8 +122,8 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
                 }
             } else {
                 choice.put("text", content.toString());
-                choice.putNull("logprobs");
             }
+            putLogprobs(choice, tokenLogprobs, 0);
             choice.put("finish_reason", finishReason(d.reason(), !calls.isEmpty()));
             r.set("usage", usage(d.usage()));
             json.send(200, r);
@@ -122,6 +143,8 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
     private final class Chunks implements EventWriter {
         private final SseStream sse;
         private boolean calls;
+        /** Characters of completion text sent so far (legacy logprobs' text_offset). */
+        private int sent;
 
         Chunks(SseStream sse) throws IOException {
             this.sse = sse;
@@ -147,11 +170,14 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
             }
             ObjectNode c = chunk();
             ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+            boolean reasoning = p.channel() == GenerationEvent.Channel.REASONING;
             if (chat) {
-                choice.putObject("delta").put(p.channel() == GenerationEvent.Channel.REASONING ? "reasoning_content" : "content", text);
+                choice.putObject("delta").put(reasoning ? "reasoning_content" : "content", text);
             } else {
-                choice.put("text", text).putNull("logprobs");
+                choice.put("text", text);
             }
+            putLogprobs(choice, chat && reasoning ? List.of() : p.logprobs(), sent);
+            sent += text.length();
             choice.putNull("finish_reason");
             sse.data(c);
         }

@@ -43,9 +43,11 @@ public final class OpenAiRequests implements Dialect {
     private final ModelCard model;
     private final ToolCallStyle toolStyle;
     private final ResponsesRequests responses;
+    private final int vocabularySize;
 
     public OpenAiRequests(Engine engine, ThreadStore store) {
         this.model = new ModelCard(engine);
+        this.vocabularySize = engine.model().vocabularySize();
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
         this.responses = new ResponsesRequests(model.id(), toolStyle, store);
     }
@@ -80,7 +82,7 @@ public final class OpenAiRequests implements Dialect {
     private Call chat(Incoming in) {
         RequestBody b = in.body();
         b.onlyFields(CHAT);
-        refuseUnsupported(b, true);
+        b.optionalInt("n", 1, 1); // one choice per request
         var messages = Messages.parse(developerAsSystem(b.get("messages")), "messages");
         Boolean thinking = null;
         Map<String, Object> kwargs = new HashMap<>();
@@ -98,23 +100,26 @@ public final class OpenAiRequests implements Dialect {
             }
         }
         ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), toolStyle);
+        String format = ResponseFormats.grammar(b.get("response_format"), "response_format", "json_schema.schema");
+        String grammar = oneGrammar(b, tools.grammar(), "tool_choice", format, "response_format");
+        thinking = thinkingUnderForcedOutput(thinking, tools.grammar() != null || format != null);
         Prompt prompt = new Prompt.Chat(messages, true, thinking, tools.templateTools(), kwargs);
-        String grammar = oneGrammar(b, tools.grammar(), "tool_choice", ResponseFormats.grammar(b.get("response_format"), "response_format",
-                "json_schema.schema"), "response_format");
         OptionsAndStream o = options(in, true, grammar);
         String id = "chatcmpl-" + in.requestId();
-        return new Call(in.turn(id, new Turn.Given(prompt), o.options, null), new OpenAiFormat(id, model.id(), true, o.stream, o.usage),
+        return new Call(in.turn(id, new Turn.Given(prompt), o.options, null), new OpenAiFormat(id, model.id(), true, o.stream, o.usage,
+                o.options.topLogprobs() >= 0),
                 tools.toolCalls());
     }
 
     private Call completion(Incoming in) {
         RequestBody b = in.body();
         b.onlyFields(COMPLETION);
-        refuseUnsupported(b, false);
+        b.optionalInt("n", 1, 1);
         OptionsAndStream o = options(in, false, b.optionalString("grammar"));
         String id = "cmpl-" + in.requestId();
         return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), o.options, null),
-                new OpenAiFormat(id, model.id(), false, o.stream, o.usage));
+                new OpenAiFormat(id, model.id(), false, o.stream, o.usage,
+                o.options.topLogprobs() >= 0));
     }
 
     /**
@@ -165,24 +170,11 @@ public final class OpenAiRequests implements Dialect {
     }
 
     /**
-     * Fields Parley knows but cannot honour yet, refused rather than silently ignored: log probabilities,
-     * a logit bias, and more than one choice.
+     * A forced call or JSON answer must start at the reply's first token, and a thinking block the
+     * template opens would take it (into reasoning): unless the client chose, thinking is off then.
      */
-    static void refuseUnsupported(RequestBody b, boolean chat) {
-        b.optionalInt("n", 1, 1);
-        JsonNode logprobs = b.get("logprobs");
-        boolean wantsLogprobs = logprobs != null && !logprobs.isNull() && (chat ? logprobs.asBoolean(true) : logprobs.asInt(1) != 0);
-        if (wantsLogprobs) {
-            throw ApiError.badRequest("logprobs", "logprobs are not supported yet: leave 'logprobs' out (or false)");
-        }
-        Integer top = b.optionalInt("top_logprobs", 0, 20);
-        if (top != null && top > 0) {
-            throw ApiError.badRequest("top_logprobs", "top_logprobs are not supported yet: leave 'top_logprobs' out (or 0)");
-        }
-        JsonNode bias = b.get("logit_bias");
-        if (bias != null && !bias.isNull() && !(bias.isObject() && bias.isEmpty())) {
-            throw ApiError.badRequest("logit_bias", "logit_bias is not supported yet: leave 'logit_bias' out (or {})");
-        }
+    static Boolean thinkingUnderForcedOutput(Boolean thinking, boolean forced) {
+        return thinking == null && forced ? Boolean.FALSE : thinking;
     }
 
     /** At most one of the request's ways to constrain the output. */
@@ -198,7 +190,7 @@ public final class OpenAiRequests implements Dialect {
 
     private record OptionsAndStream(GenerationOptions options, boolean stream, boolean usage) {}
 
-    private static OptionsAndStream options(Incoming in, boolean chat, String grammar) {
+    private OptionsAndStream options(Incoming in, boolean chat, String grammar) {
         RequestBody b = in.body();
         int max = chat ? GenerationOptions.maxTokens(b, in.limits(), "max_completion_tokens", "max_tokens")
                 : GenerationOptions.maxTokens(b, in.limits(), "max_tokens");
@@ -212,6 +204,8 @@ public final class OpenAiRequests implements Dialect {
             usage = so.path("include_usage").asBoolean(false);
         }
         List<String> stop = b.optionalStrings("stop", true, 4);
-        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar), stream, usage);
+        int top = chat ? LogprobFields.chatTopLogprobs(b) : LogprobFields.completionTopLogprobs(b);
+        var bias = LogprobFields.logitBias(b, vocabularySize);
+        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, top, bias), stream, usage);
     }
 }

@@ -64,8 +64,9 @@ final class ResponsesRequests {
         String instructions = b.optionalString("instructions");
         ChatTools tools = ChatTools.parse(chatTools(b.get("tools")), chatToolChoice(b.get("tool_choice")), b.get("parallel_tool_calls"), toolStyle);
         JsonNode text = b.get("text");
-        String grammar = OpenAiRequests.oneGrammar(b, tools.grammar(), "tool_choice",
-                ResponseFormats.grammar(text == null ? null : text.get("format"), "text.format", "schema"), "text.format");
+        String format = ResponseFormats.grammar(text == null ? null : text.get("format"), "text.format", "schema");
+        String grammar = OpenAiRequests.oneGrammar(b, tools.grammar(), "tool_choice", format, "text.format");
+        Boolean thinking = OpenAiRequests.thinkingUnderForcedOutput(null, tools.grammar() != null || format != null);
         int max = GenerationOptions.maxTokens(b, in.limits(), "max_output_tokens");
         GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), java.util.List.of(), grammar);
 
@@ -84,17 +85,17 @@ final class ResponsesRequests {
             if (instructions != null && !instructions.equals(c.systemPrompt() == null ? "" : c.systemPrompt())) {
                 throw ApiError.badRequest("instructions", "instructions differ from those of the conversation previous_response_id continues");
             }
-            source = new Turn.OnThread(c, lone, null, null, keep);
+            source = new Turn.OnThread(c, lone, null, thinking, keep);
             id = responseId(c.id(), c.messageCount());
             key = c.id();
         } else if (keep && lone != null && tools.templateTools() == null) {
             Conversation c = store.create(in.owner(), "responses", instructions == null ? "" : instructions, "{}");
-            source = new Turn.OnThread(c, lone, null, null, true);
+            source = new Turn.OnThread(c, lone, null, thinking, true);
             id = responseId(c.id(), 0);
             key = c.id();
         } else {
             var messages = Messages.parse(ResponsesInput.messages(b.get("input"), instructions), "input");
-            source = new Turn.Given(new Prompt.Chat(messages, true, null, tools.templateTools(), Map.of()));
+            source = new Turn.Given(new Prompt.Chat(messages, true, thinking, tools.templateTools(), Map.of()));
             id = "resp_" + in.requestId().replaceAll("[^A-Za-z0-9]", "");
             keep = false;
         }
