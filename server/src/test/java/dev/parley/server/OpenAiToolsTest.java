@@ -144,7 +144,7 @@ class OpenAiToolsTest {
                 {"messages": [
                   {"role": "developer", "content": "Use tools."},
                   {"role": "user", "content": "Weather in Paris?"},
-                  {"role": "assistant", "content": null, "tool_calls": [{"id": "call_1", "type": "function",
+                  {"role": "assistant", "content": null, "refusal": null, "annotations": [], "tool_calls": [{"id": "call_1", "type": "function",
                     "function": {"name": "get_weather", "arguments": "{\\"city\\": \\"Paris\\", \\"unit\\": \\"c\\"}"}}]},
                   {"role": "tool", "tool_call_id": "call_1", "content": "18 C"}],
                  "tools": [%s], "max_tokens": 3, "store": false, "metadata": {"a": "b"}, "user": "u", "service_tier": "auto"}

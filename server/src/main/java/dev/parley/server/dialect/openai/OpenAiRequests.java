@@ -83,7 +83,7 @@ public final class OpenAiRequests implements Dialect {
         RequestBody b = in.body();
         b.onlyFields(CHAT);
         b.optionalInt("n", 1, 1); // one choice per request
-        var messages = Messages.parse(developerAsSystem(b.get("messages")), "messages");
+        var messages = Messages.parse(asTemplateMessages(b.get("messages")), "messages");
         Boolean thinking = null;
         Map<String, Object> kwargs = new HashMap<>();
         JsonNode k = b.get("chat_template_kwargs");
@@ -155,15 +155,29 @@ public final class OpenAiRequests implements Dialect {
         return true;
     }
 
-    /** OpenAI's {@code developer} role is the system prompt of models that have no developer role. */
-    static JsonNode developerAsSystem(JsonNode messages) {
+    /** Message fields OpenAI's own replies carry, which clients send back as they got them; empty, they say nothing. */
+    private static final List<String> EMPTY_REPLY_FIELDS = List.of("refusal", "annotations", "audio", "function_call");
+
+    /**
+     * OpenAI's messages in the template's terms: the {@code developer} role is the system prompt of models
+     * that have no developer role, and reply fields sent back empty ({@code "refusal": null}) are dropped.
+     */
+    static JsonNode asTemplateMessages(JsonNode messages) {
         if (messages == null || !messages.isArray()) {
             return messages;
         }
         ArrayNode copy = messages.deepCopy();
         for (JsonNode m : copy) {
-            if (m instanceof ObjectNode o && "developer".equals(o.path("role").asText())) {
-                o.put("role", "system");
+            if (m instanceof ObjectNode o) {
+                if ("developer".equals(o.path("role").asText())) {
+                    o.put("role", "system");
+                }
+                for (String f : EMPTY_REPLY_FIELDS) {
+                    JsonNode v = o.get(f);
+                    if (v != null && (v.isNull() || v.isEmpty() && v.isContainerNode())) {
+                        o.remove(f);
+                    }
+                }
             }
         }
         return copy;

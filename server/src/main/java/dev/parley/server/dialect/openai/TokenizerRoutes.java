@@ -91,7 +91,7 @@ public final class TokenizerRoutes implements Dialect {
     private void applyTemplate(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         b.onlyFields(Set.of("messages", "tools", "chat_template_kwargs", "add_generation_prompt", "model"));
-        var messages = Messages.parse(OpenAiRequests.developerAsSystem(b.get("messages")), "messages");
+        var messages = Messages.parse(OpenAiRequests.asTemplateMessages(b.get("messages")), "messages");
         JsonNode k = b.get("chat_template_kwargs");
         if (k != null && !k.isNull() && !k.isObject()) {
             throw ApiError.badRequest("chat_template_kwargs", "field 'chat_template_kwargs' must be an object");
