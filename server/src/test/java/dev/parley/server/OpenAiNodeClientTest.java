@@ -44,6 +44,11 @@ class OpenAiNodeClientTest {
         NodeClients.run("langchain-openai.mjs", base(), Duration.ofSeconds(120), List.of());
     }
 
+    @Test
+    void openAiAgents() {
+        NodeClients.run("openai-agents.mjs", base(), Duration.ofSeconds(120), List.of());
+    }
+
     private static String base() {
         return "http://127.0.0.1:" + server.server.port();
     }

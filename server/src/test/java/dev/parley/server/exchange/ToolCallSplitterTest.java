@@ -75,6 +75,25 @@ class ToolCallSplitterTest {
     }
 
     @Test
+    void whitespaceBetweenParallelCallsIsNotContent() throws Exception {
+        String call = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {}}\n</tool_call>";
+        List<JsonNode> chunks = streamed(List.of(call, "\n", call, "\n"));
+        int announced = 0;
+        for (JsonNode c : chunks) {
+            JsonNode delta = c.get("choices").get(0).get("delta");
+            assertTrue(delta.path("content").asText("").isEmpty(), "no content: " + delta);
+            announced += (int) java.util.stream.StreamSupport.stream(delta.path("tool_calls").spliterator(), false).filter(t -> t.has("id")).count();
+        }
+        assertEquals(2, announced);
+        // Whitespace before text still goes out with it.
+        StringBuilder content = new StringBuilder();
+        for (JsonNode c : streamed(List.of("\n\n", "Hi", " "))) {
+            content.append(c.get("choices").get(0).get("delta").path("content").asText(""));
+        }
+        assertEquals("\n\nHi ", content.toString());
+    }
+
+    @Test
     void textThatOnlyLooksLikeMarkupIsContent() throws Exception {
         List<JsonNode> chunks = streamed(List.of("a <tool", "_cal", "l is not here"));
         StringBuilder content = new StringBuilder();

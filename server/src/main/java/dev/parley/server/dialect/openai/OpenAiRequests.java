@@ -33,7 +33,8 @@ import java.util.Set;
 public final class OpenAiRequests implements Dialect {
 
     /** Fields that change nothing here: accepted and ignored (docs/api.md lists them). */
-    static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "prompt_cache_key", "safety_identifier");
+    static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "prompt_cache_key", "prompt_cache_retention",
+            "safety_identifier");
     private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, IGNORED,
             Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "grammar", "logprobs", "logit_bias"));
     private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
