@@ -77,6 +77,18 @@ class OpenAiResponsesTest {
     }
 
     @Test
+    void outputTextLogprobs() throws Exception {
+        JsonNode r = ok(server.post("/v1/responses", "{\"input\": \"Hi\", \"max_output_tokens\": 4, \"temperature\": 0, \"store\": false,"
+                + " \"top_logprobs\": 2, \"include\": [\"message.output_text.logprobs\"]}"));
+        JsonNode logprobs = r.get("output").get(0).get("content").get(0).get("logprobs");
+        assertEquals(4, logprobs.size(), r.toString());
+        for (JsonNode t : logprobs) {
+            assertTrue(t.get("logprob").asDouble() <= 0);
+            assertEquals(2, t.get("top_logprobs").size());
+        }
+    }
+
+    @Test
     void forcedFunctionCallsAreOutputItems() throws Exception {
         String body = """
                 {"input": "Weather?", "max_output_tokens": 120, "seed": 2, "stream": true, "parallel_tool_calls": false,

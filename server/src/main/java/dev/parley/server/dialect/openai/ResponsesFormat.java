@@ -24,7 +24,7 @@ import java.util.UUID;
  *
  * @param echo the request's fields the response object repeats (instructions, previous_response_id, store, ...)
  */
-record ResponsesFormat(String id, String model, boolean stream, ObjectNode echo) implements WireFormat {
+record ResponsesFormat(String id, String model, boolean stream, ObjectNode echo, boolean logprobs) implements WireFormat {
 
     @Override
     public EventWriter open(GenerationEvent.Started started, ServerResponse res) throws IOException {
@@ -45,6 +45,8 @@ record ResponsesFormat(String id, String model, boolean stream, ObjectNode echo)
         /** The item being written (reasoning or message), or null. */
         private ObjectNode open;
         private final StringBuilder openText = new StringBuilder();
+        /** The open message's logprobs (the output_text part's {@code logprobs}). */
+        private final ArrayNode openLogprobs = Json.MAPPER.createArrayNode();
 
         Writer(SseStream sse, WholeJson whole) throws IOException {
             this.sse = sse;
@@ -95,14 +97,15 @@ record ResponsesFormat(String id, String model, boolean stream, ObjectNode echo)
             } else {
                 ObjectNode part = Json.object().put("type", "output_text").put("text", text);
                 part.putArray("annotations");
-                part.putArray("logprobs");
-                emit("response.output_text.done", at(open).put("content_index", 0).put("text", text).set("logprobs", Json.MAPPER.createArrayNode()));
+                part.set("logprobs", openLogprobs.deepCopy());
+                emit("response.output_text.done", at(open).put("content_index", 0).put("text", text).set("logprobs", openLogprobs.deepCopy()));
                 emit("response.content_part.done", at(open).put("content_index", 0).set("part", part.deepCopy()));
                 open.withArray("content").add(part);
             }
             closeItem(open);
             open = null;
             openText.setLength(0);
+            openLogprobs.removeAll();
         }
 
         @Override
@@ -132,7 +135,11 @@ record ResponsesFormat(String id, String model, boolean stream, ObjectNode echo)
             if (reasoning) {
                 emit("response.reasoning_text.delta", delta);
             } else {
-                delta.putArray("logprobs");
+                ArrayNode lp = delta.putArray("logprobs");
+                if (logprobs) {
+                    LogprobFields.addChat(lp, p.logprobs());
+                    LogprobFields.addChat(openLogprobs, p.logprobs());
+                }
                 emit("response.output_text.delta", delta);
             }
         }

@@ -53,10 +53,7 @@ final class ResponsesRequests {
         if (b.bool("background", false)) {
             throw ApiError.badRequest("background", "background responses are not supported: leave 'background' out (or false)");
         }
-        Integer top = b.optionalInt("top_logprobs", 0, 20);
-        if (top != null && top > 0) {
-            throw ApiError.badRequest("top_logprobs", "top_logprobs are not supported yet: leave 'top_logprobs' out (or 0)");
-        }
+        int topLogprobs = topLogprobs(b);
         String truncation = b.optionalString("truncation");
         if (truncation != null && !truncation.matches("auto|disabled")) {
             throw ApiError.badRequest("truncation", "truncation must be auto or disabled");
@@ -68,7 +65,7 @@ final class ResponsesRequests {
         String grammar = OpenAiRequests.oneGrammar(b, tools.grammar(), "tool_choice", format, "text.format");
         Boolean thinking = OpenAiRequests.thinkingUnderForcedOutput(null, tools.grammar() != null || format != null);
         int max = GenerationOptions.maxTokens(b, in.limits(), "max_output_tokens");
-        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), java.util.List.of(), grammar);
+        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), java.util.List.of(), grammar, topLogprobs, Map.of());
 
         boolean keep = b.bool("store", true);
         String previous = b.optionalString("previous_response_id");
@@ -110,7 +107,27 @@ final class ResponsesRequests {
         echo.set("tool_choice", b.has("tool_choice") ? b.get("tool_choice") : Json.MAPPER.getNodeFactory().textNode("auto"));
         echo.set("text", text != null ? text : Json.object().set("format", Json.object().put("type", "text")));
         echo.put("truncation", truncation == null ? "disabled" : truncation);
-        return new Call(in.turn(id, source, options, key), new ResponsesFormat(id, model, b.bool("stream", false), echo), tools.toolCalls());
+        return new Call(in.turn(id, source, options, key), new ResponsesFormat(id, model, b.bool("stream", false), echo,
+                topLogprobs >= 0), tools.toolCalls());
+    }
+
+    /**
+     * Logprobs of the output text: asked by {@code include: ["message.output_text.logprobs"]} or by
+     * {@code top_logprobs} (0-20 alternatives); -1 when not asked.
+     */
+    private static int topLogprobs(RequestBody b) {
+        Integer top = b.optionalInt("top_logprobs", 0, 20);
+        boolean included = false;
+        JsonNode include = b.get("include");
+        if (include != null && !include.isNull()) {
+            if (!include.isArray()) {
+                throw ApiError.badRequest("include", "field 'include' must be a list of strings");
+            }
+            for (JsonNode i : include) {
+                included |= "message.output_text.logprobs".equals(i.asText());
+            }
+        }
+        return top != null ? top : included ? 0 : -1;
     }
 
     static String responseId(String threadId, int position) {
