@@ -19,6 +19,7 @@ import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.threads.ThreadStore;
 import io.helidon.webserver.http.HttpRules;
+import io.helidon.webserver.http.ServerResponse;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,7 +66,7 @@ public final class OpenAiRequests implements Dialect {
     }
 
     /** What no route above took: a known path with the wrong method (405), or no such path (404). */
-    private static void notRouted(Incoming in, io.helidon.webserver.http.ServerResponse res) {
+    private static void notRouted(Incoming in, ServerResponse res) {
         String path = in.http().path().path();
         String method = in.http().prologue().method().text();
         String allowed = switch (path) {
@@ -101,15 +102,14 @@ public final class OpenAiRequests implements Dialect {
             }
         }
         ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), toolStyle);
-        String format = ResponseFormats.grammar(b.get("response_format"), "response_format", "json_schema.schema");
-        String grammar = oneGrammar(b, tools.grammar(), "tool_choice", format, "response_format");
-        thinking = thinkingUnderForcedOutput(thinking, tools.grammar() != null || format != null);
+        String json = ResponseFormats.grammar(b.get("response_format"), "response_format", "json_schema.schema");
+        String grammar = oneGrammar(b, tools.grammar(), "tool_choice", json, "response_format");
+        thinking = thinkingUnderForcedOutput(thinking, tools.grammar() != null || json != null);
         Prompt prompt = new Prompt.Chat(messages, true, thinking, tools.templateTools(), kwargs);
         OptionsAndStream o = options(in, true, grammar);
         String id = "chatcmpl-" + in.requestId();
-        return new Call(in.turn(id, new Turn.Given(prompt), o.options, null), new OpenAiFormat(id, model.id(), true, o.stream, o.usage,
-                o.options.topLogprobs() >= 0),
-                tools.toolCalls());
+        var format = new OpenAiFormat(id, model.id(), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
+        return new Call(in.turn(id, new Turn.Given(prompt), o.options, null), format, tools.toolCalls());
     }
 
     private Call completion(Incoming in) {
@@ -118,9 +118,8 @@ public final class OpenAiRequests implements Dialect {
         b.optionalInt("n", 1, 1);
         OptionsAndStream o = options(in, false, b.optionalString("grammar"));
         String id = "cmpl-" + in.requestId();
-        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), o.options, null),
-                new OpenAiFormat(id, model.id(), false, o.stream, o.usage,
-                o.options.topLogprobs() >= 0));
+        var format = new OpenAiFormat(id, model.id(), false, o.stream, o.usage, o.options.topLogprobs() >= 0);
+        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), o.options, null), format);
     }
 
     /**

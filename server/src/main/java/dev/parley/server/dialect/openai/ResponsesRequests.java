@@ -16,6 +16,7 @@ import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.ThreadStore;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -65,7 +66,7 @@ final class ResponsesRequests {
         String grammar = OpenAiRequests.oneGrammar(b, tools.grammar(), "tool_choice", format, "text.format");
         Boolean thinking = OpenAiRequests.thinkingUnderForcedOutput(null, tools.grammar() != null || format != null);
         int max = GenerationOptions.maxTokens(b, in.limits(), "max_output_tokens");
-        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), java.util.List.of(), grammar, topLogprobs, Map.of());
+        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), List.of(), grammar, topLogprobs, Map.of());
 
         boolean keep = b.bool("store", true);
         String previous = b.optionalString("previous_response_id");
