@@ -6,14 +6,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The official openai npm client against /v1 (and a check that the Node client harness works). */
+/**
+ * Real npm clients against /v1: the official openai client (chat, tools, json_schema, responses), the ai
+ * SDK's default OpenAI provider (which speaks the Responses API) and LangChain's ChatOpenAI.
+ */
 class OpenAiNodeClientTest {
 
     private static TestServer server;
 
     @BeforeAll
     static void start() {
-        server = new TestServer("--slots", "2", "--ctx-size", "2048");
+        server = new TestServer("--slots", "2", "--ctx-size", "4096");
     }
 
     @AfterAll
@@ -23,6 +26,30 @@ class OpenAiNodeClientTest {
 
     @Test
     void chatWholeAndStreamed() {
-        NodeClients.run("openai-chat.mjs", "http://127.0.0.1:" + server.server.port(), Duration.ofSeconds(60), List.of());
+        NodeClients.run("openai-chat.mjs", base(), Duration.ofSeconds(60), List.of());
+    }
+
+    @Test
+    void openAiToolsStructuredOutputsAndResponses() {
+        NodeClients.run("openai-tools.mjs", base(), Duration.ofSeconds(120), List.of());
+    }
+
+    @Test
+    void aiSdkOpenAiProvider() {
+        NodeClients.run("ai-sdk-openai.mjs", base(), Duration.ofSeconds(120), List.of());
+    }
+
+    @Test
+    void langChainChatOpenAi() {
+        NodeClients.run("langchain-openai.mjs", base(), Duration.ofSeconds(120), List.of());
+    }
+
+    @Test
+    void openAiAgents() {
+        NodeClients.run("openai-agents.mjs", base(), Duration.ofSeconds(120), List.of());
+    }
+
+    private static String base() {
+        return "http://127.0.0.1:" + server.server.port();
     }
 }

@@ -248,6 +248,23 @@ public final class Engine implements AutoCloseable {
         };
     }
 
+    /** Text to tokens without the chat template (special-token text becomes its token), BOS added when {@code addSpecial}. */
+    public int[] tokenize(String text, boolean addSpecial) {
+        return model.vocab().tokenize(text, addSpecial, true);
+    }
+
+    /** Tokens to text; every id is checked against the vocabulary first. {@code renderSpecial} writes special tokens' text. */
+    public String detokenize(int[] tokens, boolean renderSpecial) {
+        Vocab vocab = model.vocab();
+        for (int i = 0; i < tokens.length; i++) {
+            if (!vocab.isValid(tokens[i])) {
+                throw new EngineException(ErrorCode.INVALID_REQUEST, "token " + i + " (" + tokens[i]
+                        + ") is not in the vocabulary: ids go from 0 to " + (vocab.size() - 1));
+            }
+        }
+        return vocab.detokenize(tokens, renderSpecial);
+    }
+
     /**
      * Renders, tokenizes and checks the request, then queues it. Refusals (bad input, a prompt longer
      * than a slot, a full queue, shutdown) are thrown here; everything later arrives on the stream.

@@ -67,7 +67,40 @@ public final class Messages {
             if (!calls.isArray()) {
                 throw ApiError.badRequest(at + ".tool_calls", at + ".tool_calls must be a list");
             }
-            out.put("tool_calls", Json.MAPPER.convertValue(calls, List.class));
+            out.put("tool_calls", toolCalls(calls, at + ".tool_calls"));
+        }
+        return out;
+    }
+
+    /**
+     * An assistant message's calls for the template. OpenAI sends each call's arguments as JSON text;
+     * templates write them with {@code tojson} (or test {@code is string}), so arguments that parse as
+     * a JSON object reach the template as that object, as llama-server passes them.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<Object> toolCalls(JsonNode calls, String at) {
+        List<Object> out = new ArrayList<>();
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode call = calls.get(i);
+            if (!call.isObject()) {
+                throw ApiError.badRequest(at + "[" + i + "]", at + "[" + i + "] must be an object");
+            }
+            Map<String, Object> c = Json.MAPPER.convertValue(call, Map.class);
+            JsonNode args = call.path("function").path("arguments");
+            if (args.isTextual()) {
+                JsonNode parsed;
+                try {
+                    parsed = Json.MAPPER.readTree(args.textValue());
+                } catch (java.io.IOException e) {
+                    parsed = null;
+                }
+                if (parsed != null && parsed.isObject()) {
+                    Map<String, Object> function = new LinkedHashMap<>((Map<String, Object>) c.get("function"));
+                    function.put("arguments", Json.MAPPER.convertValue(parsed, Map.class));
+                    c.put("function", function);
+                }
+            }
+            out.add(c);
         }
         return out;
     }

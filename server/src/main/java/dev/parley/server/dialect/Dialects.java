@@ -7,6 +7,7 @@ import dev.parley.server.dialect.byid.ConversationByIdRequests;
 import dev.parley.server.dialect.messagethreads.MessageThreadsService;
 import dev.parley.server.dialect.ollama.OllamaService;
 import dev.parley.server.dialect.openai.OpenAiRequests;
+import dev.parley.server.dialect.openai.TokenizerRoutes;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
 import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.ThreadsService;
@@ -28,7 +29,8 @@ public final class Dialects {
         return List.of(
                 new PaddlerRequests(),
                 new ThreadsService(n.store()),
-                new OpenAiRequests(n.engine(), n.llamaSource()),
+                new OpenAiRequests(n.engine(), n.store()),
+                new TokenizerRoutes(n.engine()),
                 new AiChatRequests(),
                 new UiChatRequests(),
                 new ConversationRequests(),

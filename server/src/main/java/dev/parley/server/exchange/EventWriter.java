@@ -1,6 +1,7 @@
 package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.server.api.ApiError;
 import java.io.IOException;
 
@@ -19,6 +20,15 @@ public interface EventWriter {
 
     /** Generated text (reasoning or content, see the piece's channel). */
     void piece(GenerationEvent.Piece piece) throws IOException;
+
+    /**
+     * A tool call's progress ({@link ToolCallEvent.CallStarted}, {@link ToolCallEvent.ArgumentsDelta},
+     * {@link ToolCallEvent.CallFinished}; content comes as pieces). Only turns whose {@link Call} has
+     * {@link ToolCalls} get these, so a dialect that never asks for them need not implement it.
+     */
+    default void toolCall(ToolCallEvent event) throws IOException {
+        throw new IllegalStateException("this dialect did not ask for tool calls, yet got " + event);
+    }
 
     /** The generation ended; {@code messageId} is the stored reply's id when the turn was saved to a thread, else null. */
     void done(GenerationEvent.Done done, String messageId) throws IOException;

@@ -73,8 +73,8 @@ public final class Exchange {
         try {
             // Cache hints: the conversation keeps its slot and saved KV close; entries are salted by the
             // caller's owner, so one tenant never gets a hit on another's prompt.
-            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar())
-                    .withConversation(turn.conversationKey()).withCacheNamespace(turn.owner()));
+            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar(),
+                    o.topLogprobs(), o.logitBias(), null, null).withConversation(turn.conversationKey()).withCacheNamespace(turn.owner()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -89,6 +89,9 @@ public final class Exchange {
             EventWriter writer = call.format().open(g.started(), res);
             if (dropped > 0) {
                 writer.truncated(dropped);
+            }
+            if (call.toolCalls() != null) {
+                writer = new ToolCallSplitter(writer, call.toolCalls().parser());
             }
             long beatAt = System.nanoTime() + HEARTBEAT_MILLIS * 1_000_000L;
             while (true) {

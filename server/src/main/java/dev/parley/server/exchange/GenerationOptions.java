@@ -5,6 +5,7 @@ import dev.parley.server.api.ApiError;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.api.SamplingFields;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -12,8 +13,11 @@ import java.util.Set;
  *
  * @param grammar  a GBNF grammar, or null
  * @param overflow what to do when the conversation is longer than a slot's context
+ * @param topLogprobs -1: no logprobs; else each piece carries its tokens' logprobs with this many alternatives
+ * @param logitBias token id to a bias added to its logit (-100..100), ids checked against the vocabulary
  */
-public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow) {
+public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow,
+                                int topLogprobs, Map<Integer, Float> logitBias) {
 
     /** The fields {@link #parse} reads. */
     public static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar",
@@ -21,11 +25,18 @@ public record GenerationOptions(int maxTokens, Sampling sampling, List<String> s
 
     public GenerationOptions {
         stop = List.copyOf(stop);
+        overflow = overflow == null ? ContextOverflow.ERROR : overflow;
+        logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
     }
 
-    /** Options that refuse a conversation longer than the context (the default policy). */
+    /** Options that refuse a conversation longer than the context (the default policy), without logprobs or a logit bias. */
     public GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar) {
         this(maxTokens, sampling, stop, grammar, ContextOverflow.ERROR);
+    }
+
+    /** Without logprobs ({@code topLogprobs} -1) or a logit bias. */
+    public GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow) {
+        this(maxTokens, sampling, stop, grammar, overflow, -1, Map.of());
     }
 
     /** Parley's own fields: max_tokens, the sampling fields, stop (a list of at most 16 strings), grammar, context_overflow. */

@@ -14,16 +14,16 @@ import java.util.Map;
 import java.util.function.UnaryOperator;
 
 /** A response that records status, headers and body bytes, for testing a writer without a server or a model. */
-final class RecordingResponse implements ServerResponse {
+public final class RecordingResponse implements ServerResponse {
 
-    final Map<String, String> headers = new LinkedHashMap<>();
+    public final Map<String, String> headers = new LinkedHashMap<>();
     private final ByteArrayOutputStream body = new ByteArrayOutputStream();
     private Status status = Status.OK_200;
     private boolean sent;
     /** The status when the first body byte went out (what the client saw). */
     private Status committed;
 
-    String body() {
+    public String body() {
         return body.toString(StandardCharsets.UTF_8);
     }
 

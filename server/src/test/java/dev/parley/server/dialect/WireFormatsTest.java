@@ -114,7 +114,7 @@ class WireFormatsTest {
 
     @Test
     void openAiChunksPutAFailureInTheStreamThenDone() throws Exception {
-        List<JsonNode> parts = sseData(run(new OpenAiFormat("chatcmpl-1", "m", true, true, true), ApiError.engine(ErrorCode.CONTEXT_FULL, "full"),
+        List<JsonNode> parts = sseData(run(new OpenAiFormat("chatcmpl-1", "m", true, true, true, false), ApiError.engine(ErrorCode.CONTEXT_FULL, "full"),
                 reasoning("r"), content("c")).body());
         assertEquals(5, parts.size());
         assertEquals("[DONE]", parts.get(4).asText(), "clients read to [DONE]; the error chunk before it says why");

@@ -8,6 +8,7 @@ import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
 import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.ParleyErrors;
+import dev.parley.server.threads.ThreadStore;
 import io.helidon.common.context.Context;
 import io.helidon.http.HeaderNames;
 import io.helidon.http.ServerRequestHeaders;
@@ -41,9 +42,20 @@ final class DialectParsers {
     DialectParsers(Engine engine, Limits limits) {
         Endpoints endpoints = new Endpoints(null, limits, ParleyErrors.SHAPE, (call, in, res) -> recorded = call);
         HttpRules rules = capturing(routes);
-        for (Dialect d : List.of(new PaddlerRequests(), new OpenAiRequests(engine, Path.of("no-llama-source")), new AiChatRequests(),
+        for (Dialect d : List.of(new PaddlerRequests(), new OpenAiRequests(engine, store()), new AiChatRequests(),
                 new UiChatRequests(), new ConversationRequests(), new OllamaService(engine))) {
             d.register(rules, endpoints);
+        }
+    }
+
+    /** A throwaway thread store: the Responses API reads previous_response_id from it. */
+    private static ThreadStore store() {
+        try {
+            Path dir = java.nio.file.Files.createTempDirectory("parley-fuzz-store");
+            dir.toFile().deleteOnExit();
+            return ThreadStore.sqlite(dir);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

@@ -26,7 +26,7 @@ public final class OpenAiErrors implements ErrorShape {
         return r;
     }
 
-    /** OpenAI's error types by status: a refused key is an authentication error, only 429 is a rate limit. */
+    /** OpenAI's error types, as its SDKs map them to exception classes. */
     static String type(int status) {
         return switch (status) {
             case 401 -> "authentication_error";

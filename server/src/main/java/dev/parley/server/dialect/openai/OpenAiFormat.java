@@ -2,6 +2,9 @@ package dev.parley.server.dialect.openai;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.TokenLogprob;
+import dev.parley.runtime.tools.ToolCall;
+import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.exchange.EventWriter;
@@ -10,13 +13,21 @@ import dev.parley.server.exchange.WholeJson;
 import dev.parley.server.exchange.WireFormat;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * OpenAI's answers: a whole {@code chat.completion} / {@code text_completion}, or server-sent chunks
  * (a first chunk with the role, one per piece, one with the finish reason, the usage chunk when asked,
  * then {@code [DONE]}). Chat splits reasoning into {@code reasoning_content}; completions send raw text.
+ * Tool calls (chat only) come whole as {@code message.tool_calls}, or streamed as OpenAI streams them: a
+ * delta announcing the call (index, id, type, name, empty arguments), then deltas of argument fragments;
+ * a reply with calls finishes with {@code tool_calls}. With {@code logprobs}, each choice (or chunk) carries
+ * its content tokens' logprobs: chat's {@code logprobs.content[]}, or completions' {@code tokens} /
+ * {@code token_logprobs} / {@code top_logprobs} / {@code text_offset}.
  */
-public record OpenAiFormat(String id, String model, boolean chat, boolean stream, boolean includeUsage) implements WireFormat {
+public record OpenAiFormat(String id, String model, boolean chat, boolean stream, boolean includeUsage, boolean logprobs)
+        implements WireFormat {
 
     @Override
     public EventWriter open(GenerationEvent.Started started, ServerResponse res) throws IOException {
@@ -29,8 +40,21 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         return r;
     }
 
-    private static String finishReason(GenerationEvent.FinishReason r) {
-        return r == GenerationEvent.FinishReason.LENGTH ? "length" : "stop";
+    private static String finishReason(GenerationEvent.FinishReason r, boolean calls) {
+        return r == GenerationEvent.FinishReason.LENGTH ? "length" : calls ? "tool_calls" : "stop";
+    }
+
+    /** The choice's logprobs for these tokens; null when the request did not ask. */
+    private void putLogprobs(ObjectNode choice, List<TokenLogprob> tokens, int textOffset) {
+        if (!logprobs) {
+            choice.putNull("logprobs");
+        } else if (chat) {
+            ObjectNode l = choice.putObject("logprobs");
+            LogprobFields.addChat(l.putArray("content"), tokens);
+            l.putNull("refusal");
+        } else {
+            choice.set("logprobs", LogprobFields.completion(tokens, textOffset));
+        }
     }
 
     /** OpenAI's usage, plus Parley's {@code truncated_messages} when the overflow policy dropped some. */
@@ -52,6 +76,8 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         private final StringBuilder content = new StringBuilder();
         private final StringBuilder reasoning = new StringBuilder();
         private int truncated;
+        private final List<ToolCall> calls = new ArrayList<>();
+        private final List<TokenLogprob> tokenLogprobs = new ArrayList<>();
 
         Whole(WholeJson json) {
             this.json = json;
@@ -64,10 +90,20 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
 
         @Override
         public void piece(GenerationEvent.Piece p) {
+            if (!chat || p.channel() == GenerationEvent.Channel.CONTENT) {
+                tokenLogprobs.addAll(p.logprobs());
+            }
             if (chat) {
                 (p.channel() == GenerationEvent.Channel.REASONING ? reasoning : content).append(p.text());
             } else {
                 content.append(p.raw());
+            }
+        }
+
+        @Override
+        public void toolCall(ToolCallEvent e) {
+            if (e instanceof ToolCallEvent.CallFinished f) {
+                calls.add(f.call());
             }
         }
 
@@ -78,15 +114,27 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
             choice.put("index", 0);
             if (chat) {
                 ObjectNode m = choice.putObject("message");
-                m.put("role", "assistant").put("content", content.toString());
+                m.put("role", "assistant");
+                if (calls.isEmpty() || !content.toString().isBlank()) {
+                    m.put("content", content.toString());
+                } else {
+                    m.putNull("content"); // as OpenAI: a reply that only calls tools has no content
+                }
                 if (!reasoning.isEmpty()) {
                     m.put("reasoning_content", reasoning.toString());
                 }
+                if (!calls.isEmpty()) {
+                    var list = m.putArray("tool_calls");
+                    for (ToolCall c : calls) {
+                        ObjectNode call = list.addObject().put("id", c.id()).put("type", "function");
+                        call.putObject("function").put("name", c.name()).put("arguments", c.argumentsJson());
+                    }
+                }
             } else {
                 choice.put("text", content.toString());
-                choice.putNull("logprobs");
             }
-            choice.put("finish_reason", finishReason(d.reason()));
+            putLogprobs(choice, tokenLogprobs, 0);
+            choice.put("finish_reason", finishReason(d.reason(), !calls.isEmpty()));
             r.set("usage", usage(d.usage(), truncated));
             json.send(200, r);
         }
@@ -105,6 +153,9 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
     private final class Chunks implements EventWriter {
         private final SseStream sse;
         private int truncated;
+        private boolean calls;
+        /** Characters of completion text sent so far (legacy logprobs' text_offset). */
+        private int sent;
 
         Chunks(SseStream sse) throws IOException {
             this.sse = sse;
@@ -135,11 +186,36 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
             }
             ObjectNode c = chunk();
             ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+            boolean reasoning = p.channel() == GenerationEvent.Channel.REASONING;
             if (chat) {
-                choice.putObject("delta").put(p.channel() == GenerationEvent.Channel.REASONING ? "reasoning_content" : "content", text);
+                choice.putObject("delta").put(reasoning ? "reasoning_content" : "content", text);
             } else {
-                choice.put("text", text).putNull("logprobs");
+                choice.put("text", text);
             }
+            putLogprobs(choice, chat && reasoning ? List.of() : p.logprobs(), sent);
+            sent += text.length();
+            choice.putNull("finish_reason");
+            sse.data(c);
+        }
+
+        @Override
+        public void toolCall(ToolCallEvent e) throws IOException {
+            ObjectNode call = Json.object();
+            switch (e) {
+                case ToolCallEvent.CallStarted s -> {
+                    calls = true;
+                    call.put("index", s.index()).put("id", s.id()).put("type", "function");
+                    call.putObject("function").put("name", s.name()).put("arguments", "");
+                }
+                case ToolCallEvent.ArgumentsDelta a -> call.put("index", a.index()).putObject("function").put("arguments", a.fragment());
+                case ToolCallEvent.CallFinished f -> {
+                    return; // its arguments went out as deltas
+                }
+                case ToolCallEvent.Content c -> throw new IllegalStateException("content comes as pieces");
+            }
+            ObjectNode c = chunk();
+            ObjectNode choice = c.withArray("choices").addObject().put("index", 0);
+            choice.putObject("delta").putArray("tool_calls").add(call);
             choice.putNull("finish_reason");
             sse.data(c);
         }
@@ -153,7 +229,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
             } else {
                 choice.put("text", "").putNull("logprobs");
             }
-            choice.put("finish_reason", finishReason(d.reason()));
+            choice.put("finish_reason", finishReason(d.reason(), calls));
             sse.data(last);
             if (includeUsage) {
                 ObjectNode u = chunk();

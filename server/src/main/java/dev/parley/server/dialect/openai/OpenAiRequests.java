@@ -1,9 +1,11 @@
 package dev.parley.server.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.Prompt;
+import dev.parley.runtime.tools.ToolCallStyle;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.Messages;
@@ -16,41 +18,42 @@ import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
+import dev.parley.server.threads.ThreadStore;
 import io.helidon.webserver.http.HttpRules;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.helidon.webserver.http.ServerResponse;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * The OpenAI-compatible API: {@code POST /v1/chat/completions}, {@code POST /v1/completions} and
- * {@code GET /v1/models}. Reasoning comes back as {@code reasoning_content}, apart from {@code content}.
+ * The OpenAI-compatible API: {@code POST /v1/chat/completions}, {@code POST /v1/completions},
+ * {@code POST /v1/responses} ({@link ResponsesRequests}), {@code GET /v1/models} and {@code GET /v1/models/{id}}. Reasoning comes back as {@code reasoning_content},
+ * apart from {@code content}; tool calls as {@code tool_calls}. Unknown {@code /v1} paths answer 404 and
+ * known paths with another method 405, both in OpenAI's error shape.
  */
 public final class OpenAiRequests implements Dialect {
 
-    private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES,
-            Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "user", "grammar", ContextOverflow.FIELD));
+    /** Fields that change nothing here: accepted and ignored (docs/api.md lists them). */
+    static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "prompt_cache_key", "prompt_cache_retention",
+            "safety_identifier");
+    private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, IGNORED,
+            Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "grammar", "logprobs", "logit_bias",
+                    ContextOverflow.FIELD));
     private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
-            "chat_template_kwargs", "tools", "tool_choice", "reasoning_effort"));
+            "chat_template_kwargs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "top_logprobs"));
     private static final Set<String> COMPLETION = RequestBody.fields(COMMON, Set.of("prompt"));
 
-    private final String modelId;
-    private final long created = System.currentTimeMillis() / 1000;
-    private final String jsonGrammar;
+    private final ModelCard model;
+    private final ToolCallStyle toolStyle;
+    private final ResponsesRequests responses;
+    private final int vocabularySize;
 
-    public OpenAiRequests(Engine engine, Path llamaSource) {
-        this.modelId = engine.model().name();
-        this.jsonGrammar = readGrammar(llamaSource);
-    }
-
-    private static String readGrammar(Path llamaSource) {
-        try {
-            return Files.readString(llamaSource.resolve("grammars/json.gbnf"));
-        } catch (IOException e) {
-            return null;
-        }
+    public OpenAiRequests(Engine engine, ThreadStore store) {
+        this.model = new ModelCard(engine);
+        this.vocabularySize = engine.model().vocabularySize();
+        this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
+        this.responses = new ResponsesRequests(model.id(), toolStyle, store);
     }
 
     @Override
@@ -58,20 +61,33 @@ public final class OpenAiRequests implements Dialect {
         endpoints.owns("/v1/", OpenAiErrors.SHAPE);
         rules.post("/v1/chat/completions", endpoints.turn(OpenAiErrors.SHAPE, this::chat))
              .post("/v1/completions", endpoints.turn(OpenAiErrors.SHAPE, this::completion))
-             .get("/v1/models", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, models())));
+             .get("/v1/models", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, model.list())))
+             .get("/v1/models/{id}", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, model.get(in.pathParam("id")))))
+             .post("/v1/responses", endpoints.turn(OpenAiErrors.SHAPE, responses::parse));
+        rules.any("/v1/{+rest}", endpoints.handler(OpenAiErrors.SHAPE, OpenAiRequests::notRouted));
     }
 
-    private ObjectNode models() {
-        ObjectNode r = Json.object();
-        r.put("object", "list");
-        r.putArray("data").addObject().put("id", modelId).put("object", "model").put("created", created).put("owned_by", "parley");
-        return r;
+    /** What no route above took: a known path with the wrong method (405), or no such path (404). */
+    private static void notRouted(Incoming in, ServerResponse res) {
+        String path = in.http().path().path();
+        String method = in.http().prologue().method().text();
+        String allowed = switch (path) {
+            case "/v1/chat/completions", "/v1/completions", "/v1/responses" -> "POST";
+            case "/v1/models" -> "GET";
+            default -> path.startsWith("/v1/models/") && path.indexOf('/', 11) < 0 ? "GET" : null;
+        };
+        if (allowed == null) {
+            throw new ApiError(404, "no such route: " + method + " " + path, null, "unknown_url");
+        }
+        res.header("Allow", allowed);
+        throw new ApiError(405, method + " is not allowed on " + path + ": use " + allowed, null, "method_not_allowed");
     }
 
     private Call chat(Incoming in) {
         RequestBody b = in.body();
         b.onlyFields(CHAT);
-        var messages = Messages.parse(b.get("messages"), "messages");
+        b.optionalInt("n", 1, 1); // one choice per request
+        var messages = Messages.parse(asTemplateMessages(b.get("messages")), "messages");
         Boolean thinking = null;
         Map<String, Object> kwargs = new HashMap<>();
         JsonNode k = b.get("chat_template_kwargs");
@@ -87,23 +103,111 @@ public final class OpenAiRequests implements Dialect {
                 kwargs.remove("enable_thinking");
             }
         }
-        Prompt prompt = new Prompt.Chat(messages, true, thinking, Messages.tools(b.get("tools")), kwargs);
-        return call(in, "chatcmpl-", true, prompt, responseFormatGrammar(b));
+        ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), toolStyle);
+        String json = ResponseFormats.grammar(b.get("response_format"), "response_format", "json_schema.schema");
+        String grammar = oneGrammar(b, tools.grammar(), "tool_choice", json, "response_format");
+        thinking = thinkingUnderForcedOutput(thinking, tools.grammar() != null || json != null);
+        Prompt prompt = new Prompt.Chat(messages, true, thinking, tools.templateTools(), kwargs);
+        OptionsAndStream o = options(in, true, grammar);
+        String id = "chatcmpl-" + in.requestId();
+        var format = new OpenAiFormat(id, model.id(), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
+        return new Call(in.turn(id, new Turn.Given(prompt), o.options, null), format, tools.toolCalls());
     }
 
     private Call completion(Incoming in) {
         RequestBody b = in.body();
         b.onlyFields(COMPLETION);
-        String prompt = b.optionalString("prompt");
-        if (prompt == null || prompt.isEmpty()) {
-            throw ApiError.badRequest("prompt", "field 'prompt' is required: a non-empty string");
-        }
-        return call(in, "cmpl-", false, new Prompt.Raw(prompt), null);
+        b.optionalInt("n", 1, 1);
+        OptionsAndStream o = options(in, false, b.optionalString("grammar"));
+        String id = "cmpl-" + in.requestId();
+        var format = new OpenAiFormat(id, model.id(), false, o.stream, o.usage, o.options.topLogprobs() >= 0);
+        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), o.options, null), format);
     }
 
-    private Call call(Incoming in, String idPrefix, boolean chat, Prompt prompt, String grammar) {
+    /**
+     * {@code prompt}: a string (used raw), a list of token ids, or a list holding one of those. Several
+     * prompts in one request would be several completions: one request each, here.
+     */
+    static Prompt completionPrompt(JsonNode p) {
+        if (p != null && p.isArray() && p.size() == 1 && (p.get(0).isTextual() || p.get(0).isArray())) {
+            p = p.get(0);
+        }
+        if (p != null && p.isTextual() && !p.textValue().isEmpty()) {
+            return new Prompt.Raw(p.textValue());
+        }
+        if (p != null && p.isArray() && !p.isEmpty() && allInts(p)) {
+            int[] ids = new int[p.size()];
+            for (int i = 0; i < ids.length; i++) {
+                ids[i] = p.get(i).intValue();
+            }
+            return new Prompt.Tokens(ids);
+        }
+        if (p != null && p.isArray() && p.size() > 1) {
+            throw ApiError.badRequest("prompt", "field 'prompt' holds " + p.size() + " prompts; Parley completes one per request: send one request each");
+        }
+        throw ApiError.badRequest("prompt", "field 'prompt' is required: a non-empty string, a list of token ids, or a list holding one of those");
+    }
+
+    private static boolean allInts(JsonNode list) {
+        for (JsonNode n : list) {
+            if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Message fields OpenAI's own replies carry, which clients send back as they got them; empty, they say nothing. */
+    private static final List<String> EMPTY_REPLY_FIELDS = List.of("refusal", "annotations", "audio", "function_call");
+
+    /**
+     * OpenAI's messages in the template's terms: the {@code developer} role is the system prompt of models
+     * that have no developer role, and reply fields sent back empty ({@code "refusal": null}) are dropped.
+     */
+    static JsonNode asTemplateMessages(JsonNode messages) {
+        if (messages == null || !messages.isArray()) {
+            return messages;
+        }
+        ArrayNode copy = messages.deepCopy();
+        for (JsonNode m : copy) {
+            if (m instanceof ObjectNode o) {
+                if ("developer".equals(o.path("role").asText())) {
+                    o.put("role", "system");
+                }
+                for (String f : EMPTY_REPLY_FIELDS) {
+                    JsonNode v = o.get(f);
+                    if (v != null && (v.isNull() || v.isEmpty() && v.isContainerNode())) {
+                        o.remove(f);
+                    }
+                }
+            }
+        }
+        return copy;
+    }
+
+    /**
+     * A forced call or JSON answer must start at the reply's first token, and a thinking block the
+     * template opens would take it (into reasoning): unless the client chose, thinking is off then.
+     */
+    static Boolean thinkingUnderForcedOutput(Boolean thinking, boolean forced) {
+        return thinking == null && forced ? Boolean.FALSE : thinking;
+    }
+
+    /** At most one of the request's ways to constrain the output. */
+    static String oneGrammar(RequestBody b, String first, String firstField, String second, String secondField) {
+        String own = b.optionalString("grammar");
+        int given = (first != null ? 1 : 0) + (second != null ? 1 : 0) + (own != null ? 1 : 0);
+        if (given > 1) {
+            throw ApiError.badRequest(first != null ? firstField : secondField, "only one of 'grammar', response_format (json) and a forced "
+                    + "tool_choice (required or a function) can constrain one reply");
+        }
+        return first != null ? first : second != null ? second : own;
+    }
+
+    private record OptionsAndStream(GenerationOptions options, boolean stream, boolean usage) {}
+
+    private OptionsAndStream options(Incoming in, boolean chat, String grammar) {
         RequestBody b = in.body();
-        b.optionalInt("n", 1, 1); // one choice per request
         int max = chat ? GenerationOptions.maxTokens(b, in.limits(), "max_completion_tokens", "max_tokens")
                 : GenerationOptions.maxTokens(b, in.limits(), "max_tokens");
         boolean stream = b.bool("stream", false);
@@ -115,29 +219,9 @@ public final class OpenAiRequests implements Dialect {
             }
             usage = so.path("include_usage").asBoolean(false);
         }
-        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), b.optionalStrings("stop", true, 4),
-                grammar != null ? grammar : b.optionalString("grammar"), ContextOverflow.parse(b));
-        String id = idPrefix + in.requestId();
-        return new Call(in.turn(id, new Turn.Given(prompt), options, null), new OpenAiFormat(id, modelId, chat, stream, usage));
-    }
-
-    /** response_format: json_object constrains the output to JSON with llama.cpp's JSON grammar. */
-    private String responseFormatGrammar(RequestBody b) {
-        JsonNode rf = b.get("response_format");
-        if (rf == null || rf.isNull()) {
-            return null;
-        }
-        return switch (rf.path("type").asText("")) {
-            case "text" -> null;
-            case "json_object" -> {
-                if (jsonGrammar == null) {
-                    throw new ApiError(400, "response_format json_object needs llama.cpp's grammars/json.gbnf, which this installation lacks", "response_format");
-                }
-                yield jsonGrammar;
-            }
-            case "json_schema" -> throw ApiError.badRequest("response_format",
-                    "response_format json_schema is not supported yet: use json_object, or pass a GBNF grammar in 'grammar'");
-            default -> throw ApiError.badRequest("response_format", "response_format.type must be text, json_object or json_schema");
-        };
+        List<String> stop = b.optionalStrings("stop", true, 4);
+        int top = chat ? LogprobFields.chatTopLogprobs(b) : LogprobFields.completionTopLogprobs(b);
+        var bias = LogprobFields.logitBias(b, vocabularySize);
+        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, ContextOverflow.parse(b), top, bias), stream, usage);
     }
 }
