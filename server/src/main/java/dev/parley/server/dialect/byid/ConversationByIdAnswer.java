@@ -9,6 +9,7 @@ import dev.parley.server.dialect.parley.ParleyEvents;
 import dev.parley.server.exchange.ErrorShape;
 import dev.parley.server.exchange.EventWriter;
 import dev.parley.server.exchange.WholeJson;
+import dev.parley.server.exchange.WholeReply;
 import dev.parley.server.exchange.WireFormat;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -29,36 +30,17 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
         return stream ? new AiChatStream().open(started, res) : new Whole(new WholeJson(res));
     }
 
-    private static final class Whole implements EventWriter {
-        private final WholeJson json;
-        private final StringBuilder text = new StringBuilder();
-        private final StringBuilder thinking = new StringBuilder();
-        private int truncated;
+    private static final class Whole extends WholeReply {
 
         Whole(WholeJson json) {
-            this.json = json;
-        }
-
-        @Override
-        public void truncated(int messages) {
-            truncated = messages;
-        }
-
-        @Override
-        public void piece(GenerationEvent.Piece p) {
-            (p.channel() == GenerationEvent.Channel.REASONING ? thinking : text).append(p.text());
+            super(json);
         }
 
         @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
-            GenerationEvent.Usage u = d.usage();
             ObjectNode body = Json.object().put("text", text.toString()).put("thinking", thinking.toString())
                     .put("finish_reason", d.reason().wireName()).put("message_id", messageId);
-            ObjectNode usage = body.putObject("usage").setAll(ParleyEvents.usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(),
-                    u.reasoningTokens()));
-            if (truncated > 0) {
-                usage.put("truncated_messages", truncated);
-            }
+            body.set("usage", ParleyEvents.usage(d.usage(), truncated));
             json.send(200, body);
         }
 
@@ -67,9 +49,5 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
             json.send(e.status(), ERRORS.body(null, e));
         }
 
-        @Override
-        public void heartbeat() throws IOException {
-            json.heartbeat();
-        }
     }
 }

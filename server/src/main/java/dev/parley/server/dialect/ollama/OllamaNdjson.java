@@ -7,6 +7,7 @@ import dev.parley.server.api.Json;
 import dev.parley.server.exchange.ErrorShape;
 import dev.parley.server.exchange.EventWriter;
 import dev.parley.server.exchange.WholeJson;
+import dev.parley.server.exchange.WholeReply;
 import dev.parley.server.exchange.WireFormat;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
@@ -100,23 +101,15 @@ public record OllamaNdjson(boolean chat, boolean stream, String model) implement
         }
     }
 
-    private final class Whole implements EventWriter {
-        private final WholeJson json;
-        private final StringBuilder content = new StringBuilder();
-        private final StringBuilder thinking = new StringBuilder();
+    private final class Whole extends WholeReply {
 
         Whole(WholeJson json) {
-            this.json = json;
-        }
-
-        @Override
-        public void piece(GenerationEvent.Piece p) {
-            (p.channel() == GenerationEvent.Channel.REASONING ? thinking : content).append(p.text());
+            super(json);
         }
 
         @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
-            ObjectNode body = answer(content.toString(), thinking.isEmpty() ? null : thinking.toString(), true);
+            ObjectNode body = answer(text.toString(), thinking.isEmpty() ? null : thinking.toString(), true);
             finish(body, d);
             json.send(200, body);
         }
@@ -126,9 +119,5 @@ public record OllamaNdjson(boolean chat, boolean stream, String model) implement
             json.send(e.status(), ERRORS.body(null, e));
         }
 
-        @Override
-        public void heartbeat() throws IOException {
-            json.heartbeat();
-        }
     }
 }

@@ -7,6 +7,7 @@ import dev.parley.server.api.Json;
 import dev.parley.server.exchange.EventWriter;
 import dev.parley.server.exchange.SseStream;
 import dev.parley.server.exchange.WholeJson;
+import dev.parley.server.exchange.WholeReply;
 import dev.parley.server.exchange.WireFormat;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -39,7 +40,7 @@ public record ParleyEvents(boolean stream, String requestId, boolean wholeWithMe
     }
 
     /** The usage of a finished generation; {@code truncated_messages} when the overflow policy dropped some. */
-    static ObjectNode usage(GenerationEvent.Usage u, int truncatedMessages) {
+    public static ObjectNode usage(GenerationEvent.Usage u, int truncatedMessages) {
         ObjectNode n = usage(u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens());
         if (truncatedMessages > 0) {
             n.put("truncated_messages", truncatedMessages);
@@ -84,24 +85,10 @@ public record ParleyEvents(boolean stream, String requestId, boolean wholeWithMe
         }
     }
 
-    private final class Whole implements EventWriter {
-        private final WholeJson json;
-        private final StringBuilder text = new StringBuilder();
-        private final StringBuilder thinking = new StringBuilder();
-        private int truncated;
+    private final class Whole extends WholeReply {
 
         Whole(WholeJson json) {
-            this.json = json;
-        }
-
-        @Override
-        public void truncated(int messages) {
-            truncated = messages;
-        }
-
-        @Override
-        public void piece(GenerationEvent.Piece p) {
-            (p.channel() == GenerationEvent.Channel.REASONING ? thinking : text).append(p.text());
+            super(json);
         }
 
         @Override
@@ -120,9 +107,5 @@ public record ParleyEvents(boolean stream, String requestId, boolean wholeWithMe
             json.send(e.status(), ParleyErrors.SHAPE.body(requestId, e));
         }
 
-        @Override
-        public void heartbeat() throws IOException {
-            json.heartbeat();
-        }
     }
 }
