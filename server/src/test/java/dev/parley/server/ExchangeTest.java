@@ -36,7 +36,9 @@ class ExchangeTest {
     @Test
     void aWholeAnswerIsCancelledWhenTheClientLeaves() throws Exception {
         double before = server.cancelledRequests();
-        String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}], \"max_tokens\": 16000}";
+        // The grammar keeps the random model from ending early (it cannot end before 6000 letters).
+        String body = "{\"messages\": [{\"role\": \"user\", \"content\": \"Write a very long story.\"}], \"max_tokens\": 16000,"
+                + " \"grammar\": \"root ::= [a-z]{2000} [a-z]{2000} [a-z]{2000}\"}";
         try (Socket s = new Socket("127.0.0.1", server.server.port())) {
             OutputStream out = s.getOutputStream();
             out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: "
