@@ -10,6 +10,7 @@ import dev.parley.server.api.Json;
 import dev.parley.server.exchange.EventWriter;
 import dev.parley.server.exchange.SseStream;
 import dev.parley.server.exchange.WholeJson;
+import dev.parley.server.exchange.WholeReply;
 import dev.parley.server.exchange.WireFormat;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
@@ -71,21 +72,12 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         return n;
     }
 
-    private final class Whole implements EventWriter {
-        private final WholeJson json;
-        private final StringBuilder content = new StringBuilder();
-        private final StringBuilder reasoning = new StringBuilder();
-        private int truncated;
+    private final class Whole extends WholeReply {
         private final List<ToolCall> calls = new ArrayList<>();
         private final List<TokenLogprob> tokenLogprobs = new ArrayList<>();
 
         Whole(WholeJson json) {
-            this.json = json;
-        }
-
-        @Override
-        public void truncated(int messages) {
-            truncated = messages;
+            super(json);
         }
 
         @Override
@@ -94,9 +86,9 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
                 tokenLogprobs.addAll(p.logprobs());
             }
             if (chat) {
-                (p.channel() == GenerationEvent.Channel.REASONING ? reasoning : content).append(p.text());
+                super.piece(p);
             } else {
-                content.append(p.raw());
+                text.append(p.raw()); // a completion continues the raw text, markers included
             }
         }
 
@@ -115,13 +107,13 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
             if (chat) {
                 ObjectNode m = choice.putObject("message");
                 m.put("role", "assistant");
-                if (calls.isEmpty() || !content.toString().isBlank()) {
-                    m.put("content", content.toString());
+                if (calls.isEmpty() || !text.toString().isBlank()) {
+                    m.put("content", text.toString());
                 } else {
                     m.putNull("content"); // as OpenAI: a reply that only calls tools has no content
                 }
-                if (!reasoning.isEmpty()) {
-                    m.put("reasoning_content", reasoning.toString());
+                if (!thinking.isEmpty()) {
+                    m.put("reasoning_content", thinking.toString());
                 }
                 if (!calls.isEmpty()) {
                     var list = m.putArray("tool_calls");
@@ -131,7 +123,7 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
                     }
                 }
             } else {
-                choice.put("text", content.toString());
+                choice.put("text", text.toString());
             }
             putLogprobs(choice, tokenLogprobs, 0);
             choice.put("finish_reason", finishReason(d.reason(), !calls.isEmpty()));
@@ -142,11 +134,6 @@ public record OpenAiFormat(String id, String model, boolean chat, boolean stream
         @Override
         public void failed(ApiError e) throws IOException {
             json.send(e.status(), OpenAiErrors.SHAPE.body(id, e));
-        }
-
-        @Override
-        public void heartbeat() throws IOException {
-            json.heartbeat();
         }
     }
 
