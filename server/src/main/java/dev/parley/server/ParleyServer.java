@@ -14,7 +14,11 @@ import dev.parley.server.exchange.Limits;
 import dev.parley.server.auth.ApiKeys;
 import dev.parley.server.auth.AuthFilter;
 import dev.parley.server.threads.ThreadStore;
+import dev.parley.server.config.FileSettings;
 import dev.parley.server.config.ServerConfig;
+import dev.parley.server.files.FileUploads;
+import dev.parley.server.files.TextExtraction;
+import dev.parley.server.files.UploadReader;
 import dev.parley.gpu.GpuDiscovery;
 import dev.parley.server.metrics.GpuMonitor;
 import dev.parley.server.metrics.ParleyMetrics;
@@ -47,6 +51,8 @@ public final class ParleyServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("parley");
 
     private final Engine engine;
+    /** Set once the server is up: the one exchange every dialect runs its turns through. */
+    private Exchange exchange;
     private final ThreadStore store;
     private final WebServer web;
     private final ParleyMetrics metrics;
@@ -99,7 +105,7 @@ public final class ParleyServer implements AutoCloseable {
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
-            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src")));
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads(config)));
             RequestOwners owners = new RequestOwners();
             OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled());
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
@@ -164,7 +170,9 @@ public final class ParleyServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "HTTP: Host names " + (hosts.isEmpty() ? "any" : String.join(", ", hosts))
                     + "; CORS origins " + (http.corsOrigins().isEmpty() ? "none" : String.join(", ", http.corsOrigins()))
                     + "; body parsing memory " + (budget.totalBytes() >> 20) + " MB");
-            return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace(), routerMetrics);
+            ParleyServer server = new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace(), routerMetrics);
+            server.exchange = endpoints.exchange();
+            return server;
         } catch (RuntimeException e) {
             routerMetrics.close();
             if (deadlines != null) {
@@ -175,6 +183,14 @@ public final class ParleyServer implements AutoCloseable {
             gpuMonitor.close();
             throw e;
         }
+    }
+
+    /** Uploads spool under the data directory; text extraction runs on at most half the cores at once. */
+    private static FileUploads uploads(ServerConfig config) {
+        FileSettings f = config.files();
+        return new FileUploads(new UploadReader(f.maxFileBytes(), config.dataDir().resolve("uploads")),
+                new TextExtraction(new TextExtraction.Limits(f.maxTextChars(), f.extractTimeout(),
+                        Math.max(1, Runtime.getRuntime().availableProcessors() / 2))));
     }
 
     /** How long a finished turn's slot stays reserved for its conversation while other slots are free. */
@@ -194,6 +210,11 @@ public final class ParleyServer implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** The exchange every turn runs through (tests watch the prompts it submits). */
+    public Exchange exchange() {
+        return exchange;
     }
 
     /**

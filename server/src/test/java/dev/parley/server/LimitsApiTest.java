@@ -58,6 +58,26 @@ class LimitsApiTest {
             HttpResponse<String> r = server.post(HISTORY, big);
             assertEquals(413, r.statusCode(), r.body());
             assertTrue(Json.MAPPER.readTree(r.body()).get("Error").get("error").get("description").asText().contains("2048"));
+
+            // a body streamed without a length: refused at the limit, and the rest is not read (the connection closes)
+            try (RawHttp c = new RawHttp(server.server.port())) {
+                c.send("POST " + HISTORY + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+                byte[] chunk = ("100000\r\n" + "x".repeat(1 << 20) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                var sent = new java.util.concurrent.atomic.AtomicLong();
+                Thread writer = Thread.ofVirtual().start(() -> {
+                    try {
+                        for (int i = 0; i < 512; i++) {
+                            c.socket.getOutputStream().write(chunk);
+                            sent.addAndGet(chunk.length);
+                        }
+                    } catch (java.io.IOException e) {
+                        // closed by the server: expected
+                    }
+                });
+                assertEquals(413, c.read().status());
+                writer.join(30_000);
+                assertTrue(sent.get() < 256L << 20, (sent.get() >> 20) + " MiB of 512 went out before the server closed");
+            }
         }
     }
 }

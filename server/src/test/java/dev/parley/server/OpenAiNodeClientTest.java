@@ -30,6 +30,11 @@ class OpenAiNodeClientTest {
     }
 
     @Test
+    void openAiFilesAndFileParts() {
+        NodeClients.run("openai-files.mjs", base(), Duration.ofSeconds(60), List.of());
+    }
+
+    @Test
     void openAiToolsStructuredOutputsAndResponses() {
         NodeClients.run("openai-tools.mjs", base(), Duration.ofSeconds(120), List.of());
     }

@@ -44,6 +44,23 @@ abstract class ThreadsContract {
     }
 
     @Test
+    void aMessageStoresItsFilesByReferenceAndKeepsThemFromDeletion() throws Exception {
+        HttpResponse<String> up = server().upload("facts.txt", "text/plain", "The ferry leaves at nine.".getBytes(StandardCharsets.UTF_8));
+        assertEquals(201, up.statusCode(), up.body());
+        String file = json(up).get("id").asText();
+        String id = createThread("{\"files\": [\"" + file + "\"]}");
+        JsonNode reply = say(id, "When does it leave?", ", \"files\": [\"" + file + "\"]");
+        assertTrue(reply.get("usage").get("prompt_tokens").asInt() > 2 * json(up).get("tokens").asInt(), "in the system message and the question");
+        JsonNode thread = json(server().get(BASE + "/" + id));
+        assertEquals(file, thread.get("files").get(0).asText());
+        assertEquals(file, thread.get("messages").get(0).get("files").get(0).asText());
+        server().send("PATCH", BASE + "/" + id, "{\"files\": []}");
+        assertEquals(409, server().send("DELETE", "/api/v1/files/" + file, null).statusCode(), "the stored message still names it");
+        assertEquals(200, server().send("DELETE", BASE + "/" + id, null).statusCode());
+        assertEquals(200, server().send("DELETE", "/api/v1/files/" + file, null).statusCode());
+    }
+
+    @Test
     void fullLifecycle() throws Exception {
         HttpResponse<String> created = server().post(BASE, "{\"title\": \"Trip\", \"system_prompt\": \"You plan trips.\", \"metadata\": {\"user\": 7}}");
         assertEquals(201, created.statusCode());

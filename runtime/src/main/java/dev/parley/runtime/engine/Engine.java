@@ -253,6 +253,11 @@ public final class Engine implements AutoCloseable {
         return model.vocab().tokenize(text, addSpecial, true);
     }
 
+    /** How many tokens text takes inside a message: no BOS, control-token text counted as text (as the chat template's content is). */
+    public int textTokens(String text) {
+        return model.vocab().tokenize(text, false, false).length;
+    }
+
     /** Tokens to text; every id is checked against the vocabulary first. {@code renderSpecial} writes special tokens' text. */
     public String detokenize(int[] tokens, boolean renderSpecial) {
         Vocab vocab = model.vocab();

@@ -1,6 +1,9 @@
 package dev.parley.server.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.server.files.Attachments;
+import dev.parley.server.files.Document;
+import dev.parley.server.files.Documents;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +19,21 @@ public final class Messages {
     private Messages() {
     }
 
+    /**
+     * How a dialect's messages may reference the caller's uploaded files: a {@code files} list of ids on
+     * a message (Parley's APIs), and/or OpenAI's {@code {"type": "file", "file": {"file_id": ...}}} content parts.
+     */
+    public record FileReferences(Attachments attachments, boolean filesField, boolean fileParts) {}
+
+    /** Messages for the template, and the documents put into them (for errors that name files). */
+    public record Parsed(List<Map<String, Object>> messages, List<Document> documents) {}
+
     public static List<Map<String, Object>> parse(JsonNode list, String field) {
+        return parse(list, field, null).messages();
+    }
+
+    /** As {@link #parse(JsonNode, String)}; with {@code files}, a user or system message may reference uploaded files. */
+    public static Parsed parse(JsonNode list, String field, FileReferences files) {
         if (list == null || list.isNull()) {
             throw ApiError.badRequest(field, "field '" + field + "' is required: a list of messages");
         }
@@ -27,19 +44,20 @@ public final class Messages {
             throw ApiError.badRequest(field, "field '" + field + "' is empty: send at least one message");
         }
         List<Map<String, Object>> out = new ArrayList<>();
+        List<Document> documents = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            out.add(message(list.get(i), field + "[" + i + "]"));
+            out.add(message(list.get(i), field + "[" + i + "]", files, documents));
         }
-        return out;
+        return new Parsed(out, documents);
     }
 
-    private static Map<String, Object> message(JsonNode m, String at) {
+    private static Map<String, Object> message(JsonNode m, String at, FileReferences files, List<Document> documents) {
         if (!m.isObject()) {
             throw ApiError.badRequest(at, at + " must be an object with role and content, got " + Echo.of(m));
         }
         for (var it = m.fieldNames(); it.hasNext(); ) {
             String f = it.next();
-            if (!FIELDS.contains(f)) {
+            if (!FIELDS.contains(f) && !(f.equals("files") && files != null && files.filesField())) {
                 throw ApiError.badRequest(Echo.text(at + "." + f), at + ": unknown field '" + Echo.text(f) + "'");
             }
         }
@@ -52,7 +70,28 @@ public final class Messages {
         }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("role", role.textValue());
-        out.put("content", content(m.get("content"), at + ".content", role.textValue()));
+        List<String> fileIds = new ArrayList<>();
+        List<String> fileParams = new ArrayList<>();
+        if (files != null && files.filesField()) {
+            List<String> ids = Attachments.ids(m.get("files"), at + ".files");
+            for (int i = 0; i < ids.size(); i++) {
+                fileIds.add(ids.get(i));
+                fileParams.add(at + ".files[" + i + "]");
+            }
+        }
+        String text = content(m.get("content"), at + ".content", role.textValue(), files != null && files.fileParts(), fileIds, fileParams);
+        if (!fileIds.isEmpty()) {
+            if (!role.textValue().equals("user") && !role.textValue().equals("system")) {
+                throw ApiError.badRequest(fileParams.getFirst(), at + ": only user and system messages may reference files");
+            }
+            List<Document> docs = new ArrayList<>();
+            for (int i = 0; i < fileIds.size(); i++) {
+                docs.add(files.attachments().document(fileIds.get(i), fileParams.get(i)));
+            }
+            documents.addAll(docs);
+            text = Documents.inline(docs, text);
+        }
+        out.put("content", text);
         for (String f : List.of("name", "reasoning_content", "tool_call_id")) {
             JsonNode v = m.get(f);
             if (v != null && !v.isNull()) {
@@ -105,10 +144,13 @@ public final class Messages {
         return out;
     }
 
-    /** A string, or a list of {"type":"text","text":...} parts joined: templates expect text. */
-    private static String content(JsonNode c, String at, String role) {
+    /**
+     * A string, or a list of {"type":"text","text":...} parts joined: templates expect text. With
+     * {@code fileParts}, {"type":"file","file":{"file_id":...}} parts add their ids to {@code fileIds}.
+     */
+    private static String content(JsonNode c, String at, String role, boolean fileParts, List<String> fileIds, List<String> fileParams) {
         if (c == null || c.isNull()) {
-            if (role.equals("assistant")) {
+            if (role.equals("assistant") || !fileIds.isEmpty()) {
                 return "";
             }
             throw ApiError.badRequest(at, at + " is required");
@@ -121,14 +163,41 @@ public final class Messages {
             for (int i = 0; i < c.size(); i++) {
                 JsonNode part = c.get(i);
                 JsonNode type = part.get("type");
+                if (fileParts && type != null && "file".equals(type.asText())) {
+                    fileIds.add(fileId(part, at + "[" + i + "]", fileIds));
+                    fileParams.add(at + "[" + i + "].file.file_id");
+                    continue;
+                }
                 if (type == null || !"text".equals(type.asText()) || part.get("text") == null || !part.get("text").isTextual()) {
-                    throw ApiError.badRequest(at + "[" + i + "]", at + "[" + i + "] must be {\"type\": \"text\", \"text\": \"...\"}: only text parts are supported");
+                    throw ApiError.badRequest(at + "[" + i + "]", at + "[" + i + "] must be {\"type\": \"text\", \"text\": \"...\"}"
+                            + (fileParts ? " or {\"type\": \"file\", \"file\": {\"file_id\": \"file_...\"}}: only text and uploaded-file parts are supported"
+                            : ": only text parts are supported"));
                 }
                 b.append(part.get("text").textValue());
             }
             return b.toString();
         }
         throw ApiError.badRequest(at, at + " must be a string or a list of text parts, got " + Echo.of(c));
+    }
+
+    /** The id of an OpenAI file part: {"type": "file", "file": {"file_id": "file_..."}} (inline file_data is not supported). */
+    private static String fileId(JsonNode part, String at, List<String> seen) {
+        JsonNode file = part.get("file");
+        if (file == null || !file.isObject()) {
+            throw ApiError.badRequest(at + ".file", at + ".file is required: {\"file_id\": \"file_...\"}");
+        }
+        if (file.has("file_data")) {
+            throw ApiError.badRequest(at + ".file.file_data", at + ".file.file_data (inline file content) is not supported: upload the file "
+                    + "(POST /v1/files or /api/v1/files) and send its file_id");
+        }
+        JsonNode id = file.get("file_id");
+        if (id == null || !id.isTextual() || id.textValue().isBlank()) {
+            throw ApiError.badRequest(at + ".file.file_id", at + ".file.file_id is required: the id of an uploaded file");
+        }
+        if (seen.contains(id.textValue())) {
+            throw ApiError.badRequest(at + ".file.file_id", at + " references file " + Echo.text(id.textValue()) + " a second time");
+        }
+        return id.textValue();
     }
 
     /** Tools for the template: a list of objects, passed through. */

@@ -48,7 +48,8 @@ public record ServerConfig(
         HttpSettings http,
         String replicaName,
         long kvRamBudgetBytes,
-        long kvDiskBudgetBytes) {
+        long kvDiskBudgetBytes,
+        FileSettings files) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
@@ -56,7 +57,7 @@ public record ServerConfig(
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes);
+                kvRamBudgetBytes, kvDiskBudgetBytes, files);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -232,7 +233,16 @@ public record ServerConfig(
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
-                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")));
+                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), files(v));
+    }
+
+    private static FileSettings files(Values v) {
+        long maxBytes = size("file-max-size", v.string("file-max-size"));
+        if (maxBytes < 1) {
+            throw new ConfigException("--file-max-size must be at least 1 byte");
+        }
+        return new FileSettings(maxBytes, v.integer("file-max-text", 1, Integer.MAX_VALUE),
+                Duration.ofSeconds(v.integer("file-extract-timeout", 1, 3600)));
     }
 
     private static HttpSettings http(Values v) {

@@ -10,6 +10,8 @@ import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.openai.TokenizerRoutes;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
 import dev.parley.server.dialect.parley.ConversationRequests;
+import dev.parley.server.dialect.parley.FilesService;
+import dev.parley.server.files.FileUploads;
 import dev.parley.server.dialect.parley.ThreadsService;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.threads.ThreadStore;
@@ -23,17 +25,18 @@ public final class Dialects {
     }
 
     /** What a dialect may need to start. */
-    public record Needs(Engine engine, ThreadStore store, Path llamaSource) {}
+    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads) {}
 
     public static List<Dialect> all(Needs n) {
         return List.of(
                 new PaddlerRequests(),
                 new ThreadsService(n.store()),
-                new OpenAiRequests(n.engine(), n.store()),
-                new TokenizerRoutes(n.engine()),
+                new OpenAiRequests(n.engine(), n.store(), n.uploads()),
+                new TokenizerRoutes(n.engine(), n.store().files()),
                 new AiChatRequests(),
                 new UiChatRequests(),
-                new ConversationRequests(),
+                new ConversationRequests(n.store().files()),
+                new FilesService(n.store().files(), n.uploads(), n.engine()),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
                 new OllamaService(n.engine()));

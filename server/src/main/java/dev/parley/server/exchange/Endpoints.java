@@ -95,6 +95,10 @@ public final class Endpoints {
             } catch (ApiError e) {
                 LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                         "request " + id + " refused with " + e.status() + ": " + e.getMessage());
+                if (e.status() == 413 && !res.isSent() && req.content().hasEntity() && !req.content().consumed()) {
+                    // A body refused as too large may still be arriving: closing beats reading all of it to keep the connection.
+                    res.header(io.helidon.http.HeaderNames.CONNECTION, "close");
+                }
                 errors.send(res, id, e);
             }
         };

@@ -5,6 +5,7 @@ import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.GenerationRequest;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.files.Document;
 import dev.parley.server.threads.ConflictException;
 import dev.parley.server.threads.ThreadDeletedException;
 import dev.parley.server.threads.ThreadStore;
@@ -12,6 +13,8 @@ import io.helidon.http.HeaderName;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
+import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * The one path from a turn to an answer, for every dialect: start the generation (so that a refusal
@@ -27,9 +30,13 @@ public final class Exchange {
     private static final System.Logger LOG = System.getLogger("parley.api");
     /** How many of the oldest messages the truncate overflow policy dropped (absent when none). */
     static final HeaderName TRUNCATED_MESSAGES = HeaderNames.create("X-Parley-Truncated-Messages");
+    /** The ids of attached files whose text the truncate overflow policy cut (absent when none). */
+    static final HeaderName TRUNCATED_FILES = HeaderNames.create("X-Parley-Truncated-Files");
 
     private final Engine engine;
     private final ThreadTurns threads;
+    /** Sees each turn's prompt as it goes to the engine: a test hook, for what the model was given. */
+    private volatile BiConsumer<Turn, Prompt> promptWatcher = (turn, prompt) -> { };
 
     public Exchange(Engine engine, ThreadStore store) {
         this.engine = engine;
@@ -41,6 +48,11 @@ public final class Exchange {
         return threads.inProgress(threadId);
     }
 
+    /** Tests: {@code watcher} sees every turn's final prompt (documents placed, truncation done) before it is submitted. */
+    public void watchPrompts(BiConsumer<Turn, Prompt> watcher) {
+        this.promptWatcher = watcher;
+    }
+
     /** Runs a call; an {@link ApiError} thrown here comes before any byte of the answer. */
     void run(Call call, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
@@ -48,11 +60,11 @@ public final class Exchange {
             res.header(Incoming.SESSION_ID, turn.conversationKey());
         }
         switch (turn.source()) {
-            case Turn.Given given -> generate(call, given.prompt(), null, res, endpoint);
+            case Turn.Given given -> generate(call, given.prompt(), given.documents(), null, res, endpoint);
             case Turn.OnThread onThread -> {
                 ThreadTurns.Begun begun = threads.begin(onThread);
                 try {
-                    generate(call, begun.prompt(), begun, res, endpoint);
+                    generate(call, begun.prompt(), begun.documents(), begun, res, endpoint);
                 } finally {
                     threads.end(begun);
                 }
@@ -60,15 +72,22 @@ public final class Exchange {
         }
     }
 
-    private void generate(Call call, Prompt prompt, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
+    private void generate(Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
         int dropped = 0;
+        List<String> cutFiles = List.of();
         if (o.overflow() == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
             Truncation.Fitted fitted = Truncation.fit(engine, chat, o.maxTokens());
             prompt = fitted.prompt();
             dropped = fitted.droppedMessages();
+            if (!documents.isEmpty()) {
+                DocumentFit.Fitted cut = DocumentFit.fit(engine, fitted.prompt(), documents, o.maxTokens());
+                prompt = cut.prompt();
+                cutFiles = cut.cutFiles();
+            }
         }
+        promptWatcher.accept(turn, prompt);
         Generation g;
         try {
             // Cache hints: the conversation keeps its slot and saved KV close; entries are salted by the
@@ -78,6 +97,11 @@ public final class Exchange {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
+        } catch (ApiError e) {
+            if (e.status() == 413 && !documents.isEmpty()) {
+                throw DocumentFit.tooLong(e, documents, engine.slotCapacity());
+            }
+            throw e;
         }
         // A thread turn keeps the reply to store it; a stateless one keeps nothing.
         StringBuilder content = thread == null ? null : new StringBuilder();
@@ -85,6 +109,9 @@ public final class Exchange {
         try {
             if (dropped > 0) {
                 res.header(TRUNCATED_MESSAGES, String.valueOf(dropped));
+            }
+            if (!cutFiles.isEmpty()) {
+                res.header(TRUNCATED_FILES, String.join(",", cutFiles));
             }
             EventWriter writer = call.format().open(g.started(), res);
             if (dropped > 0) {

@@ -3,7 +3,11 @@ package dev.parley.server.exchange;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.files.Attachments;
+import dev.parley.server.files.Document;
+import dev.parley.server.files.Documents;
 import dev.parley.server.threads.Conversation;
+import dev.parley.server.threads.FileStore;
 import dev.parley.server.threads.StoredMessage;
 import dev.parley.server.threads.ThreadStore;
 import java.util.ArrayList;
@@ -29,8 +33,8 @@ final class ThreadTurns {
         this.store = store;
     }
 
-    /** A thread turn under way: where its exchange goes and the prompt it continues from. */
-    record Begun(Turn.OnThread turn, int position, Prompt.Chat prompt, AtomicBoolean claimed) {}
+    /** A thread turn under way: where its exchange goes, the prompt it continues from and the documents in that prompt. */
+    record Begun(Turn.OnThread turn, int position, Prompt.Chat prompt, List<Document> documents, AtomicBoolean claimed) {}
 
     /** Claims the thread (409 if another exchange on it runs here) and renders its history; {@link #end} releases it. */
     Begun begin(Turn.OnThread t) {
@@ -44,14 +48,21 @@ final class ThreadTurns {
                 throw new ApiError(404, "conversation " + c.id() + " was deleted", null);
             }
             List<StoredMessage> history = store.messages(c.id());
+            // Documents go where they were referenced, re-read by reference each turn: the same files give
+            // the same prompt prefix, so the KV cache of earlier turns covers them.
+            List<String> threadFiles = store.threadFiles(c.id());
+            Map<String, List<String>> messageFiles = history.isEmpty() ? Map.of() : store.messageFiles(c.id());
+            Map<String, Document> documents = documents(c, threadFiles, messageFiles, t.files());
             List<Map<String, Object>> messages = new ArrayList<>();
-            if (c.systemPrompt() != null && !c.systemPrompt().isEmpty()) {
-                messages.add(Map.of("role", "system", "content", c.systemPrompt()));
+            String system = c.systemPrompt() == null ? "" : c.systemPrompt();
+            String systemContent = Documents.inline(pick(documents, threadFiles), system);
+            if (!systemContent.isEmpty()) {
+                messages.add(Map.of("role", "system", "content", systemContent));
             }
             for (StoredMessage m : history) {
                 Map<String, Object> msg = new LinkedHashMap<>();
                 msg.put("role", m.role());
-                msg.put("content", m.content());
+                msg.put("content", Documents.inline(pick(documents, messageFiles.getOrDefault(m.id(), List.of())), m.content()));
                 if (m.thinking() != null && !m.thinking().isEmpty()) {
                     msg.put("reasoning_content", m.thinking());
                 }
@@ -59,12 +70,42 @@ final class ThreadTurns {
             }
             // additional_context is for this exchange only: it reaches the prompt, never the store.
             String context = t.additionalContext();
-            messages.add(Map.of("role", "user", "content", context == null || context.isEmpty() ? t.message() : context + "\n\n" + t.message()));
-            return new Begun(t, history.size(), new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()), new AtomicBoolean(true));
+            String text = context == null || context.isEmpty() ? t.message() : context + "\n\n" + t.message();
+            messages.add(Map.of("role", "user", "content", Documents.inline(pick(documents, t.files()), text)));
+            return new Begun(t, history.size(), new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()),
+                    List.copyOf(documents.values()), new AtomicBoolean(true));
         } catch (RuntimeException e) {
             busy.remove(c.id());
             throw e;
         }
+    }
+
+    /** Every file the turn's prompt holds, read once, by id. */
+    private Map<String, Document> documents(Conversation c, List<String> threadFiles, Map<String, List<String>> messageFiles, List<String> newFiles) {
+        Set<String> ids = new java.util.LinkedHashSet<>(threadFiles);
+        messageFiles.values().forEach(ids::addAll);
+        ids.addAll(newFiles);
+        if (ids.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, FileStore.FileText> texts = store.files().texts(c.owner(), List.copyOf(ids));
+        Map<String, Document> out = new LinkedHashMap<>();
+        for (String id : ids) {
+            FileStore.FileText f = texts.get(id);
+            if (f == null) {
+                throw Attachments.notFound(id, newFiles.contains(id) ? "files" : null);
+            }
+            out.put(id, new Document(id, f.file().name(), f.text(), f.file().tokens()));
+        }
+        return out;
+    }
+
+    private static List<Document> pick(Map<String, Document> documents, List<String> ids) {
+        List<Document> out = new ArrayList<>(ids.size());
+        for (String id : ids) {
+            out.add(documents.get(id));
+        }
+        return out;
     }
 
     /** Releases the thread; once its exchange is stored the next turn may start, before the answer is written. Idempotent. */
@@ -88,7 +129,7 @@ final class ThreadTurns {
                 null, now);
         StoredMessage reply = new StoredMessage(newMessageId(), threadId, b.position() + 1, "assistant", content, thinking.isEmpty() ? null : thinking,
                 u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens(), d.reason().wireName(), now);
-        store.appendExchange(threadId, b.position(), user, reply);
+        store.appendExchange(threadId, b.position(), user, reply, b.turn().files());
         return reply.id();
     }
 

@@ -1,7 +1,9 @@
 package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.Prompt;
+import dev.parley.server.files.Document;
 import dev.parley.server.threads.Conversation;
+import java.util.List;
 
 /**
  * One conversation turn, whatever dialect it came in: what to continue, how to generate, and whose it is.
@@ -17,14 +19,26 @@ public record Turn(String requestId, Source source, GenerationOptions options, S
     /** What the turn continues. */
     public sealed interface Source {}
 
-    /** A stateless turn: the whole conversation (or a raw prompt) comes with the request. */
-    public record Given(Prompt prompt) implements Source {}
+    /**
+     * A stateless turn: the whole conversation (or a raw prompt) comes with the request; {@code documents}
+     * are the uploaded files its messages reference, already in the prompt (named when it is too long).
+     */
+    public record Given(Prompt prompt, List<Document> documents) implements Source {
+        public Given(Prompt prompt) {
+            this(prompt, List.of());
+        }
+    }
 
     /**
      * A turn on a saved thread: the exchange reads the thread's history, appends {@code message} (after
      * {@code additionalContext}, which reaches this prompt only), and when {@code save} stores the user
-     * message and the reply atomically once the generation completes.
+     * message (with the ids of the files it references, {@code files}) and the reply atomically once the
+     * generation completes.
      */
-    public record OnThread(Conversation thread, String message, String additionalContext, Boolean enableThinking, boolean save)
-            implements Source {}
+    public record OnThread(Conversation thread, String message, String additionalContext, Boolean enableThinking, boolean save,
+                           List<String> files) implements Source {
+        public OnThread(Conversation thread, String message, String additionalContext, Boolean enableThinking, boolean save) {
+            this(thread, message, additionalContext, enableThinking, save, List.of());
+        }
+    }
 }

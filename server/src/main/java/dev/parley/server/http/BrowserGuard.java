@@ -87,12 +87,20 @@ public final class BrowserGuard implements Filter {
         return !h.isEmpty() && (o.equals("http://" + h) || o.equals("https://" + h));
     }
 
-    /** POST, PUT and PATCH under /api/ and /v1/ carry JSON. */
+    /**
+     * POST, PUT and PATCH under /api/ and /v1/ carry JSON, except file uploads (multipart or raw bytes).
+     * A page may post a form to an upload route without a preflight; browsers send such a cross-origin
+     * post with its Origin, which the check above refuses unless --cors-origins allows it.
+     */
     private static boolean needsJson(RoutingRequest req) {
         Method m = req.prologue().method();
         String path = req.path().path();
-        return (m == Method.POST || m == Method.PUT || m == Method.PATCH) && (path.startsWith("/api/") || path.startsWith("/v1/"));
+        return (m == Method.POST || m == Method.PUT || m == Method.PATCH) && (path.startsWith("/api/") || path.startsWith("/v1/"))
+                && !UPLOADS.contains(path);
     }
+
+    /** The upload routes, whose bodies are files. */
+    private static final Set<String> UPLOADS = Set.of("/api/v1/files", "/v1/files");
 
     static boolean isJson(String contentType) {
         int semicolon = contentType.indexOf(';');

@@ -13,8 +13,10 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.flywaydb.core.Flyway;
 
@@ -29,6 +31,7 @@ public final class ThreadStore implements AutoCloseable {
 
     private final HikariDataSource pool;
     private final String description;
+    private final FileStore files = new FileStore(this);
 
     private ThreadStore(HikariDataSource pool, String description) {
         this.pool = pool;
@@ -84,6 +87,11 @@ public final class ThreadStore implements AutoCloseable {
         return description;
     }
 
+    /** Uploaded files, in the same database. */
+    public FileStore files() {
+        return files;
+    }
+
     static String newId(String prefix) {
         byte[] b = new byte[12];
         RANDOM.nextBytes(b);
@@ -93,9 +101,14 @@ public final class ThreadStore implements AutoCloseable {
     // ---- threads ----
 
     public Conversation create(String owner, String title, String systemPrompt, String metadata) {
+        return create(owner, title, systemPrompt, metadata, List.of());
+    }
+
+    /** A new thread carrying these files (the caller has checked they are the owner's) for all its turns. */
+    public Conversation create(String owner, String title, String systemPrompt, String metadata, List<String> fileIds) {
         long now = System.currentTimeMillis();
         Conversation c = new Conversation(newId("conv_"), owner, title, systemPrompt, metadata, now, now, 0);
-        insert(c);
+        insert(c, fileIds);
         return c;
     }
 
@@ -112,7 +125,7 @@ public final class ThreadStore implements AutoCloseable {
         }
         long now = System.currentTimeMillis();
         try {
-            insert(new Conversation(id, owner, title, null, metadata, now, now, 0));
+            insert(new Conversation(id, owner, title, null, metadata, now, now, 0), List.of());
         } catch (StoreException e) {
             if (!isUniqueViolation(e.getCause())) {
                 throw e;
@@ -121,7 +134,7 @@ public final class ThreadStore implements AutoCloseable {
         return get(owner, id).orElseThrow(() -> new ConflictException("conversation id " + id + " is taken by another owner"));
     }
 
-    private void insert(Conversation c) {
+    private void insert(Conversation c, List<String> fileIds) {
         inTransaction("create a conversation", con -> {
             try (PreparedStatement s = con.prepareStatement(
                     "INSERT INTO conversations (id, owner, title, system_prompt, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -134,8 +147,40 @@ public final class ThreadStore implements AutoCloseable {
                 s.setLong(7, c.updatedAt());
                 s.executeUpdate();
             }
+            writeThreadFiles(con, c.id(), fileIds);
             return null;
         });
+    }
+
+    /** The files a thread carries for all its turns, in order. */
+    public List<String> threadFiles(String conversationId) {
+        return inTransaction("read a conversation's files", con -> {
+            try (PreparedStatement s = con.prepareStatement("SELECT file_id FROM conversation_files WHERE conversation_id = ? ORDER BY position")) {
+                s.setString(1, conversationId);
+                List<String> out = new ArrayList<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        out.add(r.getString(1));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    private static void writeThreadFiles(Connection con, String conversationId, List<String> fileIds) throws SQLException {
+        try (PreparedStatement d = con.prepareStatement("DELETE FROM conversation_files WHERE conversation_id = ?");
+             PreparedStatement s = con.prepareStatement("INSERT INTO conversation_files (conversation_id, position, file_id) VALUES (?, ?, ?)")) {
+            d.setString(1, conversationId);
+            d.executeUpdate();
+            int at = 0;
+            for (String f : fileIds) {
+                s.setString(1, conversationId);
+                s.setInt(2, at++);
+                s.setString(3, f);
+                s.executeUpdate();
+            }
+        }
     }
 
     public Optional<Conversation> get(String owner, String id) {
@@ -196,6 +241,11 @@ public final class ThreadStore implements AutoCloseable {
 
     /** Updates the given fields (null leaves a field as it is); empty when the thread is not the owner's. */
     public Optional<Conversation> update(String owner, String id, String title, String systemPrompt, String metadata) {
+        return update(owner, id, title, systemPrompt, metadata, null);
+    }
+
+    /** As above; {@code fileIds} (null: unchanged) replaces the files the thread carries. */
+    public Optional<Conversation> update(String owner, String id, String title, String systemPrompt, String metadata, List<String> fileIds) {
         Optional<Conversation> updated = inTransaction("update a conversation", con -> {
             try (PreparedStatement s = con.prepareStatement("UPDATE conversations SET title = COALESCE(?, title), "
                     + "system_prompt = COALESCE(?, system_prompt), metadata = COALESCE(?, metadata), updated_at = ? WHERE id = ? AND owner = ?")) {
@@ -205,8 +255,14 @@ public final class ThreadStore implements AutoCloseable {
                 s.setLong(4, System.currentTimeMillis());
                 s.setString(5, id);
                 s.setString(6, owner);
-                return s.executeUpdate() == 1 ? Optional.of(id) : Optional.<String>empty();
+                if (s.executeUpdate() != 1) {
+                    return Optional.<String>empty();
+                }
             }
+            if (fileIds != null) {
+                writeThreadFiles(con, id, fileIds);
+            }
+            return Optional.of(id);
         }).flatMap(x -> get(owner, id));
         return updated;
     }
@@ -246,12 +302,33 @@ public final class ThreadStore implements AutoCloseable {
         });
     }
 
+    /** The files each stored message of a thread referenced, by message id (messages without files are absent). */
+    public Map<String, List<String>> messageFiles(String conversationId) {
+        return inTransaction("read messages' files", con -> {
+            try (PreparedStatement s = con.prepareStatement("SELECT f.message_id, f.file_id FROM message_files f JOIN messages m ON m.id = f.message_id "
+                    + "WHERE m.conversation_id = ? ORDER BY f.message_id, f.position")) {
+                s.setString(1, conversationId);
+                Map<String, List<String>> out = new HashMap<>();
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) {
+                        out.computeIfAbsent(r.getString(1), k -> new ArrayList<>()).add(r.getString(2));
+                    }
+                }
+                return out;
+            }
+        });
+    }
+
+    public void appendExchange(String conversationId, int position, StoredMessage user, StoredMessage reply) {
+        appendExchange(conversationId, position, user, reply, List.of());
+    }
+
     /**
-     * Stores one exchange (the user's message and the reply) atomically at {@code position} and
+     * Stores one exchange (the user's message, the files it referenced, and the reply) atomically at {@code position} and
      * {@code position + 1}. If another exchange took those positions first, nothing is stored and
      * {@link ConflictException} says so.
      */
-    public void appendExchange(String conversationId, int position, StoredMessage user, StoredMessage reply) {
+    public void appendExchange(String conversationId, int position, StoredMessage user, StoredMessage reply, List<String> userFiles) {
         try {
             inTransaction("store an exchange", con -> {
                 try (PreparedStatement s = con.prepareStatement("INSERT INTO messages (id, conversation_id, position, role, content, thinking, "
@@ -274,6 +351,15 @@ public final class ThreadStore implements AutoCloseable {
                         s.setLong(12, m.createdAt());
                         s.executeUpdate();
                     }
+                    try (PreparedStatement f = con.prepareStatement("INSERT INTO message_files (message_id, position, file_id) VALUES (?, ?, ?)")) {
+                        int n = 0;
+                        for (String fileId : userFiles) {
+                            f.setString(1, user.id());
+                            f.setInt(2, n++);
+                            f.setString(3, fileId);
+                            f.executeUpdate();
+                        }
+                    }
                     touch.setLong(1, System.currentTimeMillis());
                     touch.setString(2, conversationId);
                     touch.executeUpdate();
@@ -283,7 +369,8 @@ public final class ThreadStore implements AutoCloseable {
         } catch (StoreException e) {
             // A deleted thread fails the foreign key, a position taken by another exchange the unique key: tell them apart.
             if (isForeignKeyViolation(e.getCause())) {
-                throw new ThreadDeletedException("conversation " + conversationId + " was deleted while this exchange ran; nothing was stored");
+                throw new ThreadDeletedException("conversation " + conversationId + (userFiles.isEmpty() ? "" : " (or a file it references)")
+                        + " was deleted while this exchange ran; nothing was stored");
             }
             if (isUniqueViolation(e.getCause())) {
                 throw new ConflictException("another exchange was stored in conversation " + conversationId + " first");
@@ -301,7 +388,7 @@ public final class ThreadStore implements AutoCloseable {
         return false;
     }
 
-    private static boolean isForeignKeyViolation(Throwable t) {
+    static boolean isForeignKeyViolation(Throwable t) {
         if (t instanceof SQLException sql) {
             String msg = String.valueOf(sql.getMessage());
             return "23503".equals(sql.getSQLState()) || msg.contains("FOREIGN KEY constraint failed") || msg.contains("SQLITE_CONSTRAINT_FOREIGNKEY");
@@ -341,11 +428,11 @@ public final class ThreadStore implements AutoCloseable {
         }
     }
 
-    private interface Work<T> {
+    interface Work<T> {
         T run(Connection con) throws SQLException;
     }
 
-    private <T> T inTransaction(String what, Work<T> work) {
+    <T> T inTransaction(String what, Work<T> work) {
         try (Connection con = pool.getConnection()) {
             try {
                 T result = work.run(con);

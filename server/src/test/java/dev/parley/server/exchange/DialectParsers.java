@@ -42,8 +42,9 @@ final class DialectParsers {
     DialectParsers(Engine engine, Limits limits) {
         Endpoints endpoints = new Endpoints(null, limits, ParleyErrors.SHAPE, (call, in, res) -> recorded = call);
         HttpRules rules = capturing(routes);
-        for (Dialect d : List.of(new PaddlerRequests(), new OpenAiRequests(engine, store()), new AiChatRequests(),
-                new UiChatRequests(), new ConversationRequests(), new OllamaService(engine))) {
+        ThreadStore store = store();
+        for (Dialect d : List.of(new PaddlerRequests(), new OpenAiRequests(engine, store, null), new AiChatRequests(),
+                new UiChatRequests(), new ConversationRequests(store.files()), new OllamaService(engine))) {
             d.register(rules, endpoints);
         }
     }
@@ -87,7 +88,8 @@ final class DialectParsers {
 
     private static HttpRules capturing(Map<String, Handler> routes) {
         return (HttpRules) Proxy.newProxyInstance(HttpRules.class.getClassLoader(), new Class<?>[] {HttpRules.class}, (proxy, m, args) -> {
-            if (m.getName().equals("post") && args.length == 2 && args[1] instanceof Handler[] h && h.length == 1) {
+            // uploads are files, not JSON turns: not these parsers' business
+            if (m.getName().equals("post") && args.length == 2 && args[1] instanceof Handler[] h && h.length == 1 && !"/v1/files".equals(args[0])) {
                 routes.put((String) args[0], h[0]);
             }
             return proxy; // GET routes read no body

@@ -18,6 +18,9 @@ import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
+import dev.parley.server.files.Attachments;
+import dev.parley.server.files.FileUploads;
+import dev.parley.server.threads.FileStore;
 import dev.parley.server.threads.ThreadStore;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerResponse;
@@ -48,8 +51,12 @@ public final class OpenAiRequests implements Dialect {
     private final ToolCallStyle toolStyle;
     private final ResponsesRequests responses;
     private final int vocabularySize;
+    private final FileStore files;
+    private final OpenAiFiles fileRoutes;
 
-    public OpenAiRequests(Engine engine, ThreadStore store) {
+    public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads) {
+        this.files = store.files();
+        this.fileRoutes = new OpenAiFiles(store.files(), uploads, engine);
         this.model = new ModelCard(engine);
         this.vocabularySize = engine.model().vocabularySize();
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
@@ -64,6 +71,7 @@ public final class OpenAiRequests implements Dialect {
              .get("/v1/models", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, model.list())))
              .get("/v1/models/{id}", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, model.get(in.pathParam("id")))))
              .post("/v1/responses", endpoints.turn(OpenAiErrors.SHAPE, responses::parse));
+        fileRoutes.register(rules, endpoints);
         rules.any("/v1/{+rest}", endpoints.handler(OpenAiErrors.SHAPE, OpenAiRequests::notRouted));
     }
 
@@ -74,7 +82,10 @@ public final class OpenAiRequests implements Dialect {
         String allowed = switch (path) {
             case "/v1/chat/completions", "/v1/completions", "/v1/responses" -> "POST";
             case "/v1/models" -> "GET";
-            default -> path.startsWith("/v1/models/") && path.indexOf('/', 11) < 0 ? "GET" : null;
+            case "/v1/files" -> "GET, POST";
+            default -> path.startsWith("/v1/models/") && path.indexOf('/', 11) < 0 ? "GET"
+                    : path.startsWith("/v1/files/") && path.indexOf('/', 10) < 0 ? "GET, DELETE"
+                    : path.startsWith("/v1/files/") && path.endsWith("/content") && path.indexOf('/', 10) == path.length() - 8 ? "GET" : null;
         };
         if (allowed == null) {
             throw new ApiError(404, "no such route: " + method + " " + path, null, "unknown_url");
@@ -87,7 +98,9 @@ public final class OpenAiRequests implements Dialect {
         RequestBody b = in.body();
         b.onlyFields(CHAT);
         b.optionalInt("n", 1, 1); // one choice per request
-        var messages = Messages.parse(asTemplateMessages(b.get("messages")), "messages");
+        var parsed = Messages.parse(asTemplateMessages(b.get("messages")), "messages",
+                new Messages.FileReferences(new Attachments(files, in.owner()), false, true));
+        var messages = parsed.messages();
         Boolean thinking = null;
         Map<String, Object> kwargs = new HashMap<>();
         JsonNode k = b.get("chat_template_kwargs");
@@ -111,7 +124,7 @@ public final class OpenAiRequests implements Dialect {
         OptionsAndStream o = options(in, true, grammar);
         String id = "chatcmpl-" + in.requestId();
         var format = new OpenAiFormat(id, model.id(), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
-        return new Call(in.turn(id, new Turn.Given(prompt), o.options, null), format, tools.toolCalls());
+        return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), o.options, null), format, tools.toolCalls());
     }
 
     private Call completion(Incoming in) {

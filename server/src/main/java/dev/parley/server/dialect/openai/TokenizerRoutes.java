@@ -13,6 +13,8 @@ import dev.parley.server.api.RequestBody;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.files.Attachments;
+import dev.parley.server.threads.FileStore;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
@@ -28,8 +30,11 @@ public final class TokenizerRoutes implements Dialect {
 
     private final Engine engine;
 
-    public TokenizerRoutes(Engine engine) {
+    private final FileStore files;
+
+    public TokenizerRoutes(Engine engine, FileStore files) {
         this.engine = engine;
+        this.files = files;
     }
 
     @Override
@@ -91,7 +96,9 @@ public final class TokenizerRoutes implements Dialect {
     private void applyTemplate(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         b.onlyFields(Set.of("messages", "tools", "chat_template_kwargs", "add_generation_prompt", "model"));
-        var messages = Messages.parse(OpenAiRequests.asTemplateMessages(b.get("messages")), "messages");
+        // Uploaded-file parts render as they would in a chat completion: the prompt shows where documents go.
+        var messages = Messages.parse(OpenAiRequests.asTemplateMessages(b.get("messages")), "messages",
+                new Messages.FileReferences(new Attachments(files, in.owner()), false, true)).messages();
         JsonNode k = b.get("chat_template_kwargs");
         if (k != null && !k.isNull() && !k.isObject()) {
             throw ApiError.badRequest("chat_template_kwargs", "field 'chat_template_kwargs' must be an object");

@@ -9,6 +9,8 @@ import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
+import dev.parley.server.files.Attachments;
+import dev.parley.server.threads.FileStore;
 import io.helidon.webserver.http.HttpRules;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +19,7 @@ import java.util.Set;
 
 /**
  * The stateless conversation API, {@code POST /api/v1/conversation}: the whole history each time
- * ({@code messages}), an optional {@code system_prompt} put first, {@code enable_thinking}, Parley's
+ * ({@code messages}, each may reference uploaded files by id in {@code files}), an optional {@code system_prompt} put first, {@code enable_thinking}, Parley's
  * generation options; {@code stream: true} answers Parley's named events (content, thinking, done,
  * error), otherwise {@code {text, thinking, finish_reason, usage}}. Errors take Parley's shape.
  */
@@ -25,6 +27,12 @@ public final class ConversationRequests implements Dialect {
 
     private static final Set<String> FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
             Set.of("messages", "system_prompt", "stream", "enable_thinking", "model"));
+
+    private final FileStore files;
+
+    public ConversationRequests(FileStore files) {
+        this.files = files;
+    }
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
@@ -40,10 +48,11 @@ public final class ConversationRequests implements Dialect {
         if (system != null && !system.isEmpty()) {
             messages.add(Map.of("role", "system", "content", system));
         }
-        messages.addAll(Messages.parse(b.get("messages"), "messages"));
+        var parsed = Messages.parse(b.get("messages"), "messages", new Messages.FileReferences(new Attachments(files, in.owner()), true, false));
+        messages.addAll(parsed.messages());
         Prompt prompt = new Prompt.Chat(messages, true, b.optionalBool("enable_thinking"), null, Map.of());
         boolean stream = b.bool("stream", false);
-        return new Call(in.turn(new Turn.Given(prompt), GenerationOptions.parse(b, in.limits()), null),
+        return new Call(in.turn(new Turn.Given(prompt, parsed.documents()), GenerationOptions.parse(b, in.limits()), null),
                 stream ? ParleyEvents.streaming(in.requestId()) : ParleyEvents.whole(in.requestId(), false));
     }
 }

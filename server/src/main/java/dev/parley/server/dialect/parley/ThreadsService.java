@@ -15,6 +15,7 @@ import dev.parley.server.exchange.Exchange;
 import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
+import dev.parley.server.files.Attachments;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.StoredMessage;
 import dev.parley.server.threads.ThreadStore;
@@ -22,6 +23,8 @@ import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -31,9 +34,9 @@ import java.util.Set;
  */
 public final class ThreadsService implements Dialect {
 
-    private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata");
+    private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files");
     private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
-            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream"));
+            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files"));
 
     private final ThreadStore store;
 
@@ -59,7 +62,9 @@ public final class ThreadsService implements Dialect {
     private void create(Incoming in, ServerResponse res) {
         RequestBody b = in.bodyOrEmpty();
         b.onlyFields(THREAD_FIELDS);
-        Conversation c = store.create(in.owner(), ThreadFields.title(b), ThreadFields.systemPrompt(b), ThreadFields.metadata(b));
+        List<String> files = checkedFiles(in, b);
+        Conversation c = store.create(in.owner(), ThreadFields.title(b), ThreadFields.systemPrompt(b), ThreadFields.metadata(b),
+                files == null ? List.of() : files);
         Json.send(res, 201, thread(c));
     }
 
@@ -93,8 +98,9 @@ public final class ThreadsService implements Dialect {
         Conversation c = owned(in);
         ObjectNode body = thread(c);
         ArrayNode messages = body.putArray("messages");
+        Map<String, List<String>> files = store.messageFiles(c.id());
         for (StoredMessage m : store.messages(c.id())) {
-            messages.add(message(m));
+            messages.add(message(m, files.getOrDefault(m.id(), List.of())));
         }
         Json.send(res, 200, body);
     }
@@ -102,12 +108,14 @@ public final class ThreadsService implements Dialect {
     private void update(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         b.onlyFields(THREAD_FIELDS);
-        if (!b.has("title") && !b.has("system_prompt") && !b.has("metadata")) {
-            throw ApiError.badRequest(null, "nothing to update: send title, system_prompt or metadata");
+        if (!b.has("title") && !b.has("system_prompt") && !b.has("metadata") && !b.has("files")) {
+            throw ApiError.badRequest(null, "nothing to update: send title, system_prompt, metadata or files");
         }
         String id = in.pathParam("id");
+        owned(in);
+        List<String> files = checkedFiles(in, b);
         Conversation c = store.update(in.owner(), id, ThreadFields.title(b), ThreadFields.systemPrompt(b),
-                b.has("metadata") ? ThreadFields.metadata(b) : null).orElseThrow(() -> notFound(id));
+                b.has("metadata") ? ThreadFields.metadata(b) : null, files).orElseThrow(() -> notFound(id));
         Json.send(res, 200, thread(c));
     }
 
@@ -133,14 +141,25 @@ public final class ThreadsService implements Dialect {
         if (prompt == null || prompt.isEmpty()) {
             throw ApiError.badRequest("prompt", "field 'prompt' is required: the new user message");
         }
+        List<String> files = checkedFiles(in, b);
         var source = new Turn.OnThread(c, prompt, b.optionalString("additional_context"), b.optionalBool("enable_thinking"),
-                b.bool("save_history", true));
+                b.bool("save_history", true), files == null ? List.of() : files);
         boolean stream = b.bool("stream", true);
         return new Call(in.turn(source, GenerationOptions.parse(b, in.limits()), c.id()),
                 stream ? ParleyEvents.streaming(in.requestId()) : ParleyEvents.whole(in.requestId(), true));
     }
 
     // ---- helpers ----
+
+    /** The body's {@code files}, each one of the caller's files (404 naming the first that is not); null when absent. */
+    private List<String> checkedFiles(Incoming in, RequestBody b) {
+        if (!b.has("files")) {
+            return null;
+        }
+        List<String> ids = Attachments.ids(b.get("files"), "files");
+        new Attachments(store.files(), in.owner()).check(ids, "files");
+        return ids;
+    }
 
     private Conversation owned(Incoming in) {
         String id = in.pathParam("id");
@@ -151,7 +170,7 @@ public final class ThreadsService implements Dialect {
         return new ApiError(404, "conversation " + Echo.text(id) + " not found", null);
     }
 
-    private static ObjectNode thread(Conversation c) {
+    private ObjectNode thread(Conversation c) {
         ObjectNode o = Json.object();
         o.put("id", c.id());
         o.put("title", c.title());
@@ -164,12 +183,16 @@ public final class ThreadsService implements Dialect {
         o.put("created_at", Instant.ofEpochMilli(c.createdAt()).toString());
         o.put("updated_at", Instant.ofEpochMilli(c.updatedAt()).toString());
         o.put("message_count", c.messageCount());
+        ArrayNode files = o.putArray("files");
+        store.threadFiles(c.id()).forEach(files::add);
         return o;
     }
 
-    private static ObjectNode message(StoredMessage m) {
+    private static ObjectNode message(StoredMessage m, List<String> fileIds) {
         ObjectNode o = Json.object();
         o.put("id", m.id()).put("role", m.role()).put("content", m.content());
+        ArrayNode files = o.putArray("files");
+        fileIds.forEach(files::add);
         o.put("thinking", m.thinking());
         if (m.role().equals("assistant")) {
             o.put("finish_reason", m.finishReason());
