@@ -142,13 +142,14 @@ public final class TextExtraction {
         return new Extracted(type.sniffed().toString(), text);
     }
 
+    /** The raw text of one parse, and the failures Tika noted in the metadata instead of throwing. */
+    private record Parsed(String text, List<String> warnings) {}
+
     /**
      * Parses on a thread of its own, so the deadline holds even for a parser stuck between SAX events: the
      * caller stops waiting and interrupts it. The permit goes back only when that thread has really ended,
      * so parses that ignore their deadline cannot pile up beyond maxConcurrent.
      */
-    private record Parsed(String text, List<String> warnings) {}
-
     private Parsed parseWithinLimits(Path file, String fileName, DocumentType type) {
         acquirePermit(fileName);
         long deadline = System.nanoTime() + limits.timeout().toNanos();
@@ -169,9 +170,10 @@ public final class TextExtraction {
                         }
                     });
             parse.start();
-        } catch (Throwable cannotStart) {
+        } catch (OutOfMemoryError noThread) { // "unable to create native thread": the machine is saturated
             permits.release();
-            throw cannotStart;
+            throw new ApiError(503, "No thread is available to extract '" + fileName + "'; try again shortly.",
+                    "file", "extraction_busy");
         }
         try {
             return result.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);

@@ -88,6 +88,26 @@ class TextExtractionTest {
         assertTrue(extracted.text().contains("bolt\t44"), extracted.text());
     }
 
+    /** POI's inflate-ratio check (100 x) is back on: a big, repetitive but ordinary sheet still passes it. */
+    @Test
+    void aLargeRepetitiveSpreadsheetIsNotMistakenForABomb() throws IOException {
+        String[][] rows = new String[10_000][];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = new String[] {"item " + (i % 10), "warehouse", Integer.toString(i % 7), "ok"};
+        }
+        long start = System.nanoTime();
+        byte[] xlsx = TestDocuments.xlsx(rows);
+        report("10,000-row XLSX written (" + xlsx.length + " bytes)", start);
+        Measured<TextExtraction.Extracted> extracted = measure("10,000-row XLSX", () -> {
+            try {
+                return extract("big.xlsx", xlsx);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        assertEquals(10_000, extracted.value().text().lines().filter(line -> line.endsWith("\tok")).count());
+    }
+
     @Test
     void pptxSlidesAreExtracted() throws IOException {
         var extracted = extract("deck.pptx", TestDocuments.pptx("Roadmap for spring", "Hiring plan"));
@@ -256,6 +276,25 @@ class TextExtractionTest {
         assertTrue(extracted.text().contains("after the stuck one"), extracted.text());
     }
 
+    /** Errors thrown inside a parse are answered, never thrown on: memory and stack as too complex. */
+    @Test
+    void errorsInAParseBecomeRefusals() throws IOException {
+        byte[] docx = TestDocuments.docx("any text");
+        assertRefusal(422, "file_too_complex", "oom.docx", refused(throwingOnFirstEvent(new OutOfMemoryError("test")), "oom.docx", docx));
+        assertRefusal(422, "file_too_complex", "deep.docx", refused(throwingOnFirstEvent(new StackOverflowError()), "deep.docx", docx));
+        assertRefusal(500, "file_extraction_failed", "bug.docx", refused(throwingOnFirstEvent(new LinkageError("test")), "bug.docx", docx));
+        assertRefusal(422, "file_malformed", "npe.docx", refused(throwingOnFirstEvent(new NullPointerException("test")), "npe.docx", docx));
+    }
+
+    private static TextExtraction throwingOnFirstEvent(Throwable thrown) {
+        return new TextExtraction(LIMITS, Duration.ofSeconds(5), () -> {
+            if (thrown instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) thrown;
+        });
+    }
+
     // --- hostile inputs: refused or extracted within bounded time and memory ---
 
     @Test
@@ -329,7 +368,12 @@ class TextExtractionTest {
         }
     }
 
-    private record Measured<T>(T value, long millis, long peakHeapBytes) {}
+    private record Measured<T>(T value, long millis, long peakHeapBytes) {
+        @Override
+        public String toString() {
+            return millis + " ms, peak heap " + (peakHeapBytes >> 20) + " MB";
+        }
+    }
 
     /** Wall time and the heap's peak use during the call (the pools' peaks, reset first), printed for the report. */
     private static <T> Measured<T> measure(String what, Supplier<T> call) {
@@ -341,7 +385,9 @@ class TextExtractionTest {
         T value = call.get();
         long millis = (System.nanoTime() - start) / 1_000_000;
         long peak = heap.stream().mapToLong(pool -> pool.getPeakUsage().getUsed()).sum();
-        System.out.printf("%s: %d ms, peak heap %d MB -> %s%n", what, millis, peak >> 20, value);
+        String shown = String.valueOf(value);
+        System.out.printf("%s: %d ms, peak heap %d MB -> %s%n", what, millis, peak >> 20,
+                shown.length() > 200 ? shown.substring(0, 200) + "..." : shown);
         return new Measured<>(value, millis, peak);
     }
 
