@@ -48,8 +48,7 @@ record DocumentType(MediaType sniffed, MediaType parseAs) {
             sniffed = refineByName(fileName);
         }
         if (sniffed.equals(OOXML_PROTECTED)) {
-            throw new ApiError(422, "The file '" + fileName + "' is an encrypted (password-protected) Office "
-                    + "document; remove the password and upload it again.", "file", "file_encrypted");
+            throw ExtractionFailure.encrypted(fileName);
         }
         if (DOCUMENTS.contains(sniffed)) {
             return new DocumentType(sniffed, sniffed);

@@ -19,8 +19,9 @@ final class ExtractionFailure {
     private ExtractionFailure() {
     }
 
+    private static final System.Logger LOG = System.getLogger(ExtractionFailure.class.getName());
+
     static ApiError of(Throwable failure, String fileName, DocumentType type, TextExtraction.Limits limits) {
-        String file = "'" + fileName + "'";
         if (inChain(failure, DeadlineContentHandler.DeadlineExceeded.class)) {
             return timeout(fileName, limits);
         }
@@ -34,16 +35,16 @@ final class ExtractionFailure {
         if (inChain(failure, EncryptedDocumentException.class)
                 || inChain(failure, org.apache.poi.EncryptedDocumentException.class)
                 || inChain(failure, InvalidPasswordException.class)) {
-            return new ApiError(422, "The file " + file + " is encrypted (password-protected); remove the password "
-                    + "and upload it again.", "file", "file_encrypted");
+            return encrypted(fileName);
         }
         if (inChain(failure, ZeroByteFileException.class)) {
             return empty(fileName);
         }
         if (failure instanceof Error) {
-            // a library defect or a broken deployment, not the file's fault
-            return new ApiError(500, "Text extraction failed unexpectedly for " + file + ": " + failure,
-                    "file", "file_extraction_failed");
+            // a library defect or a broken deployment, not the file's fault: logged, not shown
+            LOG.log(System.Logger.Level.ERROR, "text extraction of '" + fileName + "' failed", failure);
+            return new ApiError(500, "Text extraction failed unexpectedly for '" + fileName + "'.", "file",
+                    "file_extraction_failed");
         }
         return malformed(fileName, type, rootMessage(failure));
     }
@@ -57,6 +58,11 @@ final class ExtractionFailure {
     static ApiError tooLong(String fileName, TextExtraction.Limits limits) {
         return new ApiError(413, "The file '" + fileName + "' has more than " + limits.maxTextChars()
                 + " characters of text; split it or upload a shorter document.", "file", "file_text_too_long");
+    }
+
+    static ApiError encrypted(String fileName) {
+        return new ApiError(422, "The file '" + fileName + "' is encrypted (password-protected); remove the "
+                + "password and upload it again.", "file", "file_encrypted");
     }
 
     static ApiError empty(String fileName) {
