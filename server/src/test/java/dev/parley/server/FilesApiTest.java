@@ -274,9 +274,26 @@ class FilesApiTest {
     }
 
     @Test
+    void hostileAndUnreadableFilesAreRefusedCleanly() throws Exception {
+        record Case(String name, byte[] bytes, int status, String why) {}
+        List<Case> cases = List.of(
+                new Case("empty.pdf", new byte[0], 400, "empty"),
+                new Case("bomb.docx", TestDocuments.zipBombDocx(), 422, "bomb.docx"),
+                new Case("locked.pdf", TestDocuments.encryptedPdf("secret"), 422, "encrypted"),
+                new Case("scan.pdf", TestDocuments.imageOnlyPdf(), 422, "OCR"),
+                new Case("broken.pdf", TestDocuments.malformedPdf(), 422, "broken.pdf"),
+                new Case("archive.docx", TestDocuments.plainZip(), 415, "application/zip"));
+        for (Case c : cases) {
+            HttpResponse<String> r = upload(ALICE, c.name(), "application/octet-stream", c.bytes());
+            assertEquals(c.status(), r.statusCode(), c.name() + ": " + r.body());
+            String why = json(r).get("Error").get("error").get("description").asText();
+            assertTrue(why.contains(c.why()), c.name() + ": " + why);
+        }
+        assertEquals(200, server.get("/api/v1/files", "Authorization", ALICE).statusCode(), "the server is fine");
+    }
+
+    @Test
     void refusedUploadsSayWhy() throws Exception {
-        HttpResponse<String> empty = upload(ALICE, "empty.pdf", "application/pdf", new byte[0]);
-        assertEquals(400, empty.statusCode(), empty.body());
         HttpResponse<String> noFile = raw(ALICE, "/api/v1/files", "--b--\r\n".getBytes(StandardCharsets.US_ASCII),
                 "Content-Type", "multipart/form-data; boundary=b");
         assertEquals(400, noFile.statusCode(), noFile.body());
