@@ -58,6 +58,24 @@ public final class Incoming {
         return body();
     }
 
+    /** The query parameter {@code limit} of a listing: a whole number from 1 to {@code max}, {@code dflt} when absent. */
+    public int limitParam(int dflt, int max) {
+        var q = http.query();
+        if (!q.contains("limit")) {
+            return dflt;
+        }
+        int limit;
+        try {
+            limit = Integer.parseInt(q.get("limit"));
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > max) {
+            throw ApiError.badRequest("limit", "query parameter 'limit' must be a whole number from 1 to " + max);
+        }
+        return limit;
+    }
+
     public String pathParam(String name) {
         return http.path().pathParameters().get(name);
     }

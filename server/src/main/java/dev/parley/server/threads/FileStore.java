@@ -1,11 +1,9 @@
 package dev.parley.server.threads;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -119,26 +117,14 @@ public final class FileStore {
     public record Page(List<StoredFile> items, String nextCursor) {}
 
     public Page list(String owner, String cursor, int limit) {
-        long before = Long.MAX_VALUE;
-        String beforeId = "\uffff";
-        if (cursor != null) {
-            try {
-                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 2);
-                before = Long.parseLong(parts[0]);
-                beforeId = parts[1];
-            } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-                throw new IllegalArgumentException("cursor '" + cursor + "' is not one this server gave out");
-            }
-        }
-        long b = before;
-        String bid = beforeId;
+        Cursor after = Cursor.parse(cursor);
         return db.inTransaction("list files", con -> {
             try (PreparedStatement s = con.prepareStatement("SELECT " + COLUMNS + " FROM files WHERE owner = ? AND "
                     + "(created_at < ? OR (created_at = ? AND id < ?)) ORDER BY created_at DESC, id DESC LIMIT ?")) {
                 s.setString(1, owner);
-                s.setLong(2, b);
-                s.setLong(3, b);
-                s.setString(4, bid);
+                s.setLong(2, after.createdAt());
+                s.setLong(3, after.createdAt());
+                s.setString(4, after.id());
                 s.setInt(5, limit + 1);
                 List<StoredFile> items = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
@@ -149,9 +135,7 @@ public final class FileStore {
                 String next = null;
                 if (items.size() > limit) {
                     items.removeLast();
-                    StoredFile last = items.getLast();
-                    next = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                            (last.createdAt() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
+                    next = new Cursor(items.getLast().createdAt(), items.getLast().id()).token();
                 }
                 return new Page(items, next);
             }

@@ -2,7 +2,6 @@ package dev.parley.server.threads;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -12,7 +11,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -199,27 +197,15 @@ public final class ThreadStore implements AutoCloseable {
     public record Page(List<Conversation> items, String nextCursor) {}
 
     public Page list(String owner, String cursor, int limit) {
-        long before = Long.MAX_VALUE;
-        String beforeId = "";
-        if (cursor != null) {
-            try {
-                String[] parts = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.UTF_8).split(":", 2);
-                before = Long.parseLong(parts[0]);
-                beforeId = parts[1];
-            } catch (IllegalArgumentException | ArrayIndexOutOfBoundsException e) {
-                throw new IllegalArgumentException("cursor '" + cursor + "' is not one this server gave out");
-            }
-        }
-        long b = before;
-        String bid = beforeId;
+        Cursor after = Cursor.parse(cursor);
         return inTransaction("list conversations", con -> {
             try (PreparedStatement s = con.prepareStatement(SELECT
                     + " WHERE c.owner = ? AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?)) GROUP BY " + GROUP
                     + " ORDER BY c.created_at DESC, c.id DESC LIMIT ?")) {
                 s.setString(1, owner);
-                s.setLong(2, b);
-                s.setLong(3, b);
-                s.setString(4, bid.isEmpty() ? "\uffff" : bid);
+                s.setLong(2, after.createdAt());
+                s.setLong(3, after.createdAt());
+                s.setString(4, after.id());
                 s.setInt(5, limit + 1);
                 List<Conversation> items = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
@@ -230,9 +216,7 @@ public final class ThreadStore implements AutoCloseable {
                 String next = null;
                 if (items.size() > limit) {
                     items.removeLast();
-                    Conversation last = items.getLast();
-                    next = Base64.getUrlEncoder().withoutPadding().encodeToString(
-                            (last.createdAt() + ":" + last.id()).getBytes(StandardCharsets.UTF_8));
+                    next = new Cursor(items.getLast().createdAt(), items.getLast().id()).token();
                 }
                 return new Page(items, next);
             }

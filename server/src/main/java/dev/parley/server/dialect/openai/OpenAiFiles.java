@@ -8,14 +8,13 @@ import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.files.FileAnswers;
 import dev.parley.server.files.FileUploads;
+import dev.parley.server.threads.Cursor;
 import dev.parley.server.threads.FileStore;
 import dev.parley.server.threads.StoredFile;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 
 /**
@@ -48,17 +47,7 @@ final class OpenAiFiles {
     /** OpenAI's list: newest first, {@code limit} (1-10000, default 10000), {@code after} a file id. */
     private void list(Incoming in, ServerResponse res) {
         var q = in.http().query();
-        int limit = 10_000;
-        if (q.contains("limit")) {
-            try {
-                limit = Integer.parseInt(q.get("limit"));
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > 10_000) {
-                throw ApiError.badRequest("limit", "limit must be a whole number from 1 to 10000");
-            }
-        }
+        int limit = in.limitParam(10_000, 10_000);
         if (q.contains("order") && !q.get("order").equals("desc")) {
             throw ApiError.badRequest("order", "order '" + Echo.text(q.get("order")) + "' is not supported: files are listed newest first (desc)");
         }
@@ -70,7 +59,7 @@ final class OpenAiFiles {
         if (q.contains("after")) {
             StoredFile after = files.get(in.owner(), q.get("after"))
                     .orElseThrow(() -> ApiError.badRequest("after", "after: no file " + Echo.text(q.get("after"))));
-            cursor = Base64.getUrlEncoder().withoutPadding().encodeToString((after.createdAt() + ":" + after.id()).getBytes(StandardCharsets.UTF_8));
+            cursor = new Cursor(after.createdAt(), after.id()).token();
         }
         FileStore.Page page = files.list(in.owner(), cursor, limit);
         Json.send(res, 200, page(page.items(), page.nextCursor() != null));
@@ -88,11 +77,7 @@ final class OpenAiFiles {
     }
 
     private void content(Incoming in, ServerResponse res) {
-        StoredFile f = owned(in);
-        String text = files.texts(in.owner(), List.of(f.id())).get(f.id()).text();
-        res.status(200);
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        res.send(text.getBytes(StandardCharsets.UTF_8));
+        FileAnswers.sendText(res, files, owned(in));
     }
 
     private void delete(Incoming in, ServerResponse res) {
@@ -100,9 +85,7 @@ final class OpenAiFiles {
         switch (files.delete(in.owner(), id)) {
             case FileStore.Deletion.Deleted d -> Json.send(res, 200, Json.object().put("id", id).put("object", "file").put("deleted", true));
             case FileStore.Deletion.NotFound n -> throw notFound(id);
-            case FileStore.Deletion.InUse u -> throw new ApiError(409, "file " + id + " is referenced by conversation"
-                    + (u.conversationIds().size() == 1 ? " " : "s ") + String.join(", ", u.conversationIds())
-                    + ": delete those conversations first", "file_id", "file_in_use");
+            case FileStore.Deletion.InUse u -> throw FileAnswers.inUse(id, u.conversationIds(), "file_id");
         }
     }
 

@@ -9,13 +9,12 @@ import dev.parley.server.api.Json;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.files.FileAnswers;
 import dev.parley.server.files.FileUploads;
 import dev.parley.server.threads.FileStore;
 import dev.parley.server.threads.StoredFile;
-import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 
 /**
@@ -52,17 +51,7 @@ public final class FilesService implements Dialect {
 
     private void list(Incoming in, ServerResponse res) {
         var q = in.http().query();
-        int limit = 20;
-        if (q.contains("limit")) {
-            try {
-                limit = Integer.parseInt(q.get("limit"));
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > 100) {
-                throw ApiError.badRequest("limit", "query parameter 'limit' must be a whole number from 1 to 100");
-            }
-        }
+        int limit = in.limitParam(20, 100);
         FileStore.Page page;
         try {
             page = files.list(in.owner(), q.contains("cursor") ? q.get("cursor") : null, limit);
@@ -77,11 +66,7 @@ public final class FilesService implements Dialect {
     }
 
     private void content(Incoming in, ServerResponse res) {
-        StoredFile f = owned(in);
-        String text = files.texts(in.owner(), java.util.List.of(f.id())).get(f.id()).text();
-        res.status(200);
-        res.header(HeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
-        res.send(text.getBytes(StandardCharsets.UTF_8));
+        FileAnswers.sendText(res, files, owned(in));
     }
 
     private void delete(Incoming in, ServerResponse res) {
@@ -89,9 +74,7 @@ public final class FilesService implements Dialect {
         switch (files.delete(in.owner(), id)) {
             case FileStore.Deletion.Deleted d -> Json.send(res, 200, Json.object().put("id", id).put("deleted", true));
             case FileStore.Deletion.NotFound n -> throw notFound(id);
-            case FileStore.Deletion.InUse u -> throw new ApiError(409, "file " + id + " is referenced by conversation"
-                    + (u.conversationIds().size() == 1 ? " " : "s ") + String.join(", ", u.conversationIds())
-                    + ": a thread keeps references to its files, not copies; delete those conversations first", null, "file_in_use");
+            case FileStore.Deletion.InUse u -> throw FileAnswers.inUse(id, u.conversationIds(), null);
         }
     }
 

@@ -70,17 +70,7 @@ public final class ThreadsService implements Dialect {
 
     private void list(Incoming in, ServerResponse res) {
         var q = in.http().query();
-        int limit = 20;
-        if (q.contains("limit")) {
-            try {
-                limit = Integer.parseInt(q.get("limit"));
-            } catch (NumberFormatException e) {
-                limit = -1;
-            }
-            if (limit < 1 || limit > 100) {
-                throw ApiError.badRequest("limit", "query parameter 'limit' must be a whole number from 1 to 100");
-            }
-        }
+        int limit = in.limitParam(20, 100);
         ThreadStore.Page page;
         try {
             page = store.list(in.owner(), q.contains("cursor") ? q.get("cursor") : null, limit);
