@@ -132,6 +132,24 @@ class GrammarTest {
     }
 
     @Test
+    void partsInARowThatTakeTheSameCharacterAreBoundedBecauseLlamaCppTriesEverySplit() {
+        // found by the fuzzer: the sampler spent hours on one token of this
+        refused("root ::= [^\\r \u00c9a]*{32}", "too ambiguous", "Rule 'root'", "at most " + GrammarChecks.MAX_WAYS);
+        refused("root ::= [^a]*{" + (GrammarChecks.MAX_WAYS + 1) + "}", "too ambiguous");
+        compile("root ::= [^a]*{" + GrammarChecks.MAX_WAYS + "}");
+        refused("root ::= \"a\"? \"a\"? \"a\"? \"a\"? \"a\"?", "'a'");
+        compile("root ::= \"a\"? \"b\"? \"c\"? \"d\"? \"e\"? \"f\"?"); // different characters: one way each
+        compile("root ::= [a-z]* [0-9]* [a-z]*");
+        // nested: each p has three, two p in a row six
+        refused("root ::= p p\np ::= [a]* [a]* [a]*", "too ambiguous");
+        // a part left waiting at each nesting level: unbounded
+        refused("root ::= s\ns ::= \"x\" s [a]* | \"\"", "too ambiguous");
+        compile("root ::= s\ns ::= \"(\" s \")\" | \"\"");
+        // what a rule may end with counts with the parts after it
+        refused("root ::= t [a]* [a]*\nt ::= \"x\" [a]* [a]* [a]*", "too ambiguous");
+    }
+
+    @Test
     void rulesThatNeverFinishAreRefused() {
         refused("root ::= \"a\" root", "Rule 'root' can never finish");
         refused("root ::= x | \"ok\"\nx ::= \"a\" x", "Rule 'x' can never finish");
