@@ -227,6 +227,30 @@ class FilesApiTest {
     }
 
     @Test
+    void answersFromDocumentsStreamAsAnyOther() throws Exception {
+        String fileId = json(upload(ALICE, "notes.txt", "text/plain", "The meeting moved to Thursday.".getBytes(StandardCharsets.UTF_8)))
+                .get("id").asText();
+        HttpResponse<String> ndjson = server.post("/api/v1/continue_from_conversation_history", "{\"conversation_history\": [{\"role\": "
+                + "\"user\", \"content\": \"When?\", \"files\": [\"" + fileId + "\"]}], \"max_tokens\": 4}", "Authorization", ALICE);
+        assertEquals(200, ndjson.statusCode(), ndjson.body());
+        List<JsonNode> lines = TestServer.ndjson(ndjson.body());
+        assertEquals("Done", lines.getLast().get("Response").get("response").get("GeneratedToken").get("generated_token_result").asText());
+        assertEquals(5, lines.size(), "four tokens, then Done");
+        assertTrue(prompts.getFirst().contains("<document name=\"notes.txt\">\nThe meeting moved to Thursday.\n</document>\n\nWhen?"));
+
+        String thread = json(server.post("/api/v1/conversations", "{}", "Authorization", ALICE)).get("id").asText();
+        HttpResponse<String> sse = server.post("/api/v1/conversations/" + thread + "/messages",
+                "{\"prompt\": \"When?\", \"files\": [\"" + fileId + "\"], \"max_tokens\": 4}", "Authorization", ALICE);
+        assertEquals(200, sse.statusCode(), sse.body());
+        assertTrue(sse.headers().firstValue("content-type").orElse("").startsWith("text/event-stream"));
+        SseEvents events = SseEvents.parse(sse.body());
+        assertEquals("done", events.events().getLast().name());
+        assertEquals(4, events.events().getLast().data().get("usage").get("completion_tokens").asInt());
+        assertEquals(fileId, json(server.get("/api/v1/conversations/" + thread, "Authorization", ALICE)).get("messages").get(0).get("files").get(0)
+                .asText(), "the streamed turn was stored with its file");
+    }
+
+    @Test
     void aThreadsOwnFilesGoIntoItsSystemMessage() throws Exception {
         String fileId = json(upload(ALICE, "style.md", "text/markdown", "# House style\n\nAlways answer in haiku.".getBytes(StandardCharsets.UTF_8)))
                 .get("id").asText();

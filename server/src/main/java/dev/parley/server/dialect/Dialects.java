@@ -29,7 +29,7 @@ public final class Dialects {
 
     public static List<Dialect> all(Needs n) {
         return List.of(
-                new PaddlerRequests(),
+                new PaddlerRequests(n.store().files()),
                 new ThreadsService(n.store()),
                 new OpenAiRequests(n.engine(), n.store(), n.uploads()),
                 new TokenizerRoutes(n.engine(), n.store().files()),

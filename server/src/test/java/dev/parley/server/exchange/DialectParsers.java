@@ -43,7 +43,7 @@ final class DialectParsers {
         Endpoints endpoints = new Endpoints(null, limits, ParleyErrors.SHAPE, (call, in, res) -> recorded = call);
         HttpRules rules = capturing(routes);
         ThreadStore store = store();
-        for (Dialect d : List.of(new PaddlerRequests(), new OpenAiRequests(engine, store, null), new AiChatRequests(),
+        for (Dialect d : List.of(new PaddlerRequests(store.files()), new OpenAiRequests(engine, store, null), new AiChatRequests(),
                 new UiChatRequests(), new ConversationRequests(store.files()), new OllamaService(engine))) {
             d.register(rules, endpoints);
         }

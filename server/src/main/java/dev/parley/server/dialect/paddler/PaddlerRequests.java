@@ -13,6 +13,8 @@ import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.exchange.WireFormat;
+import dev.parley.server.files.Attachments;
+import dev.parley.server.threads.FileStore;
 import io.helidon.webserver.http.HttpRules;
 import java.util.Map;
 import java.util.Set;
@@ -28,6 +30,12 @@ public final class PaddlerRequests implements Dialect {
             Set.of("conversation_history", "add_generation_prompt", "enable_thinking"));
     private static final Set<String> RAW_FIELDS = RequestBody.fields(GenerationOptions.FIELDS, Set.of("raw_prompt"));
 
+    private final FileStore files;
+
+    public PaddlerRequests(FileStore files) {
+        this.files = files;
+    }
+
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
         endpoints.owns("/api/", ParleyErrors.SHAPE);
@@ -38,9 +46,11 @@ public final class PaddlerRequests implements Dialect {
     private Call history(Incoming in) {
         RequestBody b = in.body();
         b.onlyFields(HISTORY_FIELDS);
-        var messages = Messages.parse(b.get("conversation_history"), "conversation_history");
-        Prompt prompt = new Prompt.Chat(messages, b.bool("add_generation_prompt", true), b.optionalBool("enable_thinking"), null, Map.of());
-        return call(in, prompt);
+        var parsed = Messages.parse(b.get("conversation_history"), "conversation_history",
+                new Messages.FileReferences(new Attachments(files, in.owner()), true, false));
+        Prompt prompt = new Prompt.Chat(parsed.messages(), b.bool("add_generation_prompt", true), b.optionalBool("enable_thinking"), null,
+                Map.of());
+        return call(in, new Turn.Given(prompt, parsed.documents()));
     }
 
     private Call raw(Incoming in) {
@@ -53,11 +63,11 @@ public final class PaddlerRequests implements Dialect {
         if (raw.isEmpty()) {
             throw ApiError.badRequest("raw_prompt", "field 'raw_prompt' is empty");
         }
-        return call(in, new Prompt.Raw(raw));
+        return call(in, new Turn.Given(new Prompt.Raw(raw)));
     }
 
-    private static Call call(Incoming in, Prompt prompt) {
-        Turn turn = in.turn(new Turn.Given(prompt), GenerationOptions.parse(in.body(), in.limits()), null);
+    private static Call call(Incoming in, Turn.Given source) {
+        Turn turn = in.turn(source, GenerationOptions.parse(in.body(), in.limits()), null);
         WireFormat format = in.accepts("text/event-stream") ? ParleyEvents.streaming(in.requestId()) : new PaddlerNdjson(in.requestId());
         return new Call(turn, format);
     }
