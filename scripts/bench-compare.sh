@@ -65,7 +65,7 @@ if [[ -n "${PARLEY_KIT:-}" ]]; then
   [[ -x "$PARLEY_KIT/jdk/bin/java" ]] || { echo "bench-compare: PARLEY_KIT=$PARLEY_KIT has no jdk/bin/java (scripts/gpu-kit.sh makes it)" >&2; exit 2; }
   [[ -f "$model_arg" && -x "$llama_server" ]] || { echo "bench-compare: with PARLEY_KIT, give --model PATH and --llama-server PATH (nothing is built)" >&2; exit 2; }
   export PATH="$PARLEY_KIT/jdk/bin:$PATH"
-  server_cp="$PARLEY_KIT/app/*" bench_cp="$PARLEY_KIT/app/*"
+  server_cp="$PARLEY_KIT/app/*:$PARLEY_KIT/app-docs/*" bench_cp="$PARLEY_KIT/app/*"
 else
   parley_find_java
   server_cp="$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*"

@@ -50,7 +50,7 @@ require_kit() { # what
   case "$1" in
     source) [[ -f "$kit/llama.cpp-src.tar.xz" || -f "$host/llama.cpp/CMakeLists.txt" ]] || die "no kit source: $kit/llama.cpp-src.tar.xz is missing (make it with scripts/gpu-kit.sh and carry it)" ;;
     java)
-      [[ -d "$kit/app" && ( -f "$kit/jdk.tar.xz" || -x "$kit/jdk/bin/java" ) ]] || die "no kit Java: $kit/jdk.tar.xz and $kit/app are missing (make them with scripts/gpu-kit.sh and carry them)"
+      [[ -d "$kit/app" && -d "$kit/app-docs" && ( -f "$kit/jdk.tar.xz" || -x "$kit/jdk/bin/java" ) ]] || die "no kit Java: $kit/jdk.tar.xz, $kit/app or $kit/app-docs is missing (make them with scripts/gpu-kit.sh and carry them)"
       # The runtime travels packed; unpacked beside it once (again when a newer one was carried).
       if [[ -f "$kit/jdk.tar.xz" && ( ! -x "$kit/jdk/bin/java" || "$kit/jdk.tar.xz" -nt "$kit/jdk/bin/java" ) ]]; then
         rm -rf "$kit/jdk"
@@ -72,7 +72,7 @@ unpack_parley_src() {
 java_run() { # main class, args...
   local main=$1; shift
   "$kit/jdk/bin/java" --enable-native-access=ALL-UNNAMED -Dparley.natives.dir="$natives" \
-    -Djava.util.logging.config.file="$here/scripts/logging-test.properties" -cp "$kit/app/*" "$main" "$@"
+    -Djava.util.logging.config.file="$here/scripts/logging-test.properties" -cp "$kit/app/*:$kit/app-docs/*" "$main" "$@"
 }
 
 build() {

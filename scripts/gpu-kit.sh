@@ -8,7 +8,9 @@
 # DIR (default .gpu-kit, ignored by git) receives:
 #   jdk.tar.xz                a JDK 25 runtime cut by jlink to the modules Parley's jars use (jdeps),
 #                             packed (gpu-host.sh unpacks it into jdk/)
-#   app/                      Parley's jars (server, bench) and the libraries they need
+#   app/                      Parley's jars (server, bench) and the libraries they need, except
+#   app-docs/                 the document-extraction libraries (Tika, POI, PDFBox, ...; files as context),
+#                             apart so that each part travels beside the repository's files
 #   llama.cpp-src.tar.xz      the pinned llama.cpp source, trimmed to what the CUDA build, libllama and
 #                             llama-server need (no models, tests, docs or other GPU backends)
 #   parley-src.tar.xz         what Parley reads from the pinned sources: headers, the Qwen vocab, chat
@@ -46,8 +48,8 @@ server_jar="$here/server/target/parley-server-0.1.0-SNAPSHOT.jar"
 [[ -f "$server_jar" && -d "$here/bench/target/classes" ]] || parley_die "gpu-kit: no built jars in server/target and bench/target (run without --no-package)"
 
 mkdir -p "$out"
-rm -rf "$out/app" "$out/jdk" "$out/jdk.tar.xz"
-mkdir -p "$out/app"
+rm -rf "$out/app" "$out/app-docs" "$out/jdk" "$out/jdk.tar.xz"
+mkdir -p "$out/app" "$out/app-docs"
 
 # app/: the server jar and its libraries, the bench classes (GpuCheck, EngineBench, LoadGen) as a jar,
 # and the bench's own libraries except JMH, which only the JMH benchmarks use.
@@ -74,6 +76,17 @@ os.replace(jar + ".part", jar)
 PY
 done
 
+# app-docs/: the libraries only text extraction uses (Tika and what it brings); on the classpath after app/.
+docs_jars=(tika-* poi-* pdfbox-* fontbox-* xmpbox-* jempbox-* bcprov-* bcpkix-* bcutil-* bcjmail-* xmlbeans-* commons-compress-*
+  commons-math3-* commons-collections4-* jackcess-* jsoup-* commons-csv-* SparseBitSet-* curvesapi-* java-libpst-* apache-mime4j-*
+  juniversalchardet-* jaxb-* txw2-* istack-commons-* angus-activation-* jakarta.activation-api-* jakarta.xml.bind-api-* picocli-*
+  commons-fileupload2-* log4j-*)
+for pattern in "${docs_jars[@]}"; do
+  for j in "$out"/app/$pattern; do
+    [[ -f "$j" ]] && mv "$j" "$out/app-docs/"
+  done
+done
+
 # jdk.tar.xz: the modules jdeps finds in those jars, less javassist's hot-swap helpers (jdk.jdi,
 # jdk.attach: a debugger's, never loaded here), plus jdk.unsupported, which libraries reach by
 # reflection. jdk.jfr (for --jfr profiles) and the locale data are left out. Packed with xz rather
@@ -82,7 +95,7 @@ done
 # that are not there (Helidon's Micrometer provider requires micrometer.registry.otlp), which it
 # refuses to resolve.
 classes=$(mktemp -d)
-for j in "$out"/app/*.jar; do
+for j in "$out"/app/*.jar "$out"/app-docs/*.jar; do
   unzip -qo "$j" '*.class' -x 'META-INF/*' '*module-info.class' -d "$classes" 2>/dev/null || true
 done
 modules=$(jdeps --ignore-missing-deps --print-module-deps -q "$classes" | tr , '\n' | grep -vxE 'jdk\.jdi|jdk\.attach' | paste -sd,)
@@ -124,7 +137,7 @@ EOF
 bytes() { du -sb "$1" | cut -f1; }
 repo_bytes=$(cd "$here" && { git ls-files -z; git ls-files -z -o --exclude-standard; } | du -cb --files0-from=- 2>/dev/null | tail -n 1 | cut -f1)
 mib() { awk -v b="$1" 'BEGIN { printf "%.1f MiB", b / 1048576 }'; }
-parts=(jdk.tar.xz app llama.cpp-src.tar.xz parley-src.tar.xz)
+parts=(jdk.tar.xz app app-docs llama.cpp-src.tar.xz parley-src.tar.xz)
 total=$repo_bytes
 echo "GPU kit in $out (limit $(mib $LIMIT_BYTES) per transfer)"
 printf '  %-24s %10s\n' "repository files" "$(mib "$repo_bytes")"
@@ -139,7 +152,11 @@ if (( total <= LIMIT_BYTES )); then
   echo "fits in one transfer: carry [\"$kit_rel\"], then run scripts/gpu-host.sh all"
 else
   # A carried path replaces the one there; paths not named stay on the held host between commands.
-  echo "over the limit in one transfer: split it over two commands on one held host:"
-  echo "  1. carry [\"$kit_rel/llama.cpp-src.tar.xz\", \"$kit_rel/parley-src.tar.xz\"]; run scripts/gpu-host.sh build"
+  first=$((repo_bytes + $(bytes "$out/llama.cpp-src.tar.xz") + $(bytes "$out/parley-src.tar.xz") + $(bytes "$out/app-docs")))
+  second=$((repo_bytes + $(bytes "$out/jdk.tar.xz") + $(bytes "$out/app")))
+  (( first <= LIMIT_BYTES && second <= LIMIT_BYTES )) \
+    || parley_die "gpu-kit: the two transfers ($(mib "$first"), $(mib "$second")) do not both fit under the limit: regroup the parts"
+  echo "over the limit in one transfer: split it over commands on one held host:"
+  echo "  1. carry [\"$kit_rel/llama.cpp-src.tar.xz\", \"$kit_rel/parley-src.tar.xz\", \"$kit_rel/app-docs\"]; run scripts/gpu-host.sh build"
   echo "  2. carry [\"$kit_rel/jdk.tar.xz\", \"$kit_rel/app\"]; run scripts/gpu-host.sh check, then scripts/gpu-host.sh bench"
 fi
