@@ -55,9 +55,12 @@ mkdir -p "$out/app" "$out/app-docs"
 # and the bench's own libraries except JMH, which only the JMH benchmarks use.
 cp "$server_jar" "$here"/server/target/lib/*.jar "$out/app/"
 jar --create --file "$out/app/parley-bench.jar" -C "$here/bench/target/classes" .
+# artifact name without its version: guava-33.4.8-jre.jar -> guava
+artifact() { basename "$1" .jar | sed -E 's/-[0-9][0-9A-Za-z.]*(-[A-Za-z0-9.]+)*$//'; }
 for j in "$here"/bench/target/lib/*.jar; do
   case "$(basename "$j")" in jmh-*|jopt-simple-*|commons-math3-*) continue ;; esac
-  [[ -f "$out/app/$(basename "$j")" ]] || cp "$j" "$out/app/"
+  # the server's version of a library wins: two versions on one classpath load whichever comes first
+  compgen -G "$out/app/$(artifact "$j")-[0-9]*.jar" >/dev/null || cp "$j" "$out/app/"
 done
 
 # sqlite-jdbc carries its native library for every OS and CPU (12 MB); the kit keeps Linux x86-64's.

@@ -28,7 +28,10 @@ final class DocumentFit {
     }
 
     /** The 413 for a prompt with documents that the engine refused as too long. */
-    static ApiError tooLong(ApiError refusal, List<Document> documents, int slotCapacity) {
+    static ApiError tooLong(ApiError refusal, List<Document> attached, int slotCapacity) {
+        // a file several messages reference is named once
+        List<Document> documents = new ArrayList<>(attached.stream().collect(java.util.stream.Collectors.toMap(Document::fileId, d -> d,
+                (first, again) -> first, LinkedHashMap::new)).values());
         StringBuilder b = new StringBuilder("the attached files do not fit the context (a slot holds ").append(slotCapacity).append(" tokens): ");
         int total = 0;
         for (int i = 0; i < documents.size(); i++) {
