@@ -124,6 +124,19 @@ class FilesApiTest {
         assertEquals(404, borrowed.statusCode(), borrowed.body());
         assertTrue(prompts.isEmpty(), "nothing reached the engine");
         assertEquals(200, server.get("/api/v1/files/" + id, "Authorization", ALICE).statusCode(), "still Alice's");
+        // OpenAI's Files API over the same files: the same owners
+        assertEquals(200, server.get("/v1/files/" + id, "Authorization", ALICE).statusCode());
+        HttpResponse<String> openAi = server.get("/v1/files/" + id, "Authorization", BOB);
+        assertEquals(404, openAi.statusCode());
+        assertEquals("not_found_error", json(openAi).get("error").get("type").asText());
+    }
+
+    @Test
+    void aPageFromAnotherOriginCannotUploadAForm() throws Exception {
+        // multipart/form-data is a type a page may post anywhere without a preflight: the Origin check stops it
+        HttpResponse<String> r = server.upload("x.txt", "text/plain", "hi".getBytes(StandardCharsets.UTF_8), "Authorization", ALICE,
+                "Origin", "https://pages.example.com");
+        assertEquals(403, r.statusCode(), r.body());
     }
 
     @Test
