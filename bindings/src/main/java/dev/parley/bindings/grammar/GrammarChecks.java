@@ -336,6 +336,7 @@ final class GrammarChecks {
         private final int[] owner; // per alternative, its rule
         private final int[][] items; // per alternative, its items
         private final List<BitSet> terminals = new ArrayList<>(); // per terminal, the character buckets it can take
+        private final BitSet tokenTerminals = new BitSet(); // the terminals that are tokens (<name>, !<name>), not characters
 
         Alternatives(GbnfRules g) {
             this.rules = g.size();
@@ -354,6 +355,7 @@ final class GrammarChecks {
                     } else if (type == RULE_REF) {
                         current[count++] = r[2 * i + 1];
                     } else if (GbnfRules.isTerminalStart(type)) {
+                        tokenTerminals.set(terminals.size(), type == TOKEN || type == TOKEN_NOT);
                         terminals.add(buckets(r, i));
                         current[count++] = -terminals.size();
                     }
@@ -559,6 +561,7 @@ final class GrammarChecks {
 
         void check() {
             for (int r = 0; r < alts.rules; r++) {
+                checkOneCharacterAlternatives(r);
                 firstOf(r);
             }
             // Gauss-Seidel over the tails, rules with higher ids (the groups inside) first; values are capped,
@@ -578,6 +581,29 @@ final class GrammarChecks {
             }
             for (int a = 0; a < alts.items.length; a++) {
                 scan(a, true);
+            }
+        }
+
+        /**
+         * Alternatives of one character each that take the same character ({@code [a-z] | [a-m]}): llama.cpp
+         * follows each at every character of a token, so inside a repetition the ways multiply with the
+         * token's length (3^L for three: over a second for the first token of {@code ([a-z] | [a-z] | [a-z])* "."}).
+         * One character class says the same.
+         */
+        private void checkOneCharacterAlternatives(int r) {
+            int[] count = new int[BUCKETS];
+            for (int a : alts.alternativesOf(r)) {
+                int[] items = alts.items[a];
+                if (items.length == 1 && items[0] < 0 && !alts.tokenTerminals.get(-items[0] - 1)) {
+                    BitSet t = alts.terminals.get(-items[0] - 1);
+                    for (int b : SHOWN_ORDER) {
+                        if (t.get(b) && ++count[b] > 1) {
+                            throw new GrammarException(capitalized(g.describe(r)) + " has alternatives of one character each that take the same "
+                                    + "character (" + (b < 128 ? GrammarText.codePoint(b) : "a non-ASCII character") + "); llama.cpp's sampler "
+                                    + "follows each of them at every character, which multiplies along a token: merge them into one character class");
+                        }
+                    }
+                }
             }
         }
 

@@ -145,6 +145,10 @@ class GrammarTest {
         // a part left waiting at each nesting level: unbounded
         refused("root ::= s\ns ::= \"x\" s [a]* | \"\"", "too ambiguous");
         compile("root ::= s\ns ::= \"(\" s \")\" | \"\"");
+        // one-character alternatives that overlap multiply at every character inside a repetition
+        refused("root ::= ([a-z] | [a-z] | [a-z])* \".\"", "alternatives of one character each", "one character class");
+        refused("root ::= ([a-z] | [a-m])*", "'a'");
+        compile("root ::= ([a-m] | [n-z] | \"-\")*");
         // what a rule may end with counts with the parts after it
         refused("root ::= t [a]* [a]*\nt ::= \"x\" [a]* [a]* [a]*", "too ambiguous");
     }
