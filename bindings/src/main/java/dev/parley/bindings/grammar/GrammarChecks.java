@@ -599,7 +599,7 @@ final class GrammarChecks {
                     for (int b : SHOWN_ORDER) {
                         if (t.get(b) && ++count[b] > 1) {
                             throw new GrammarException(capitalized(g.describe(r)) + " has alternatives of one character each that take the same "
-                                    + "character (" + (b < 128 ? GrammarText.codePoint(b) : "a non-ASCII character") + "); llama.cpp's sampler "
+                                    + "character (" + bucketName(b) + "); llama.cpp's sampler "
                                     + "follows each of them at every character, which multiplies along a token: merge them into one character class");
                         }
                     }
@@ -617,12 +617,9 @@ final class GrammarChecks {
             boolean changed = false;
             for (int j = items.length - 1; j >= 0; j--) {
                 int item = items[j];
-                int[] f = item >= 0 ? first[item] : null;
-                BitSet t = item < 0 ? alts.terminals.get(-item - 1) : null;
                 boolean optional = item >= 0 && nullable[item];
                 for (int b = 0; b < BUCKETS; b++) {
-                    int here = f != null ? f[b] : t.get(b) ? 1 : 0;
-                    int s = cap(here + (optional ? suffix[b] : 0));
+                    int s = cap(ways(item, b) + (optional ? suffix[b] : 0));
                     int w = item >= 0 ? Math.max(s, cap(tail[item][b] + suffix[b])) : s;
                     ways[b] = w;
                     if (restOptional && w > tail[rule][b]) {
@@ -636,7 +633,7 @@ final class GrammarChecks {
                         if (ways[b] > MAX_WAYS) {
                             throw new GrammarException(capitalized(g.describe(rule)) + " is too ambiguous: " + (ways[b] > MAX_WAYS + 1 ? "more than " : "")
                                     + ways[b] + " optional or repeated parts in a row can take the same next character ("
-                                    + (b < 128 ? GrammarText.codePoint(b) : "a non-ASCII character") + "), at most " + MAX_WAYS
+                                    + bucketName(b) + "), at most " + MAX_WAYS
                                     + "; llama.cpp's sampler tries every way to split a token among them. Merge them (x* x* is x*) "
                                     + "or make them start with different characters");
                         }
@@ -681,7 +678,7 @@ final class GrammarChecks {
                     int[] sum = new int[BUCKETS];
                     for (int item : alts.items[a]) {
                         for (int b = 0; b < BUCKETS; b++) {
-                            sum[b] = cap(sum[b] + (item >= 0 ? first[item][b] : alts.terminals.get(-item - 1).get(b) ? 1 : 0));
+                            sum[b] = cap(sum[b] + ways(item, b));
                         }
                         if (item < 0 || !nullable[item]) {
                             break;
@@ -695,6 +692,15 @@ final class GrammarChecks {
                 todo.pop();
             }
             return first[root];
+        }
+
+        /** The ways one item takes a first character in bucket {@code b}: a terminal's one, or a rule's {@link #first}. */
+        private int ways(int item, int b) {
+            return item >= 0 ? first[item][b] : alts.terminals.get(-item - 1).get(b) ? 1 : 0;
+        }
+
+        private static String bucketName(int b) {
+            return b < 128 ? GrammarText.codePoint(b) : "a non-ASCII character";
         }
 
         private static int cap(int ways) {
