@@ -51,8 +51,8 @@ public final class ParleyServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("parley");
 
     private final Engine engine;
-    /** Set once the server is up: the one exchange every dialect runs its turns through. */
-    private Exchange exchange;
+    /** The one exchange every dialect runs its turns through. */
+    private final Exchange exchange;
     private final ThreadStore store;
     private final WebServer web;
     private final ParleyMetrics metrics;
@@ -63,7 +63,8 @@ public final class ParleyServer implements AutoCloseable {
     private final RouterMetrics routerMetrics;
 
     private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus, ReadDeadlines deadlines,
-                         InFlight inFlight, Duration shutdownGrace, RouterMetrics routerMetrics) {
+                         InFlight inFlight, Duration shutdownGrace, RouterMetrics routerMetrics, Exchange exchange) {
+        this.exchange = exchange;
         this.deadlines = deadlines;
         this.inFlight = inFlight;
         this.shutdownGrace = shutdownGrace;
@@ -105,7 +106,7 @@ public final class ParleyServer implements AutoCloseable {
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
-            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads(config)));
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads(config, store, engine)));
             RequestOwners owners = new RequestOwners();
             OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled());
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
@@ -170,9 +171,8 @@ public final class ParleyServer implements AutoCloseable {
             LOG.log(System.Logger.Level.INFO, "HTTP: Host names " + (hosts.isEmpty() ? "any" : String.join(", ", hosts))
                     + "; CORS origins " + (http.corsOrigins().isEmpty() ? "none" : String.join(", ", http.corsOrigins()))
                     + "; body parsing memory " + (budget.totalBytes() >> 20) + " MB");
-            ParleyServer server = new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace(), routerMetrics);
-            server.exchange = endpoints.exchange();
-            return server;
+            return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace(), routerMetrics,
+                    endpoints.exchange());
         } catch (RuntimeException e) {
             routerMetrics.close();
             if (deadlines != null) {
@@ -186,11 +186,11 @@ public final class ParleyServer implements AutoCloseable {
     }
 
     /** Uploads spool under the data directory; text extraction runs on at most half the cores at once. */
-    private static FileUploads uploads(ServerConfig config) {
+    private static FileUploads uploads(ServerConfig config, ThreadStore store, Engine engine) {
         FileSettings f = config.files();
         return new FileUploads(new UploadReader(f.maxFileBytes(), config.dataDir().resolve("uploads")),
                 new TextExtraction(new TextExtraction.Limits(f.maxTextChars(), f.extractTimeout(),
-                        Math.max(1, Runtime.getRuntime().availableProcessors() / 2))));
+                        Math.max(1, Runtime.getRuntime().availableProcessors() / 2))), store.files(), engine);
     }
 
     /** How long a finished turn's slot stays reserved for its conversation while other slots are free. */

@@ -25,7 +25,7 @@ public final class Messages {
      */
     public record FileReferences(Attachments attachments, boolean filesField, boolean fileParts) {}
 
-    /** Messages for the template, and the documents put into them (for errors that name files). */
+    /** Messages for the template, and the documents put into them, each file once (for errors that name files). */
     public record Parsed(List<Map<String, Object>> messages, List<Document> documents) {}
 
     public static List<Map<String, Object>> parse(JsonNode list, String field) {
@@ -84,11 +84,12 @@ public final class Messages {
             if (!role.textValue().equals("user") && !role.textValue().equals("system")) {
                 throw ApiError.badRequest(fileParams.getFirst(), at + ": only user and system messages may reference files");
             }
-            List<Document> docs = new ArrayList<>();
-            for (int i = 0; i < fileIds.size(); i++) {
-                docs.add(files.attachments().document(fileIds.get(i), fileParams.get(i)));
+            List<Document> docs = files.attachments().documents(fileIds, fileParams);
+            for (Document d : docs) {
+                if (documents.stream().noneMatch(seen -> seen.fileId().equals(d.fileId()))) {
+                    documents.add(d); // a file several messages reference is one document of the turn
+                }
             }
-            documents.addAll(docs);
             text = Documents.inline(docs, text);
         }
         out.put("content", text);

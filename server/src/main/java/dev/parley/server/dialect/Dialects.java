@@ -36,7 +36,7 @@ public final class Dialects {
                 new AiChatRequests(),
                 new UiChatRequests(),
                 new ConversationRequests(n.store().files()),
-                new FilesService(n.store().files(), n.uploads(), n.engine()),
+                new FilesService(n.store().files(), n.uploads()),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
                 new OllamaService(n.engine()));

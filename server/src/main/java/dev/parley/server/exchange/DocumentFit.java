@@ -27,11 +27,8 @@ final class DocumentFit {
     private DocumentFit() {
     }
 
-    /** The 413 for a prompt with documents that the engine refused as too long. */
-    static ApiError tooLong(ApiError refusal, List<Document> attached, int slotCapacity) {
-        // a file several messages reference is named once
-        List<Document> documents = new ArrayList<>(attached.stream().collect(java.util.stream.Collectors.toMap(Document::fileId, d -> d,
-                (first, again) -> first, LinkedHashMap::new)).values());
+    /** The 413 for a prompt with documents (each file once) that the engine refused as too long. */
+    static ApiError tooLong(ApiError refusal, List<Document> documents, int slotCapacity) {
         StringBuilder b = new StringBuilder("the attached files do not fit the context (a slot holds ").append(slotCapacity).append(" tokens): ");
         int total = 0;
         for (int i = 0; i < documents.size(); i++) {
@@ -67,7 +64,7 @@ final class DocumentFit {
             if (best < 0) {
                 return new Fitted(chat, List.of()); // not even without the documents' text: the engine refuses it (413)
             }
-            return new Fitted(cut(chat, documents, best), documents.stream().map(Document::fileId).distinct().toList());
+            return new Fitted(cut(chat, documents, best), documents.stream().map(Document::fileId).toList());
         } catch (EngineException e) {
             throw ApiError.engine(e.code(), e.getMessage());
         }

@@ -95,7 +95,7 @@ final class ThreadTurns {
             if (f == null) {
                 throw Attachments.notFound(id, newFiles.contains(id) ? "files" : null);
             }
-            out.put(id, new Document(id, f.file().name(), f.text(), f.file().tokens()));
+            out.put(id, Document.of(f));
         }
         return out;
     }

@@ -21,7 +21,7 @@ public record Turn(String requestId, Source source, GenerationOptions options, S
 
     /**
      * A stateless turn: the whole conversation (or a raw prompt) comes with the request; {@code documents}
-     * are the uploaded files its messages reference, already in the prompt (named when it is too long).
+     * are the uploaded files its messages reference, each once, already in the prompt (named when it is too long).
      */
     public record Given(Prompt prompt, List<Document> documents) implements Source {
         public Given(Prompt prompt) {

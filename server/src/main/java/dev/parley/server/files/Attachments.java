@@ -50,8 +50,11 @@ public final class Attachments {
     /** Most files one message or thread may reference. */
     public static final int MAX_FILES = 100;
 
-    /** The documents these file ids name, in order; the first id that is not the owner's file is a 404 naming {@code param}. */
-    public List<Document> documents(List<String> ids, String param) {
+    /**
+     * The documents these file ids name, in order, read in one query; an id that is not one of the owner's
+     * files is a 404 naming its parameter ({@code params.get(i)} for {@code ids.get(i)}).
+     */
+    public List<Document> documents(List<String> ids, List<String> params) {
         if (ids.isEmpty()) {
             return List.of();
         }
@@ -60,20 +63,11 @@ public final class Attachments {
         for (int i = 0; i < ids.size(); i++) {
             FileStore.FileText f = found.get(ids.get(i));
             if (f == null) {
-                throw notFound(ids.get(i), param + "[" + i + "]");
+                throw notFound(ids.get(i), params.get(i));
             }
-            out.add(new Document(f.file().id(), f.file().name(), f.text(), f.file().tokens()));
+            out.add(Document.of(f));
         }
         return out;
-    }
-
-    /** The document one file id names; not the owner's file: a 404 naming {@code param}. */
-    public Document document(String id, String param) {
-        FileStore.FileText f = files.texts(owner, List.of(id)).get(id);
-        if (f == null) {
-            throw notFound(id, param);
-        }
-        return new Document(f.file().id(), f.file().name(), f.text(), f.file().tokens());
     }
 
     /** Checks that every id is one of the owner's files (for a thread's files, stored as references). */

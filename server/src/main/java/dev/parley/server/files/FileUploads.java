@@ -16,10 +16,14 @@ public final class FileUploads {
 
     private final UploadReader reader;
     private final TextExtraction extraction;
+    private final FileStore files;
+    private final Engine engine;
 
-    public FileUploads(UploadReader reader, TextExtraction extraction) {
+    public FileUploads(UploadReader reader, TextExtraction extraction, FileStore files, Engine engine) {
         this.reader = reader;
         this.extraction = extraction;
+        this.files = files;
+        this.engine = engine;
     }
 
     /**
@@ -27,7 +31,7 @@ public final class FileUploads {
      * end (too large, malformed framing) closes the connection after the answer: otherwise the server
      * would read the rest of the body, a gigabyte if that is what the client sends, to keep it alive.
      */
-    public StoredFile accept(ServerRequest request, ServerResponse response, String owner, FileStore files, Engine engine) {
+    public StoredFile accept(ServerRequest request, ServerResponse response, String owner) {
         Upload received;
         try {
             received = reader.read(request);

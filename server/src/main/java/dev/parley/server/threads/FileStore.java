@@ -69,13 +69,7 @@ public final class FileStore {
             return Map.of();
         }
         return db.inTransaction("read files", con -> {
-            String marks = String.join(", ", java.util.Collections.nCopies(wanted.size(), "?"));
-            try (PreparedStatement s = con.prepareStatement("SELECT " + COLUMNS + ", text FROM files WHERE owner = ? AND id IN (" + marks + ")")) {
-                s.setString(1, owner);
-                int i = 2;
-                for (String id : wanted) {
-                    s.setString(i++, id);
-                }
+            try (PreparedStatement s = byIds(con, COLUMNS + ", text", owner, wanted)) {
                 Map<String, FileText> out = new LinkedHashMap<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
@@ -95,13 +89,7 @@ public final class FileStore {
             return Set.of();
         }
         return db.inTransaction("read files", con -> {
-            String marks = String.join(", ", java.util.Collections.nCopies(wanted.size(), "?"));
-            try (PreparedStatement s = con.prepareStatement("SELECT id FROM files WHERE owner = ? AND id IN (" + marks + ")")) {
-                s.setString(1, owner);
-                int i = 2;
-                for (String id : wanted) {
-                    s.setString(i++, id);
-                }
+            try (PreparedStatement s = byIds(con, "id", owner, wanted)) {
                 Set<String> out = new java.util.HashSet<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
@@ -111,6 +99,23 @@ public final class FileStore {
                 return out;
             }
         });
+    }
+
+    /** SELECT {@code columns} of the owner's files with these ids, the parameters bound. */
+    private static PreparedStatement byIds(java.sql.Connection con, String columns, String owner, Set<String> ids) throws SQLException {
+        String marks = String.join(", ", java.util.Collections.nCopies(ids.size(), "?"));
+        PreparedStatement s = con.prepareStatement("SELECT " + columns + " FROM files WHERE owner = ? AND id IN (" + marks + ")");
+        try {
+            s.setString(1, owner);
+            int i = 2;
+            for (String id : ids) {
+                s.setString(i++, id);
+            }
+            return s;
+        } catch (SQLException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** A page of files, newest first, and the cursor of the next page (null at the end). */

@@ -2,7 +2,6 @@ package dev.parley.server.dialect.openai;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
@@ -27,17 +26,15 @@ final class OpenAiFiles {
 
     private final FileStore files;
     private final FileUploads uploads;
-    private final Engine engine;
 
-    OpenAiFiles(FileStore files, FileUploads uploads, Engine engine) {
+    OpenAiFiles(FileStore files, FileUploads uploads) {
         this.files = files;
         this.uploads = uploads;
-        this.engine = engine;
     }
 
     void register(HttpRules rules, Endpoints endpoints) {
         OpenAiErrors errors = OpenAiErrors.SHAPE;
-        rules.post("/v1/files", endpoints.handler(errors, (in, res) -> Json.send(res, 200, file(uploads.accept(in.http(), res, in.owner(), files, engine)))))
+        rules.post("/v1/files", endpoints.handler(errors, (in, res) -> Json.send(res, 200, file(uploads.accept(in.http(), res, in.owner())))))
              .get("/v1/files", endpoints.handler(errors, this::list))
              .get("/v1/files/{id}", endpoints.handler(errors, (in, res) -> Json.send(res, 200, file(owned(in)))))
              .get("/v1/files/{id}/content", endpoints.handler(errors, this::content))

@@ -56,7 +56,7 @@ public final class OpenAiRequests implements Dialect {
 
     public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads) {
         this.files = store.files();
-        this.fileRoutes = new OpenAiFiles(store.files(), uploads, engine);
+        this.fileRoutes = new OpenAiFiles(store.files(), uploads);
         this.model = new ModelCard(engine);
         this.vocabularySize = engine.model().vocabularySize();
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());

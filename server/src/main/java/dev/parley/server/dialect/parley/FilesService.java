@@ -2,13 +2,12 @@ package dev.parley.server.dialect.parley;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
 import dev.parley.server.api.ApiError;
-import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.files.Attachments;
 import dev.parley.server.files.FileAnswers;
 import dev.parley.server.files.FileUploads;
 import dev.parley.server.threads.FileStore;
@@ -26,12 +25,10 @@ public final class FilesService implements Dialect {
 
     private final FileStore files;
     private final FileUploads uploads;
-    private final Engine engine;
 
-    public FilesService(FileStore files, FileUploads uploads, Engine engine) {
+    public FilesService(FileStore files, FileUploads uploads) {
         this.files = files;
         this.uploads = uploads;
-        this.engine = engine;
     }
 
     @Override
@@ -46,7 +43,7 @@ public final class FilesService implements Dialect {
     }
 
     private void upload(Incoming in, ServerResponse res) {
-        Json.send(res, 201, file(uploads.accept(in.http(), res, in.owner(), files, engine)));
+        Json.send(res, 201, file(uploads.accept(in.http(), res, in.owner())));
     }
 
     private void list(Incoming in, ServerResponse res) {
@@ -84,7 +81,7 @@ public final class FilesService implements Dialect {
     }
 
     private static ApiError notFound(String id) {
-        return new ApiError(404, "file " + Echo.text(id) + " not found", null, "file_not_found");
+        return Attachments.notFound(id, null);
     }
 
     static ObjectNode file(StoredFile f) {
