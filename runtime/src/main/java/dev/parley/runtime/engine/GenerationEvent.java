@@ -22,8 +22,15 @@ public sealed interface GenerationEvent {
         }
     }
 
-    /** The generation ended. */
-    record Done(FinishReason reason, Usage usage) implements GenerationEvent {}
+    /**
+     * The generation ended; {@code stopSequence} is the request's stop string that ended it (reason
+     * {@link FinishReason#STOP}), or null when it ended otherwise (end of generation, a limit).
+     */
+    record Done(FinishReason reason, Usage usage, String stopSequence) implements GenerationEvent {
+        public Done(FinishReason reason, Usage usage) {
+            this(reason, usage, null);
+        }
+    }
 
     /** The generation failed; nothing more follows. */
     record Failed(ErrorCode code, String message) implements GenerationEvent {}

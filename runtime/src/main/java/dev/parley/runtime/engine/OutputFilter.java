@@ -23,6 +23,8 @@ final class OutputFilter {
     private boolean reasoning;
     private String closeMarker;
     private boolean stopped;
+    /** The stop string that was seen, or null. */
+    private String matchedStop;
 
     OutputFilter(List<String> stops, String renderedPrompt) {
         this.stops = stops;
@@ -46,6 +48,11 @@ final class OutputFilter {
         return stopped;
     }
 
+    /** The stop string that ended the generation (the earliest in the text), or null when none was seen. */
+    String matchedStop() {
+        return matchedStop;
+    }
+
     /** Feeds newly decoded text. */
     void push(String fragment, Sink sink) {
         if (stopped || fragment.isEmpty()) {
@@ -53,14 +60,17 @@ final class OutputFilter {
         }
         held.append(fragment);
         int stopAt = -1;
+        String stop = null;
         for (String s : stops) {
             int i = held.indexOf(s);
             if (i >= 0 && (stopAt < 0 || i < stopAt)) {
                 stopAt = i;
+                stop = s;
             }
         }
         if (stopAt >= 0) {
             stopped = true;
+            matchedStop = stop;
             String before = held.substring(0, stopAt);
             held.setLength(0);
             split(before, sink);

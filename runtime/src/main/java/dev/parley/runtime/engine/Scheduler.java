@@ -516,6 +516,7 @@ final class Scheduler implements Runnable {
             s.filter.push(s.utf8.flush(), s.sink);
             s.filter.finish(s.sink);
         }
+        String stopSequence = reason == FinishReason.STOP && s.filter != null ? s.filter.matchedStop() : null;
         long start = s.admitted;
         long prefillEnd = s.prefillDone == 0 ? now : s.prefillDone;
         GenerationEvent.Usage usage = new GenerationEvent.Usage(s.prompt().length, s.promptCached, s.generated, s.reasoningTokens,
@@ -534,7 +535,7 @@ final class Scheduler implements Runnable {
         s.holdUntilNanos = now + holdNanos;
         roomMayHaveFreed = true;
         activeCount.decrementAndGet();
-        stream.emit(new GenerationEvent.Done(reason, usage));
+        stream.emit(new GenerationEvent.Done(reason, usage, stopSequence));
     }
 
     private void fail(Slot s, ErrorCode code, String message) {

@@ -2,6 +2,7 @@ package dev.parley.server.dialect;
 
 import dev.parley.runtime.engine.Engine;
 import dev.parley.server.dialect.aisdk.AiChatRequests;
+import dev.parley.server.dialect.anthropic.AnthropicRequests;
 import dev.parley.server.dialect.aisdk.UiChatRequests;
 import dev.parley.server.dialect.byid.ConversationByIdRequests;
 import dev.parley.server.dialect.messagethreads.MessageThreadsService;
@@ -31,6 +32,7 @@ public final class Dialects {
         return List.of(
                 new PaddlerRequests(n.store().files()),
                 new ThreadsService(n.store()),
+                new AnthropicRequests(n.engine(), n.store().files()), // before OpenAI's catch-all of /v1/
                 new OpenAiRequests(n.engine(), n.store(), n.uploads()),
                 new TokenizerRoutes(n.engine(), n.store().files()),
                 new AiChatRequests(),

@@ -22,8 +22,19 @@ public record Turn(String requestId, Source source, GenerationOptions options, S
     /**
      * A stateless turn: the whole conversation (or a raw prompt) comes with the request; {@code documents}
      * are the uploaded files its messages reference, each once, already in the prompt (named when it is too long).
+     * {@code cachePrefixes} are the prefixes the client marked for caching (Anthropic's {@code cache_control}),
+     * each as the number of leading messages of the chat prompt it covers (0: the tools only), ascending;
+     * nothing acts on them yet: they are where a later change can pin the KV cache.
      */
-    public record Given(Prompt prompt, List<Document> documents) implements Source {
+    public record Given(Prompt prompt, List<Document> documents, List<Integer> cachePrefixes) implements Source {
+        public Given {
+            cachePrefixes = List.copyOf(cachePrefixes);
+        }
+
+        public Given(Prompt prompt, List<Document> documents) {
+            this(prompt, documents, List.of());
+        }
+
         public Given(Prompt prompt) {
             this(prompt, List.of());
         }

@@ -3,6 +3,7 @@ package dev.parley.server.exchange;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.server.dialect.aisdk.AiChatRequests;
 import dev.parley.server.dialect.aisdk.UiChatRequests;
+import dev.parley.server.dialect.anthropic.AnthropicRequests;
 import dev.parley.server.dialect.ollama.OllamaService;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
@@ -44,7 +45,8 @@ final class DialectParsers {
         HttpRules rules = capturing(routes);
         ThreadStore store = store();
         for (Dialect d : List.of(new PaddlerRequests(store.files()), new OpenAiRequests(engine, store, null), new AiChatRequests(),
-                new UiChatRequests(), new ConversationRequests(store.files()), new OllamaService(engine))) {
+                new UiChatRequests(), new ConversationRequests(store.files()), new OllamaService(engine),
+                new AnthropicRequests(engine, store.files()))) {
             d.register(rules, endpoints);
         }
     }

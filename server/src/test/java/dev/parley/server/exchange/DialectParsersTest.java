@@ -45,7 +45,8 @@ class DialectParsersTest {
     @Test
     void everyStatelessPostRouteIsThere() {
         assertEquals(List.of("/api/v1/continue_from_conversation_history", "/api/v1/continue_from_raw_prompt", "/v1/chat/completions",
-                "/v1/completions", "/api/ai/chat", "/api/v1/ui-chat", "/api/v1/conversation", "/api/chat", "/api/generate", "/api/show", "/v1/responses"),
+                "/v1/completions", "/api/ai/chat", "/api/v1/ui-chat", "/api/v1/conversation", "/api/chat", "/api/generate", "/api/show", "/v1/responses",
+                "/v1/messages", "/v1/messages/count_tokens"),
                 parsers.paths());
     }
 
