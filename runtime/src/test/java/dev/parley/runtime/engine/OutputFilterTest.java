@@ -53,6 +53,14 @@ class OutputFilterTest {
         List<Out> outs = feed(f, "Hello wor", "ld\n", "\nUs", "er: more");
         assertTrue(f.stopped());
         assertEquals("Hello world", join(outs, null, true));
+        assertEquals("\n\nUser:", f.matchedStop(), "the stop string that ended it, for Anthropic's stop_sequence");
+    }
+
+    @Test
+    void theEarliestStopStringInTheTextIsTheOneThatMatched() {
+        OutputFilter f = new OutputFilter(List.of("later", "first"), "");
+        feed(f, "a first and later");
+        assertEquals("first", f.matchedStop());
     }
 
     @Test
@@ -61,5 +69,6 @@ class OutputFilterTest {
         List<Out> outs = feed(f, "almost ST", "O");
         assertEquals("almost STO", join(outs, null, true));
         assertTrue(!f.stopped());
+        assertEquals(null, f.matchedStop());
     }
 }

@@ -64,7 +64,7 @@ final class AnthropicMessages {
             throw ApiError.badRequest("messages", "messages: field required: a list of {\"role\": \"user\"|\"assistant\", \"content\": ...}");
         }
         if (!messages.isArray() || messages.isEmpty()) {
-            throw ApiError.badRequest("messages", "messages: must be a non-empty list of messages, got " + Echo.of(messages));
+            throw ApiError.badRequest("messages", "messages: must be a non-empty list of messages, got " + echo(messages));
         }
         for (int i = 0; i < messages.size(); i++) {
             p.message(messages.get(i), "messages." + i);
@@ -97,12 +97,13 @@ final class AnthropicMessages {
                 if (!b.isObject() || !"text".equals(b.path("type").asText())) {
                     throw ApiError.badRequest("system", at + ": the system prompt takes text blocks only ({\"type\": \"text\", \"text\": ...})");
                 }
+                only(b, at, TEXT);
                 parts.add(text(b, at));
                 marked |= cacheControl(b, at);
             }
             text = String.join("\n", parts);
         } else {
-            throw ApiError.badRequest("system", "system: must be a string or a list of text blocks, got " + Echo.of(system));
+            throw ApiError.badRequest("system", "system: must be a string or a list of text blocks, got " + echo(system));
         }
         if (!text.isEmpty()) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -117,13 +118,13 @@ final class AnthropicMessages {
 
     private void message(JsonNode m, String at) {
         if (!m.isObject()) {
-            throw ApiError.badRequest(at, at + ": must be an object with role and content, got " + Echo.of(m));
+            throw ApiError.badRequest(at, at + ": must be an object with role and content, got " + echo(m));
         }
         only(m, at, Set.of("role", "content"));
         JsonNode role = m.get("role");
         if (role == null || !role.isTextual() || !(role.textValue().equals("user") || role.textValue().equals("assistant"))) {
             throw ApiError.badRequest(at + ".role", at + ".role: must be \"user\" or \"assistant\"" + (role != null && "system".equals(role.asText())
-                    ? " (the system prompt is the top-level 'system' field)" : ", got " + Echo.of(role)));
+                    ? " (the system prompt is the top-level 'system' field)" : ", got " + echo(role)));
         }
         JsonNode content = m.get("content");
         if (content == null || content.isNull()) {
@@ -134,7 +135,7 @@ final class AnthropicMessages {
             return;
         }
         if (!content.isArray()) {
-            throw ApiError.badRequest(at + ".content", at + ".content: must be a string or a list of content blocks, got " + Echo.of(content));
+            throw ApiError.badRequest(at + ".content", at + ".content: must be a string or a list of content blocks, got " + echo(content));
         }
         if (role.textValue().equals("user")) {
             user(content, at + ".content");
@@ -149,6 +150,7 @@ final class AnthropicMessages {
         List<String> fileIds = new ArrayList<>();
         List<String> fileParams = new ArrayList<>();
         boolean marked = false;
+        boolean results = false;
         for (int i = 0; i < blocks.size(); i++) {
             JsonNode b = block(blocks.get(i), at + "." + i);
             String bat = at + "." + i;
@@ -172,6 +174,7 @@ final class AnthropicMessages {
                     }
                     out.add(tool);
                     joinable = null;
+                    results = true;
                     if (cacheControl(b, bat)) {
                         marks.add(out.size());
                     }
@@ -184,7 +187,7 @@ final class AnthropicMessages {
             }
             marked |= cacheControl(b, bat);
         }
-        if (texts.isEmpty() && docs.isEmpty()) {
+        if (texts.isEmpty() && docs.isEmpty() && results) {
             return; // only tool results
         }
         List<Document> files = attachments.documents(fileIds, fileParams);
@@ -238,7 +241,7 @@ final class AnthropicMessages {
             case "base64", "url" -> throw ApiError.badRequest(sat + ".type", sat + ": " + source.path("type").asText()
                     + " documents are not supported: upload the file (POST /v1/files) and send {\"type\": \"file\", \"file_id\": ...}");
             default -> throw ApiError.badRequest(sat + ".type", sat + ".type: must be file, text or content, got "
-                    + Echo.of(source.get("type")));
+                    + echo(source.get("type")));
         }
     }
 
@@ -328,7 +331,7 @@ final class AnthropicMessages {
 
     private static String textBlocks(JsonNode c, String at) {
         if (c == null || !c.isArray()) {
-            throw ApiError.badRequest(at, at + ": must be a string or a list of text blocks, got " + Echo.of(c));
+            throw ApiError.badRequest(at, at + ": must be a string or a list of text blocks, got " + echo(c));
         }
         List<String> parts = new ArrayList<>();
         for (int i = 0; i < c.size(); i++) {
@@ -344,10 +347,15 @@ final class AnthropicMessages {
         return String.join("\n", parts);
     }
 
+    /** Client input quoted in an error message ({@link Echo#of}), "nothing" for a field left out. */
+    static String echo(JsonNode n) {
+        return n == null ? "nothing" : Echo.of(n);
+    }
+
     /** A content block: an object with a string {@code type}. */
     private static JsonNode block(JsonNode b, String at) {
         if (!b.isObject() || !b.path("type").isTextual()) {
-            throw ApiError.badRequest(at, at + ": must be a content block, an object with a 'type', got " + Echo.of(b));
+            throw ApiError.badRequest(at, at + ": must be a content block, an object with a 'type', got " + echo(b));
         }
         return b;
     }

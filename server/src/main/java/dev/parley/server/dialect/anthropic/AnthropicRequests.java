@@ -158,7 +158,7 @@ public final class AnthropicRequests implements Dialect {
                 return null;
             }
             default -> throw ApiError.badRequest("thinking", "thinking: must be {\"type\": \"enabled\", \"budget_tokens\": N}, {\"type\": \"disabled\"} "
-                    + "or {\"type\": \"adaptive\"}, got " + Echo.of(t));
+                    + "or {\"type\": \"adaptive\"}, got " + AnthropicMessages.echo(t));
         }
     }
 

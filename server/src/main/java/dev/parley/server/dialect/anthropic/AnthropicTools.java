@@ -33,7 +33,7 @@ record AnthropicTools(ChatTools chat, boolean marked, boolean forced) {
         Set<String> names = new HashSet<>();
         if (tools != null && !tools.isNull()) {
             if (!tools.isArray()) {
-                throw ApiError.badRequest("tools", "tools: must be a list of {\"name\", \"description\", \"input_schema\"}, got " + Echo.of(tools));
+                throw ApiError.badRequest("tools", "tools: must be a list of {\"name\", \"description\", \"input_schema\"}, got " + AnthropicMessages.echo(tools));
             }
             chatTools = Json.MAPPER.createArrayNode();
             for (int i = 0; i < tools.size(); i++) {
@@ -44,7 +44,7 @@ record AnthropicTools(ChatTools chat, boolean marked, boolean forced) {
                 }
                 JsonNode type = t.get("type");
                 if (type != null && !type.isNull() && !"custom".equals(type.asText())) {
-                    throw ApiError.badRequest(at + ".type", at + ": server tools (" + Echo.of(type) + ") are not supported: declare "
+                    throw ApiError.badRequest(at + ".type", at + ": server tools (" + AnthropicMessages.echo(type) + ") are not supported: declare "
                             + "client tools ({\"name\", \"description\", \"input_schema\"}) and run them yourself");
                 }
                 for (Iterator<String> it = t.fieldNames(); it.hasNext(); ) {
@@ -82,7 +82,7 @@ record AnthropicTools(ChatTools chat, boolean marked, boolean forced) {
             String type = toolChoice.isObject() ? toolChoice.path("type").asText() : "";
             if (!type.matches("auto|any|tool|none")) {
                 throw ApiError.badRequest("tool_choice", "tool_choice: must be {\"type\": \"auto\"}, {\"type\": \"any\"}, "
-                        + "{\"type\": \"tool\", \"name\": ...} or {\"type\": \"none\"}, got " + Echo.of(toolChoice));
+                        + "{\"type\": \"tool\", \"name\": ...} or {\"type\": \"none\"}, got " + AnthropicMessages.echo(toolChoice));
             }
             for (Iterator<String> it = toolChoice.fieldNames(); it.hasNext(); ) {
                 String f = it.next();
