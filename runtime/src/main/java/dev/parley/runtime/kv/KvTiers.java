@@ -106,6 +106,19 @@ public final class KvTiers implements AutoCloseable {
     private long fullWarnedAt;
     private long skippedSinceWarning;
 
+    /** How an entry becomes a file; tests put a full disk in its place. */
+    @FunctionalInterface
+    interface FileWrite {
+        void write(Path target, byte[] fingerprint, KvEntry e, MemorySegment state) throws IOException;
+    }
+
+    private volatile FileWrite fileWrite = DiskFiles::write;
+
+    /** Tests: writes go through {@code w} from now on. */
+    void writeFilesWith(FileWrite w) {
+        fileWrite = w;
+    }
+
     private KvTiers(KvSettings settings, byte[] fingerprint) {
         this.settings = settings;
         this.fingerprint = fingerprint.clone();
@@ -371,7 +384,7 @@ public final class KvTiers implements AutoCloseable {
                 // Still full: not even an attempt (it would write a partial file, only to delete it).
                 throw new IOException("No space left on device (skipped: the disk tier's disk is full)");
             }
-            DiskFiles.write(target, fingerprint, e, e.state);
+            fileWrite.write(target, fingerprint, e, e.state);
         } catch (IOException ex) {
             failure = ex;
         }
