@@ -150,15 +150,32 @@ public final class ThreadStore implements AutoCloseable {
     }
 
     /**
-     * A write that changes nothing but goes to disk like any other (a new row version on PostgreSQL, a
-     * page in SQLite's WAL). Flyway's history table is the one table every store has a row in.
+     * A write that leaves nothing behind but needs the room a turn needs: a thread and a message of
+     * 4 KiB inserted and deleted in one committed transaction. PostgreSQL must find or extend pages of
+     * both tables and their indexes for it (an update in place would fit a page's free space and prove
+     * nothing); SQLite writes the changed pages to its WAL at commit (a rolled-back write never
+     * reaches the disk). No other transaction ever sees the rows.
      */
     private void probe() {
+        String id = newId("probe_");
         try {
             inTransaction("check for free space", con -> {
-                try (PreparedStatement s = con.prepareStatement("UPDATE flyway_schema_history SET installed_rank = installed_rank "
-                        + "WHERE installed_rank = (SELECT MIN(installed_rank) FROM flyway_schema_history)")) {
-                    return s.executeUpdate();
+                try (PreparedStatement c = con.prepareStatement("INSERT INTO conversations (id, owner, metadata, created_at, updated_at) "
+                        + "VALUES (?, '', '{}', 0, 0)");
+                     PreparedStatement m = con.prepareStatement("INSERT INTO messages (id, conversation_id, position, role, content, created_at) "
+                             + "VALUES (?, ?, 0, 'user', ?, 0)");
+                     PreparedStatement dm = con.prepareStatement("DELETE FROM messages WHERE id = ?");
+                     PreparedStatement dc = con.prepareStatement("DELETE FROM conversations WHERE id = ?")) {
+                    c.setString(1, id);
+                    c.executeUpdate();
+                    m.setString(1, id);
+                    m.setString(2, id);
+                    m.setString(3, "x".repeat(4096));
+                    m.executeUpdate();
+                    dm.setString(1, id);
+                    dm.executeUpdate();
+                    dc.setString(1, id);
+                    return dc.executeUpdate();
                 }
             });
             stored();
