@@ -172,6 +172,8 @@ class FullDiskTest {
             HttpResponse<String> turn = turn(id);
             assertEquals(507, turn.statusCode(), turn.body());
             assertEquals(0, prompts.get(), "refused before any generation");
+            assertEquals(1.0, PrometheusText.parse(server.get("/metrics").body()).named("parley_requests_total").stream()
+                    .filter(m -> "error_insufficient_storage".equals(m.labels().get("outcome"))).findFirst().orElseThrow().value());
             assertEquals(6, json(server.get("/api/v1/conversations/" + id)).get("message_count").asInt());
 
             HttpResponse<String> upload = openAiUpload(new byte[256 * 1024]);

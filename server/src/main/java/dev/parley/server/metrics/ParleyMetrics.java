@@ -201,6 +201,7 @@ public final class ParleyMetrics implements EngineObserver {
             case 413 -> "body_too_large";
             case 415 -> "unsupported_media_type";
             case 503 -> "unavailable";
+            case 507 -> "insufficient_storage";
             default -> status >= 500 ? "internal" : "http_" + status;
         };
     }
