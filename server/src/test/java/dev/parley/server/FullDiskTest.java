@@ -204,6 +204,23 @@ class FullDiskTest {
             assertEquals("ok", storage.get("threads").asText());
             assertEquals("ok", storage.get("uploads").asText());
             assertEquals(0.0, storageFull("threads"));
+
+            // The disk fills while a reply is generated (after the check passed): the reply is not stored, the answer says why.
+            Path[] late = new Path[1];
+            server.server.exchange().watchPrompts((t, p) -> {
+                try {
+                    late[0] = fill();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            });
+            HttpResponse<String> lost = turn(id);
+            server.server.exchange().watchPrompts((t, p) -> { });
+            assertEquals(507, lost.statusCode(), lost.body());
+            assertTrue(json(lost).get("Error").get("error").get("description").asText().contains(data.toString()), lost.body());
+            Files.delete(late[0]);
+            assertEquals(8, json(server.get("/api/v1/conversations/" + id)).get("messages").size(), "nothing of that exchange stored");
+            assertEquals(200, turn(id).statusCode());
             assertEquals(List.of(), severe.stream().map(LogRecord::getMessage).toList(), "a full disk is no internal error");
         } finally {
             Logger.getLogger("").removeHandler(capture);
