@@ -573,9 +573,7 @@ public final class ThreadStore implements AutoCloseable {
     }
 
     private StoreException failure(String what, SQLException e) {
-        // SQLite reports some failures of a full disk as I/O errors (growing its shared-memory index): the free space tells.
-        if (DiskFull.is(e) || e.getClass().getName().startsWith("org.sqlite.") && (e.getErrorCode() & 0xff) == SQLITE_IOERR
-                && lowSpace(64 * 1024)) {
+        if (DiskFull.is(e) || sqliteIoError(e) && lowSpace(64 * 1024)) {
             if (fullSince == 0) {
                 fullSince = System.nanoTime() | 1;
                 LOG.log(System.Logger.Level.WARNING, "the thread store's disk is full (" + location + "): writes answer 507 until space is freed; "
@@ -588,6 +586,19 @@ public final class ThreadStore implements AutoCloseable {
 
     /** SQLite's primary result code for an I/O error. */
     private static final int SQLITE_IOERR = 10;
+
+    /**
+     * SQLite reports some failures of a full disk as I/O errors (growing its shared-memory index when a
+     * connection opens: the pool then wraps it), so with hardly any free space left an I/O error is one.
+     */
+    private static boolean sqliteIoError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && t.getClass().getName().startsWith("org.sqlite.") && (sql.getErrorCode() & 0xff) == SQLITE_IOERR) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     @Override
     public void close() {
