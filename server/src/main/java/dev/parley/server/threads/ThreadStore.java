@@ -179,8 +179,13 @@ public final class ThreadStore implements AutoCloseable {
                 }
             });
             stored();
+        } catch (StoreFullException e) {
+            // still full
         } catch (StoreException e) {
-            // still full (or failing otherwise: the next real write says how)
+            // Failing for another reason (the database unreachable, a constraint a later migration added):
+            // the disk is not what this probe shows, so it stops claiming it; the next real write says what is wrong.
+            LOG.log(System.Logger.Level.WARNING, "the free-space probe of the thread store failed: " + e.getMessage());
+            stored();
         }
     }
 
