@@ -37,6 +37,7 @@ import dev.parley.server.http.ReadDeadlines;
 import dev.parley.server.http.Refusals;
 import dev.parley.server.http.RequestIdFilter;
 import dev.parley.server.metrics.RouterMetrics;
+import dev.parley.server.metrics.StorageStatus;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -106,9 +107,12 @@ public final class ParleyServer implements AutoCloseable {
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
-            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads(config, store, engine)));
+            FileUploads uploads = uploads(config, store, engine);
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads));
             RequestOwners owners = new RequestOwners();
-            OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled());
+            StorageStatus storage = new StorageStatus(store::full, uploads::spoolFull, engine::kvDiskFull);
+            metrics.bind(storage);
+            OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled(), storage);
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
                     + (keys.enabled() ? "required" : "off (set --api-key or --api-keys-file to require them)"));
             HttpSettings http = config.http();

@@ -7,6 +7,7 @@ import dev.parley.runtime.engine.SlotInfo;
 import dev.parley.server.auth.Caller;
 import dev.parley.server.auth.RequestOwners;
 import dev.parley.server.metrics.GpuMonitor;
+import dev.parley.server.metrics.StorageStatus;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -19,13 +20,20 @@ public final class OpsApi {
     private final GpuMonitor gpus;
     private final RequestOwners owners;
     private final boolean keysOn;
+    private final StorageStatus storage;
 
     /** With {@code keysOn}, a caller sees only its own requests' ids in the slot table. */
     public OpsApi(Engine engine, GpuMonitor gpus, RequestOwners owners, boolean keysOn) {
+        this(engine, gpus, owners, keysOn, new StorageStatus(() -> false, () -> false, () -> false));
+    }
+
+    /** As above; readiness also reports the stores' disks ({@code storage}). */
+    public OpsApi(Engine engine, GpuMonitor gpus, RequestOwners owners, boolean keysOn, StorageStatus storage) {
         this.engine = engine;
         this.gpus = gpus;
         this.owners = owners;
         this.keysOn = keysOn;
+        this.storage = storage;
     }
 
     public void register(HttpRules rules) {
@@ -44,6 +52,11 @@ public final class OpsApi {
         // Draining: shutting down, finishing running generations; routers should send nothing new.
         ObjectNode body = Json.object().put("status", ready ? "ready" : engine.draining() ? "draining" : "not ready");
         body.put("model", engine.model().name()).put("scheduler", ready || engine.draining() ? "running" : "stopped");
+        // A full disk leaves the replica ready (stateless turns still work) but says which stores cannot write.
+        ObjectNode disks = body.putObject("storage");
+        for (String store : storage.names()) {
+            disks.put(store, storage.full(store) ? "full" : "ok");
+        }
         Json.send(res, ready ? 200 : 503, body);
     }
 

@@ -4,6 +4,7 @@ import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Headers;
 import dev.parley.server.api.RequestIds;
 import dev.parley.server.auth.Credentials;
+import dev.parley.server.threads.StoreFullException;
 import io.helidon.webserver.http.Handler;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
@@ -12,7 +13,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 /**
  * Where dialects register their routes. Every handler made here reads the request id, turns an
  * {@link ApiError} thrown anywhere below it into the dialect's error body (the only catch of ApiError
- * in the server), and runs turns through the one {@link Exchange}.
+ * in the server; a {@link StoreFullException} becomes a 507 there too), and runs turns through the one {@link Exchange}.
  */
 public final class Endpoints {
 
@@ -100,6 +101,10 @@ public final class Endpoints {
                     res.header(io.helidon.http.HeaderNames.CONNECTION, "close");
                 }
                 errors.send(res, id, e);
+            } catch (StoreFullException e) {
+                // The operator's problem, not the client's: the log names it once per request, without a stack trace.
+                LOG.log(System.Logger.Level.WARNING, "request " + id + " refused with 507: " + e.getMessage());
+                errors.send(res, id, ApiError.insufficientStorage(e.advice()));
             }
         };
     }

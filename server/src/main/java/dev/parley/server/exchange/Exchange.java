@@ -7,6 +7,7 @@ import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.files.Document;
 import dev.parley.server.threads.ConflictException;
+import dev.parley.server.threads.StoreFullException;
 import dev.parley.server.threads.ThreadDeletedException;
 import dev.parley.server.threads.ThreadStore;
 import io.helidon.http.HeaderName;
@@ -159,6 +160,11 @@ public final class Exchange {
                                 return;
                             } catch (ThreadDeletedException gone) {
                                 writer.failed(new ApiError(404, gone.getMessage(), null));
+                                return;
+                            } catch (StoreFullException full) {
+                                // The disk filled while this reply was generated (the check before it passed).
+                                LOG.log(System.Logger.Level.WARNING, "request " + turn.requestId() + ": reply not stored: " + full.getMessage());
+                                writer.failed(ApiError.insufficientStorage(full.advice()));
                                 return;
                             }
                         }

@@ -32,6 +32,7 @@ public final class ParleyMetrics implements EngineObserver {
 
     /** The engine the gauges read; the registry keeps the first gauge made for a name, so it reads this. */
     private static final AtomicReference<Engine> ENGINE = new AtomicReference<>();
+    private static final AtomicReference<StorageStatus> STORAGE = new AtomicReference<>();
     private final MeterRegistry registry = Services.get(MeterRegistry.class);
     private final Counter promptTokens;
     private final Counter cachedPromptTokens;
@@ -71,6 +72,13 @@ public final class ParleyMetrics implements EngineObserver {
         queueWait = registry.getOrCreate(timer("parley.queue.wait", "time a request waited for a slot"));
         decodeStep = registry.getOrCreate(timer("parley.decode.step", "one scheduler step (batch decode and sampling)"));
         registerKvMeters();
+        for (String store : List.of("threads", "uploads", "kv_disk")) {
+            registry.getOrCreate(Gauge.builder("parley.storage.full", () -> {
+                StorageStatus s = STORAGE.get();
+                return s != null && s.full(store) ? 1 : 0;
+            }).description("1 while a store cannot write because its disk is full (threads, uploads, kv_disk)")
+                    .tags(List.of(Tag.create("store", store))));
+        }
         registry.getOrCreate(Gauge.builder("parley.slots.total", () -> {
             Engine e = ENGINE.get();
             return e == null ? 0 : e.slots().size();
@@ -155,6 +163,15 @@ public final class ParleyMetrics implements EngineObserver {
         ENGINE.compareAndSet(e, null);
     }
 
+    /** Binds {@code parley_storage_full} to the running server's stores. */
+    public void bind(StorageStatus s) {
+        STORAGE.set(s);
+    }
+
+    public void unbind(StorageStatus s) {
+        STORAGE.compareAndSet(s, null);
+    }
+
     /** A generation request arrives over HTTP on this thread. */
     public void httpRequestBegins() {
         SUBMITTED.get()[0] = false;
@@ -184,6 +201,7 @@ public final class ParleyMetrics implements EngineObserver {
             case 413 -> "body_too_large";
             case 415 -> "unsupported_media_type";
             case 503 -> "unavailable";
+            case 507 -> "insufficient_storage";
             default -> status >= 500 ? "internal" : "http_" + status;
         };
     }
