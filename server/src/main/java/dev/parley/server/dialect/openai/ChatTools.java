@@ -17,20 +17,21 @@ import java.util.Set;
 /**
  * OpenAI's {@code tools}, {@code tool_choice} and {@code parallel_tool_calls}, checked, and what they make
  * of a turn: the tools the template shows the model, how the reply's calls are read, and for
- * {@code required} or a named function a grammar that forces a well-formed call.
+ * {@code required} or a named function a grammar that forces a well-formed call. Ollama's {@code tools}
+ * have the same shape, so its dialect reads them here too.
  *
  * @param templateTools the tools for the chat template, or null (none declared, or {@code tool_choice: "none"})
  * @param toolCalls how to read calls out of the reply, or null when none may come
  * @param grammar a grammar forcing a call, or null
  */
-record ChatTools(List<Map<String, Object>> templateTools, ToolCalls toolCalls, String grammar) {
+public record ChatTools(List<Map<String, Object>> templateTools, ToolCalls toolCalls, String grammar) {
 
-    static final ChatTools NONE = new ChatTools(null, null, null);
+    public static final ChatTools NONE = new ChatTools(null, null, null);
 
     /**
      * @param style the model's call syntax (from its chat template)
      */
-    static ChatTools parse(JsonNode tools, JsonNode toolChoice, JsonNode parallel, ToolCallStyle style) {
+    public static ChatTools parse(JsonNode tools, JsonNode toolChoice, JsonNode parallel, ToolCallStyle style) {
         List<FunctionTool> functions = functions(tools);
         boolean parallelCalls = parallel == null || parallel.isNull() || bool(parallel, "parallel_tool_calls");
         Choice choice = choice(toolChoice, functions);
