@@ -22,7 +22,10 @@ public final class OpsApi {
     private final boolean keysOn;
     private final StorageStatus storage;
 
-    /** With {@code keysOn}, a caller sees only its own requests' ids in the slot table. */
+    /**
+     * With {@code keysOn}, a caller sees only its own requests' ids and conversation keys in the slot
+     * table; others' slots show their state and counts only.
+     */
     public OpsApi(Engine engine, GpuMonitor gpus, RequestOwners owners, boolean keysOn) {
         this(engine, gpus, owners, keysOn, new StorageStatus(() -> false, () -> false, () -> false));
     }
@@ -75,7 +78,8 @@ public final class OpsApi {
             }
             o.put("tokens_cached", s.cachedTokens());
             o.put("tokens_generated", s.generatedTokens());
-            if (s.conversation() == null) {
+            // The conversation key is the caller's own data (a thread id, its x-session-id): shown only to its owner.
+            if (s.conversation() == null || keysOn && !caller.equals(s.namespace())) {
                 o.putNull("conversation");
             } else {
                 o.put("conversation", s.conversation());

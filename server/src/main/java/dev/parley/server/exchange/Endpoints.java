@@ -6,6 +6,7 @@ import dev.parley.server.api.RequestIds;
 import dev.parley.server.auth.Credentials;
 import dev.parley.server.threads.StoreFullException;
 import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -30,7 +31,15 @@ public final class Endpoints {
     public record Owner(ErrorShape shape, Credentials credentials) {}
 
     public Endpoints(Exchange exchange, Limits limits, ErrorShape fallback) {
-        this(exchange, limits, fallback, (call, in, res) -> exchange.run(call, res, in.http().path().path()));
+        this(exchange, limits, fallback, (call, in, res) -> exchange.run(call, res, route(in.http())));
+    }
+
+    /**
+     * The route a request matched, as registered ({@code /api/v1/conversations/{id}/messages}), for the
+     * log: the path itself may carry a thread id or a client's conversation name, which an INFO line must not.
+     */
+    static String route(ServerRequest req) {
+        return req.matchingPattern().orElse(req.prologue().method().text() + " (unrouted)");
     }
 
     /** What a parsed turn goes to: the exchange, or (testing the dialects' parsers alone) a recorder. */

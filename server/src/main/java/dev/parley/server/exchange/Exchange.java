@@ -78,7 +78,7 @@ public final class Exchange {
         GenerationOptions o = turn.options();
         int dropped = 0;
         List<String> cutFiles = List.of();
-        if (o.overflow() == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
+        if (ContextOverflow.orDefault(o.overflow(), turn.source()) == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
             Truncation.Fitted fitted = Truncation.fit(engine, chat, o.maxTokens());
             prompt = fitted.prompt();
             dropped = fitted.droppedMessages();
