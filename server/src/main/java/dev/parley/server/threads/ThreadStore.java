@@ -30,6 +30,7 @@ public final class ThreadStore implements AutoCloseable {
     private final HikariDataSource pool;
     private final String description;
     private final FileStore files = new FileStore(this);
+    private final UsageStore usage = new UsageStore(this);
 
     private ThreadStore(HikariDataSource pool, String description) {
         this.pool = pool;
@@ -88,6 +89,11 @@ public final class ThreadStore implements AutoCloseable {
     /** Uploaded files, in the same database. */
     public FileStore files() {
         return files;
+    }
+
+    /** Per-owner usage (tokens and credits), in the same database. */
+    public UsageStore usage() {
+        return usage;
     }
 
     static String newId(String prefix) {
