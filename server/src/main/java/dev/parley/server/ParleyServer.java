@@ -16,6 +16,7 @@ import dev.parley.server.auth.AuthFilter;
 import dev.parley.server.threads.ThreadStore;
 import dev.parley.server.config.FileSettings;
 import dev.parley.server.config.ServerConfig;
+import dev.parley.server.credits.Credits;
 import dev.parley.server.files.FileUploads;
 import dev.parley.server.files.TextExtraction;
 import dev.parley.server.files.UploadReader;
@@ -106,7 +107,8 @@ public final class ParleyServer implements AutoCloseable {
         RouterMetrics routerMetrics = new RouterMetrics(engine);
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
-            Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
+            Credits credits = new Credits(keys.budgets(), config.credits(), store.usage(), metrics::ownerCharged);
+            Endpoints endpoints = new Endpoints(new Exchange(engine, store, credits), limits, ParleyErrors.SHAPE);
             FileUploads uploads = uploads(config, store, engine);
             var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads));
             RequestOwners owners = new RequestOwners();

@@ -53,6 +53,10 @@ public final class ParleyMetrics implements EngineObserver {
     private final Map<CacheSource, Timer> kvRestore = new EnumMap<>(CacheSource.class);
     private Timer kvSave;
     private Counter kvSavedBytes;
+    /** Per-owner usage counters (label owner: the keys file's owner name, never the key), made at an owner's first charge. */
+    private final Map<String, OwnerMeters> owners = new ConcurrentHashMap<>();
+
+    private record OwnerMeters(Counter prompt, Counter cached, Counter completion, Counter creditMicros) {}
 
     public ParleyMetrics() {
         promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
@@ -195,6 +199,7 @@ public final class ParleyMetrics implements EngineObserver {
         return "error_" + switch (status) {
             case 400 -> "invalid_request";
             case 401 -> "unauthorized";
+            case 402 -> "insufficient_credits";
             case 403 -> "forbidden";
             case 404 -> "not_found";
             case 409 -> "conflict";
@@ -204,6 +209,25 @@ public final class ParleyMetrics implements EngineObserver {
             case 507 -> "insufficient_storage";
             default -> status >= 500 ? "internal" : "http_" + status;
         };
+    }
+
+    /**
+     * One call charged to an owner: its prompt tokens (cached ones included), cached prompt tokens,
+     * completion tokens, and credits in millionths (counters count whole numbers).
+     */
+    public void ownerCharged(String owner, int promptTokens, int cachedPromptTokens, int completionTokens, long creditMicros) {
+        OwnerMeters m = owners.computeIfAbsent(owner, o -> {
+            List<Tag> tags = List.of(Tag.create("owner", o));
+            return new OwnerMeters(
+                    registry.getOrCreate(Counter.builder("parley.owner.prompt.tokens").description("prompt tokens charged to an owner, cached ones included").tags(tags)),
+                    registry.getOrCreate(Counter.builder("parley.owner.prompt.cached.tokens").description("prompt tokens charged to an owner at the cached price").tags(tags)),
+                    registry.getOrCreate(Counter.builder("parley.owner.completion.tokens").description("completion tokens charged to an owner").tags(tags)),
+                    registry.getOrCreate(Counter.builder("parley.owner.credit.micros").description("credits charged to an owner, in millionths").tags(tags)));
+        });
+        m.prompt().increment(promptTokens);
+        m.cached().increment(cachedPromptTokens);
+        m.completion().increment(completionTokens);
+        m.creditMicros().increment(creditMicros);
     }
 
     @Override

@@ -46,6 +46,7 @@ public final class ThreadStore implements AutoCloseable {
     private volatile long lastProbe;
     /** Tests: what each transaction's connection is wrapped in (a fault-injecting seam); the identity otherwise. */
     private volatile UnaryOperator<Connection> seam = UnaryOperator.identity();
+    private final UsageStore usage = new UsageStore(this);
 
     private ThreadStore(HikariDataSource pool, String description, String location, Path directory) {
         this.pool = pool;
@@ -211,6 +212,11 @@ public final class ThreadStore implements AutoCloseable {
     /** Uploaded files, in the same database. */
     public FileStore files() {
         return files;
+    }
+
+    /** Per-owner usage (tokens and credits), in the same database. */
+    public UsageStore usage() {
+        return usage;
     }
 
     static String newId(String prefix) {
