@@ -1,5 +1,5 @@
 // The `ollama` npm client against Parley's Ollama API: tags, show, chat whole and streamed, generate
-// whole and streamed, structured output from a JSON schema, thinking apart from content, and an error.
+// whole and streamed, structured output from a JSON schema, thinking apart from content, and errors.
 import assert from "node:assert/strict";
 import { Ollama } from "ollama";
 
@@ -53,4 +53,6 @@ assert.equal(thought.message.content, "\n\nAnswer.");
 
 await assert.rejects(ollama.chat({ model, messages: [{ role: "robot", content: "hi" }] }),
   (e) => e.status_code === 400 && e.error.includes("role"));
+// a route Parley does not have answers in Ollama's shape, so the client can say what went wrong
+await assert.rejects(ollama.delete({ model }), (e) => e.status_code === 404 && e.error.includes("DELETE /api/delete"));
 console.log(`ollama client: ok (${JSON.stringify(text)})`);
