@@ -84,4 +84,6 @@ assert.equal(refused.status_code, 400);
 assert.match(refused.message, /^keep_alive must be a duration/);
 const stranger = await new Ollama({ host: base, headers: { Authorization: "Bearer not-a-key" } }).list().then(() => null, (e) => e);
 assert.equal(stranger?.status_code, key ? 401 : undefined);
+// a route Parley does not have answers in Ollama's shape, so the client can say what went wrong
+await assert.rejects(ollama.delete({ model }), (e) => e.status_code === 404 && e.error.includes("DELETE /api/delete"));
 console.log(`ollama client: ok (${JSON.stringify(text)})`);

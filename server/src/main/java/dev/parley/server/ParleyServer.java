@@ -4,12 +4,13 @@ import dev.parley.bindings.NativeLibraries;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineConfig;
 import dev.parley.runtime.kv.KvSettings;
+import dev.parley.server.api.FrontDoor;
 import dev.parley.server.api.OpsApi;
-import dev.parley.server.dialect.parley.ParleyErrors;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.dialect.Dialects;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Exchange;
+import dev.parley.server.exchange.RouteTable;
 import dev.parley.server.exchange.Limits;
 import dev.parley.server.auth.ApiKeys;
 import dev.parley.server.auth.AuthFilter;
@@ -34,11 +35,13 @@ import dev.parley.server.http.FramingFilter;
 import dev.parley.server.http.HeaderDeadline;
 import dev.parley.server.http.InFlight;
 import dev.parley.server.http.OutcomeFilter;
+import dev.parley.server.http.PlainErrors;
 import dev.parley.server.http.ReadDeadlines;
 import dev.parley.server.http.Refusals;
 import dev.parley.server.http.RequestIdFilter;
 import dev.parley.server.metrics.RouterMetrics;
 import dev.parley.server.metrics.StorageStatus;
+import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -63,10 +66,13 @@ public final class ParleyServer implements AutoCloseable {
     private final InFlight inFlight;
     private final Duration shutdownGrace;
     private final RouterMetrics routerMetrics;
+    private final RouteTable routes;
 
     private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus, ReadDeadlines deadlines,
-                         InFlight inFlight, Duration shutdownGrace, RouterMetrics routerMetrics, Exchange exchange) {
+                         InFlight inFlight, Duration shutdownGrace, RouterMetrics routerMetrics, Exchange exchange,
+                         RouteTable routes) {
         this.exchange = exchange;
+        this.routes = routes;
         this.deadlines = deadlines;
         this.inFlight = inFlight;
         this.shutdownGrace = shutdownGrace;
@@ -108,7 +114,7 @@ public final class ParleyServer implements AutoCloseable {
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             Credits credits = new Credits(keys.budgets(), config.credits(), store.usage(), metrics::ownerCharged);
-            Endpoints endpoints = new Endpoints(new Exchange(engine, store, credits), limits, ParleyErrors.SHAPE);
+            Endpoints endpoints = new Endpoints(new Exchange(engine, store, credits), limits, PlainErrors.SHAPE);
             FileUploads uploads = uploads(config, store, engine);
             var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads));
             RequestOwners owners = new RequestOwners();
@@ -139,7 +145,11 @@ public final class ParleyServer implements AutoCloseable {
                     .maxTcpConnections(http.maxConnections())
                     .idleConnectionTimeout(http.idleTimeout())
                     .idleConnectionPeriod(Duration.ofSeconds(Math.max(1, Math.min(5, http.idleTimeout().toSeconds() / 2))))
-                    .addProtocol(Http1Config.builder().addReceiveListener(new HeaderDeadline(readDeadlines, http.headerTimeout())).build())
+                    // Named as Helidon's discovered HTTP/1 config, so that it replaces that one instead of joining it: with
+                    // two protocols Helidon reads a connection's first bytes to choose between them before it counts the
+                    // connection as idle, so one that sent nothing was never closed. With one, the connection is HTTP/1
+                    // from the start and the idle timeout covers it.
+                    .addProtocol(Http1Config.builder().name("http_1_1").addReceiveListener(new HeaderDeadline(readDeadlines, http.headerTimeout())).build())
                     .addFeature(ObserveFeature.builder()
                             .observersDiscoverServices(false)
                             .endpoint("/")
@@ -157,15 +167,20 @@ public final class ParleyServer implements AutoCloseable {
                         r.addFilter(new RequestIdFilter());
                         r.addFilter(new OutcomeFilter(metrics));
                         r.addFilter(new FramingFilter(refusals));
-                        r.addFilter(new BrowserGuard(hosts, http.corsOrigins(), refusals));
+                        r.addFilter(new BrowserGuard(hosts, http.allowedOrigins(), refusals));
                         r.addFilter(new AuthFilter(keys, config.metricsRequireKey(), endpoints));
                         r.addFilter(owners);
                         r.addFilter(new BodyGuard(budget, readDeadlines, http.bodyTimeout()));
+                        RouteTable routes = endpoints.routes();
                         for (Dialect d : dialects) {
-                            d.register(r, endpoints);
+                            d.register(routes.recording(r), endpoints);
                         }
-                        ops.register(r);
-                        Fallbacks.register(r, refusals);
+                        ops.register(routes.recording(r));
+                        new FrontDoor(engine.model().name(), routes).register(routes.recording(r));
+                        // the metrics feature's own routes (it also keeps /metrics/{scope} for old clients)
+                        routes.add(Method.GET, "/metrics");
+                        routes.add(Method.OPTIONS, "/metrics");
+                        Fallbacks.register(r, routes, refusals);
                     })
                     .build()
                     .start();
@@ -175,10 +190,10 @@ public final class ParleyServer implements AutoCloseable {
                         + " (is another process using that port?)");
             }
             LOG.log(System.Logger.Level.INFO, "HTTP: Host names " + (hosts.isEmpty() ? "any" : String.join(", ", hosts))
-                    + "; CORS origins " + (http.corsOrigins().isEmpty() ? "none" : String.join(", ", http.corsOrigins()))
+                    + "; browser origins " + (http.allowedOrigins().isEmpty() ? "the server's own" : String.join(", ", http.allowedOrigins()))
                     + "; body parsing memory " + (budget.totalBytes() >> 20) + " MB");
             return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace(), routerMetrics,
-                    endpoints.exchange());
+                    endpoints.exchange(), endpoints.routes());
         } catch (RuntimeException e) {
             routerMetrics.close();
             if (deadlines != null) {
@@ -216,6 +231,11 @@ public final class ParleyServer implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** Every route the server has (tests walk them). */
+    public RouteTable routes() {
+        return routes;
     }
 
     /** The exchange every turn runs through (tests watch the prompts it submits). */

@@ -7,11 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** A web page in the user's browser cannot drive or read a local server: Host check, JSON only, explicit CORS. */
+/** A web page in the user's browser cannot drive or read a local server: Host check, explicit origins; other clients send any type. */
 class BrowserGuardTest {
 
     private static final String APP = "https://app.example.com";
@@ -20,7 +21,7 @@ class BrowserGuardTest {
 
     @BeforeAll
     static void start() {
-        server = new TestServer("--slots", "1", "--cors-origins", APP);
+        server = new TestServer("--slots", "1", "--allowed-origins", APP);
     }
 
     @AfterAll
@@ -45,26 +46,68 @@ class BrowserGuardTest {
         }
     }
 
+    private static HttpResponse<String> postTyped(String path, String contentType, String body, String... headers) throws Exception {
+        java.net.http.HttpRequest.Builder b = java.net.http.HttpRequest.newBuilder(server.uri(path)).POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (contentType != null) {
+            b.header("Content-Type", contentType);
+        }
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            b.header(headers[i], headers[i + 1]);
+        }
+        return server.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Test
-    void aBodyThatIsNotDeclaredJsonIs415InTheRoutesShape() throws Exception {
-        String body = "{\"max_tokens\": 1, \"conversation_history\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
-        HttpResponse<String> plain = server.http.send(java.net.http.HttpRequest.newBuilder(server.uri(HISTORY))
-                .header("Content-Type", "text/plain").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(415, plain.statusCode());
-        assertEquals(415, Json.MAPPER.readTree(plain.body()).get("Error").get("error").get("code").asInt());
-        HttpResponse<String> none = server.http.send(java.net.http.HttpRequest.newBuilder(server.uri("/api/v1/conversations"))
-                .POST(java.net.http.HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(415, none.statusCode(), "a simple cross-origin POST without a body cannot create threads either");
-        HttpResponse<String> form = server.http.send(java.net.http.HttpRequest.newBuilder(server.uri("/v1/chat/completions"))
-                .header("Content-Type", "application/x-www-form-urlencoded").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(415, form.statusCode());
+    void withoutAnOriginAJsonBodyIsTakenWhateverItsContentType() throws Exception {
+        String history = "{\"max_tokens\": 1, \"conversation_history\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
+        HttpResponse<String> plain = postTyped(HISTORY, "text/plain", history);
+        assertEquals(200, plain.statusCode(), plain.body());
+        List<JsonNode> lines = TestServer.ndjson(plain.body());
+        assertEquals("Done", lines.getLast().get("Response").get("response").get("GeneratedToken").get("generated_token_result").asText());
+
+        // curl -d sends application/x-www-form-urlencoded
+        HttpResponse<String> ollama = postTyped("/api/chat", "application/x-www-form-urlencoded",
+                "{\"model\": \"parley\", \"stream\": false, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], \"options\": {\"num_predict\": 1}}");
+        assertEquals(200, ollama.statusCode(), ollama.body());
+        assertTrue(Json.MAPPER.readTree(ollama.body()).get("done").asBoolean());
+        HttpResponse<String> openAi = postTyped("/v1/chat/completions", "application/x-www-form-urlencoded",
+                "{\"max_tokens\": 1, \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}]}");
+        assertEquals(200, openAi.statusCode(), openAi.body());
+        assertEquals("chat.completion", Json.MAPPER.readTree(openAi.body()).get("object").asText());
+        HttpResponse<String> untyped = postTyped("/api/v1/conversations", null, "{}");
+        assertEquals(201, untyped.statusCode(), untyped.body());
+
+        // a body that is not JSON is still refused, as JSON, whatever it claimed to be
+        HttpResponse<String> form = postTyped("/v1/chat/completions", "application/x-www-form-urlencoded", "max_tokens=1&messages=hi");
+        assertEquals(400, form.statusCode());
         assertEquals("invalid_request_error", Json.MAPPER.readTree(form.body()).get("error").get("type").asText());
-        HttpResponse<String> json = server.http.send(java.net.http.HttpRequest.newBuilder(server.uri("/api/v1/conversations"))
-                .header("Content-Type", "application/json; charset=utf-8").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(201, json.statusCode(), json.body());
+    }
+
+    @Test
+    void aListedOriginMaySendAnyTypeToo() throws Exception {
+        HttpResponse<String> r = postTyped("/api/v1/conversations", "text/plain", "{}", "Origin", APP);
+        assertEquals(201, r.statusCode(), r.body());
+        assertEquals(APP, r.headers().firstValue("access-control-allow-origin").orElse(null));
+    }
+
+    @Test
+    void aForeignOriginIsRefusedBeforeItsBodyIsReadWhateverItsType() throws Exception {
+        // the cross-origin "simple" request a page may send without a preflight (text/plain, forms) stays refused
+        for (String type : new String[] {"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/json"}) {
+            HttpResponse<String> r = postTyped(HISTORY, type, "{\"max_tokens\": 1, \"conversation_history\": [{\"role\": \"user\", \"content\": \"hi\"}]}",
+                    "Origin", "https://evil.example");
+            assertEquals(403, r.statusCode(), type);
+            assertEquals(403, Json.MAPPER.readTree(r.body()).get("Error").get("error").get("code").asInt());
+        }
+        HttpResponse<String> sandboxed = postTyped("/api/v1/conversations", "text/plain", "{}", "Origin", "null");
+        assertEquals(403, sandboxed.statusCode(), "a sandboxed page or a file: URL sends Origin: null");
+        // headers announce a body that never comes: the answer does not wait for it
+        try (RawHttp http = new RawHttp(server.server.port())) {
+            RawHttp.Response r = http.send("POST " + HISTORY + " HTTP/1.1\r\nHost: 127.0.0.1:" + server.server.port()
+                    + "\r\nOrigin: https://evil.example\r\nContent-Type: text/plain\r\nContent-Length: 5000\r\n\r\n").read();
+            assertEquals(403, r.status());
+            assertEquals(403, r.json().get("Error").get("error").get("code").asInt());
+        }
     }
 
     @Test

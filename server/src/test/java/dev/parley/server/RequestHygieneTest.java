@@ -82,8 +82,11 @@ class RequestHygieneTest {
         assertEquals(404, unknown.statusCode());
         assertTrue(unknown.headers().firstValue("content-type").orElse("").startsWith("application/json"));
         assertNotNull(Json.MAPPER.readTree(unknown.body()).get("error").get("message").asText());
-        HttpResponse<String> unknownParley = server.get("/api/v2/nothing");
+        HttpResponse<String> unknownParley = server.get("/api/v1/nothing");
         assertEquals(404, parleyError(unknownParley).get("error").get("code").asInt());
+        HttpResponse<String> unknownOllama = server.get("/api/v2/nothing");
+        assertEquals(404, unknownOllama.statusCode());
+        assertTrue(Json.MAPPER.readTree(unknownOllama.body()).get("error").isTextual(), "the rest of /api/ is Ollama's: {\"error\": \"...\"}");
     }
 
     @Test
@@ -123,19 +126,20 @@ class RequestHygieneTest {
     void refusalsBeforeTheEngineAreCountedByOutcome() throws Exception {
         double invalid = outcome("error_invalid_request");
         double tooLarge = outcome("error_body_too_large");
-        double media = outcome("error_unsupported_media_type");
+        double forbidden = outcome("error_forbidden");
         double prompt = outcome("error_prompt_too_long");
         assertEquals(400, server.post(HISTORY, "{not json").statusCode());
         assertEquals(400, server.post("/v1/completions", "{\"prompt\": \"\"}").statusCode());
         assertEquals(413, server.post(HISTORY, "{\"max_tokens\": 1, \"conversation_history\": [{\"role\": \"user\", \"content\": \""
                 + "x".repeat(11 * 1024 * 1024) + "\"}]}").statusCode());
-        assertEquals(415, server.http.send(java.net.http.HttpRequest.newBuilder(server.uri(HISTORY)).header("Content-Type", "text/plain")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(403, server.http.send(java.net.http.HttpRequest.newBuilder(server.uri(HISTORY)).header("Content-Type", "text/plain")
+                .header("Origin", "https://pages.example").POST(java.net.http.HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
         assertEquals(413, server.post(HISTORY, "{\"max_tokens\": 1, \"conversation_history\": [{\"role\": \"user\", \"content\": \""
                 + "word ".repeat(2000) + "\"}]}").statusCode());
         assertEquals(2, outcome("error_invalid_request") - invalid);
         assertEquals(1, outcome("error_body_too_large") - tooLarge);
-        assertEquals(1, outcome("error_unsupported_media_type") - media);
+        assertEquals(1, outcome("error_forbidden") - forbidden);
         assertEquals(1, outcome("error_prompt_too_long") - prompt, "refused by the engine's submit, counted once");
     }
 

@@ -8,7 +8,7 @@ import java.util.Set;
  * take to send a request, how many connections it may hold, and the heap that parsing bodies may take.
  *
  * @param allowedHosts    host names the Host header may carry; null: derived from the bound address; empty: any
- * @param corsOrigins     browser origins allowed to call ("*" for any); empty: none
+ * @param allowedOrigins  browser origins (an Origin header) allowed to call ("*" for any); empty: none but the server's own
  * @param headerTimeout   from the request line to the end of the headers
  * @param bodyTimeout     for uploading a request body
  * @param idleTimeout     an idle keep-alive connection (or one trickling its request line) is closed after this
@@ -16,6 +16,6 @@ import java.util.Set;
  * @param bodyMemoryBytes heap that bodies being parsed may reserve at once; 0: half the heap
  * @param shutdownGrace   on shutdown, how long running generations may go on before they are cancelled
  */
-public record HttpSettings(Set<String> allowedHosts, Set<String> corsOrigins, Duration headerTimeout, Duration bodyTimeout,
+public record HttpSettings(Set<String> allowedHosts, Set<String> allowedOrigins, Duration headerTimeout, Duration bodyTimeout,
                            Duration idleTimeout, int maxConnections, long bodyMemoryBytes, Duration shutdownGrace) {
 }

@@ -61,7 +61,9 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("metrics-require-key", null, "also require a key on /metrics", "false"),
             new Option("allowed-hosts", "HOSTS", "comma-separated host names the Host header may carry, * for any "
                     + "(default: the bound address; any when bound to 0.0.0.0)", null),
-            new Option("cors-origins", "ORIGINS", "comma-separated browser origins (https://app.example.com) allowed to call, * for any", null),
+            new Option("allowed-origins", "ORIGINS", "comma-separated browser origins (https://app.example.com) allowed to call, * for any; "
+                    + "requests with another Origin are refused", null),
+            new Option("cors-origins", "ORIGINS", "the old name of --allowed-origins (the two lists add up)", null),
             new Option("header-timeout", "SECONDS", "time a client has to send its request headers", "10"),
             new Option("body-timeout", "SECONDS", "time a client has to upload a request body", "60"),
             new Option("idle-timeout", "SECONDS", "close a keep-alive connection idle this long", "60"),

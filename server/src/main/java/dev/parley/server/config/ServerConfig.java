@@ -268,14 +268,20 @@ public record ServerConfig(
         String hosts = v.string("allowed-hosts");
         java.util.Set<String> allowed = hosts == null || hosts.isBlank() ? null
                 : hosts.strip().equals("*") ? java.util.Set.of() : list(hosts);
-        String origins = v.string("cors-origins");
-        java.util.Set<String> cors = origins == null || origins.isBlank() ? java.util.Set.of() : list(origins);
-        for (String o : cors) {
-            if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
-                throw new ConfigException("--cors-origins: expected origins like https://app.example.com (scheme://host[:port], no path) or *, got '" + o + "'");
+        java.util.Set<String> origins = new java.util.HashSet<>();
+        for (String name : new String[] {"allowed-origins", "cors-origins"}) {
+            String given = v.string(name);
+            if (given == null || given.isBlank()) {
+                continue;
+            }
+            for (String o : list(given)) {
+                if (!o.equals("*") && !o.matches("https?://[^/\\s]+")) {
+                    throw new ConfigException("--" + name + ": expected origins like https://app.example.com (scheme://host[:port], no path) or *, got '" + o + "'");
+                }
+                origins.add(o);
             }
         }
-        return new HttpSettings(allowed, cors, Duration.ofSeconds(v.integer("header-timeout", 1, 3600)),
+        return new HttpSettings(allowed, java.util.Set.copyOf(origins), Duration.ofSeconds(v.integer("header-timeout", 1, 3600)),
                 Duration.ofSeconds(v.integer("body-timeout", 1, 86_400)), Duration.ofSeconds(v.integer("idle-timeout", 1, 86_400)),
                 v.integer("max-connections", 1, 1_000_000), (long) v.integer("body-memory-mb", 0, 1 << 20) << 20,
                 Duration.ofSeconds(v.integer("shutdown-grace", 0, 3600)));

@@ -26,6 +26,7 @@ public final class Endpoints {
     private final ErrorShape fallback;
     /** Path prefix to its owner: the paths a dialect owns, for answers given before routing (the auth filter's 401). */
     private final Map<String, Owner> owners = new ConcurrentSkipListMap<>();
+    private final RouteTable routes = new RouteTable();
 
     /** The dialect owning a path prefix: its error shape, and where its clients put their key. */
     public record Owner(ErrorShape shape, Credentials credentials) {}
@@ -61,6 +62,11 @@ public final class Endpoints {
 
     public Limits limits() {
         return limits;
+    }
+
+    /** Every route registered (through {@link RouteTable#recording} rules). */
+    public RouteTable routes() {
+        return routes;
     }
 
     /** A route other than a turn (reading threads, listing models); it may throw ApiError. */
@@ -128,7 +134,12 @@ public final class Endpoints {
 
     /** As {@link #owns(String, ErrorShape)}, for a published API whose clients present their key their own way. */
     public void owns(String pathPrefix, ErrorShape shape, Credentials credentials) {
-        owners.put(pathPrefix, new Owner(shape, credentials));
+        Owner owner = new Owner(shape, credentials);
+        Owner before = owners.putIfAbsent(pathPrefix, owner);
+        if (before != null && !before.equals(owner)) {
+            // the later dialect would silently take the prefix from the earlier one, whose clients would get foreign errors
+            throw new IllegalStateException("two dialects own " + pathPrefix + " with different error shapes or credentials");
+        }
     }
 
     /** The dialect owning the longest prefix of {@code path}, or null when no dialect owns it. */

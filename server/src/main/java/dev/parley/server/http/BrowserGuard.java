@@ -17,12 +17,15 @@ import java.util.Set;
  * <ul>
  * <li>the Host header must name an allowed host (by default the bound address), which defeats DNS
  * rebinding, where an attacker's name resolves to 127.0.0.1;</li>
- * <li>bodies of JSON endpoints must be sent as {@code application/json}, a type a page cannot send
- * to another origin without a CORS preflight;</li>
- * <li>a request from another origin (its {@code Origin} header) is refused unless that origin is in
- * {@code --cors-origins}; allowed origins get CORS headers and their preflights are answered.</li>
+ * <li>a request from another origin (its {@code Origin} header) is refused, before its body is read,
+ * unless that origin is in {@code --allowed-origins}; allowed origins get CORS headers and their
+ * preflights are answered.</li>
  * </ul>
- * Runs before the API-key check: browsers send preflights without credentials.
+ * As Ollama does, a body's {@code Content-Type} is not checked: browsers send an {@code Origin} with
+ * every cross-origin request that has a body, even the "simple" {@code text/plain} and form posts that
+ * need no preflight, so the origin check alone stops those; curl, SDKs and servers send no Origin and
+ * any type (curl's {@code -d} says form data). Runs before the API-key check: browsers send preflights
+ * without credentials.
  */
 public final class BrowserGuard implements Filter {
 
@@ -31,16 +34,16 @@ public final class BrowserGuard implements Filter {
     private static final String ALLOW_METHODS = "GET, POST, PATCH, DELETE, OPTIONS";
 
     private final Set<String> allowedHosts;
-    private final Set<String> corsOrigins;
+    private final Set<String> allowedOrigins;
     private final Refusals refusals;
 
     /**
      * @param allowedHosts host names (lower case, no port) the Host header may carry; empty allows any
-     * @param corsOrigins  origins ({@code scheme://host[:port]}) allowed to call from a browser; "*" allows every origin
+     * @param allowedOrigins origins ({@code scheme://host[:port]}) allowed to call from a browser; "*" allows every origin
      */
-    public BrowserGuard(Set<String> allowedHosts, Set<String> corsOrigins, Refusals refusals) {
+    public BrowserGuard(Set<String> allowedHosts, Set<String> allowedOrigins, Refusals refusals) {
         this.allowedHosts = Set.copyOf(allowedHosts);
-        this.corsOrigins = Set.copyOf(corsOrigins);
+        this.allowedOrigins = Set.copyOf(allowedOrigins);
         this.refusals = refusals;
     }
 
@@ -55,10 +58,10 @@ public final class BrowserGuard implements Filter {
         Optional<String> origin = req.headers().first(ORIGIN);
         if (origin.isPresent() && !sameOrigin(origin.get(), host.orElse(""))) {
             if (!originAllowed(origin.get())) {
-                refusals.send(req, res, 403, "requests from origin '" + cut(origin.get()) + "' are not allowed: add it to --cors-origins");
+                refusals.send(req, res, 403, "requests from origin '" + cut(origin.get()) + "' are not allowed: add it to --allowed-origins");
                 return;
             }
-            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, corsOrigins.contains("*") ? "*" : origin.get());
+            res.header(HeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, allowedOrigins.contains("*") ? "*" : origin.get());
             res.header(HeaderNames.VARY, "Origin");
             res.header(HeaderNames.ACCESS_CONTROL_EXPOSE_HEADERS, "X-Request-Id, Retry-After");
             if (req.prologue().method() == Method.OPTIONS && req.headers().contains(HeaderNames.ACCESS_CONTROL_REQUEST_METHOD)) {
@@ -69,15 +72,11 @@ public final class BrowserGuard implements Filter {
                 return;
             }
         }
-        if (needsJson(req) && !isJson(req.headers().first(HeaderNames.CONTENT_TYPE).orElse(""))) {
-            refusals.send(req, res, 415, "send the request body with 'Content-Type: application/json'");
-            return;
-        }
         chain.proceed();
     }
 
     private boolean originAllowed(String origin) {
-        return corsOrigins.contains("*") || corsOrigins.contains(origin.strip().toLowerCase(Locale.ROOT));
+        return allowedOrigins.contains("*") || allowedOrigins.contains(origin.strip().toLowerCase(Locale.ROOT));
     }
 
     /** A request whose Origin is the server itself (as the browser reached it) is no cross-origin request. */
@@ -85,27 +84,6 @@ public final class BrowserGuard implements Filter {
         String o = origin.strip().toLowerCase(Locale.ROOT);
         String h = host.strip().toLowerCase(Locale.ROOT);
         return !h.isEmpty() && (o.equals("http://" + h) || o.equals("https://" + h));
-    }
-
-    /**
-     * POST, PUT and PATCH under /api/ and /v1/ carry JSON, except file uploads (multipart or raw bytes).
-     * A page may post a form to an upload route without a preflight; browsers send such a cross-origin
-     * post with its Origin, which the check above refuses unless --cors-origins allows it.
-     */
-    private static boolean needsJson(RoutingRequest req) {
-        Method m = req.prologue().method();
-        String path = req.path().path();
-        return (m == Method.POST || m == Method.PUT || m == Method.PATCH) && (path.startsWith("/api/") || path.startsWith("/v1/"))
-                && !UPLOADS.contains(path);
-    }
-
-    /** The upload routes, whose bodies are files. */
-    private static final Set<String> UPLOADS = Set.of("/api/v1/files", "/v1/files");
-
-    static boolean isJson(String contentType) {
-        int semicolon = contentType.indexOf(';');
-        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).strip().toLowerCase(Locale.ROOT);
-        return type.equals("application/json");
     }
 
     /** The host name of a Host header value, without its port: "localhost:8080" gives "localhost", "[::1]:80" gives "[::1]". */

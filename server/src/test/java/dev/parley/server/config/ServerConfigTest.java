@@ -54,6 +54,18 @@ class ServerConfigTest {
     }
 
     @Test
+    void allowedOriginsComeFromTheFlagTheEnvironmentOrTheOldCorsName() {
+        assertEquals(java.util.Set.of(), ServerConfig.load(new String[0], Map.of()).http().allowedOrigins());
+        assertEquals(java.util.Set.of("https://a.example", "http://b.example:3000"),
+                ServerConfig.load(new String[] {"--allowed-origins", "https://A.example, http://b.example:3000"}, Map.of()).http().allowedOrigins());
+        assertEquals(java.util.Set.of("*"), ServerConfig.load(new String[0], Map.of("PARLEY_ALLOWED_ORIGINS", "*")).http().allowedOrigins());
+        assertEquals(java.util.Set.of("https://a.example", "https://old.example"), ServerConfig.load(
+                new String[] {"--allowed-origins", "https://a.example", "--cors-origins", "https://old.example"}, Map.of()).http().allowedOrigins());
+        assertEquals("--allowed-origins: expected origins like https://app.example.com (scheme://host[:port], no path) or *, got 'https://a.example/app'",
+                fail("--allowed-origins", "https://a.example/app"));
+    }
+
+    @Test
     void badConfigurationIsOneClearLine(@TempDir Path dir) throws Exception {
         assertEquals("--port: expected a whole number from 0 to 65535, got 'abc'", fail("--port", "abc"));
         assertEquals("unknown option '--prot' (see --help)", fail("--prot", "1"));

@@ -53,9 +53,8 @@ public final class OllamaService implements Dialect {
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
         var errors = OllamaNdjson.ERRORS;
-        for (String path : List.of("/api/chat", "/api/generate", "/api/tags", "/api/show", "/api/ps", "/api/version")) {
-            endpoints.owns(path, errors);
-        }
+        // the rest of /api/ is Ollama's too (Parley's own routes are under /api/v1/): ollama-js reads only this shape
+        endpoints.owns("/api/", errors);
         rules.post("/api/chat", endpoints.turnOrAnswer(errors, this::chat))
              .post("/api/generate", endpoints.turnOrAnswer(errors, this::generate))
              .get("/api/tags", endpoints.handler(errors, (in, res) -> Json.send(res, 200, models.tags())))

@@ -27,7 +27,7 @@ public final class OpenAiErrors implements ErrorShape {
     }
 
     /** OpenAI's error types, as its SDKs map them to exception classes. */
-    static String type(int status) {
+    public static String type(int status) {
         return switch (status) {
             case 401 -> "authentication_error";
             case 403 -> "permission_error";

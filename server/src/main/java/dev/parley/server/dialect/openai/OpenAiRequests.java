@@ -72,26 +72,6 @@ public final class OpenAiRequests implements Dialect {
              .get("/v1/models/{id}", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, model.get(in.pathParam("id")))))
              .post("/v1/responses", endpoints.turn(OpenAiErrors.SHAPE, responses::parse));
         fileRoutes.register(rules, endpoints);
-        rules.any("/v1/{+rest}", endpoints.handler(OpenAiErrors.SHAPE, OpenAiRequests::notRouted));
-    }
-
-    /** What no route above took: a known path with the wrong method (405), or no such path (404). */
-    private static void notRouted(Incoming in, ServerResponse res) {
-        String path = in.http().path().path();
-        String method = in.http().prologue().method().text();
-        String allowed = switch (path) {
-            case "/v1/chat/completions", "/v1/completions", "/v1/responses" -> "POST";
-            case "/v1/models" -> "GET";
-            case "/v1/files" -> "GET, POST";
-            default -> path.startsWith("/v1/models/") && path.indexOf('/', 11) < 0 ? "GET"
-                    : path.startsWith("/v1/files/") && path.indexOf('/', 10) < 0 ? "GET, DELETE"
-                    : path.startsWith("/v1/files/") && path.endsWith("/content") && path.indexOf('/', 10) == path.length() - 8 ? "GET" : null;
-        };
-        if (allowed == null) {
-            throw new ApiError(404, "no such route: " + method + " " + path, null, "unknown_url");
-        }
-        res.header("Allow", allowed);
-        throw new ApiError(405, method + " is not allowed on " + path + ": use " + allowed, null, "method_not_allowed");
     }
 
     private Call chat(Incoming in) {

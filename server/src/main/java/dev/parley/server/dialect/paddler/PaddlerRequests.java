@@ -38,7 +38,7 @@ public final class PaddlerRequests implements Dialect {
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
-        endpoints.owns("/api/", ParleyErrors.SHAPE);
+        endpoints.owns("/api/v1/", ParleyErrors.SHAPE);
         rules.post("/api/v1/continue_from_conversation_history", endpoints.turn(ParleyErrors.SHAPE, this::history))
              .post("/api/v1/continue_from_raw_prompt", endpoints.turn(ParleyErrors.SHAPE, this::raw));
     }

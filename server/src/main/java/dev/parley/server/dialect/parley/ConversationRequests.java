@@ -36,7 +36,7 @@ public final class ConversationRequests implements Dialect {
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
-        endpoints.owns("/api/", ParleyErrors.SHAPE);
+        endpoints.owns("/api/v1/", ParleyErrors.SHAPE);
         rules.post("/api/v1/conversation", endpoints.turn(ParleyErrors.SHAPE, this::parse));
     }
 

@@ -34,7 +34,7 @@ public final class FilesService implements Dialect {
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
         ParleyErrors errors = ParleyErrors.SHAPE;
-        endpoints.owns("/api/", errors);
+        endpoints.owns("/api/v1/", errors);
         rules.post("/api/v1/files", endpoints.handler(errors, this::upload))
              .get("/api/v1/files", endpoints.handler(errors, this::list))
              .get("/api/v1/files/{id}", endpoints.handler(errors, (in, res) -> Json.send(res, 200, file(owned(in)))))

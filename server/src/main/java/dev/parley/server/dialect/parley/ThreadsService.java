@@ -48,7 +48,7 @@ public final class ThreadsService implements Dialect {
     public void register(HttpRules rules, Endpoints endpoints) {
         Exchange exchange = endpoints.exchange();
         ParleyErrors errors = ParleyErrors.SHAPE;
-        endpoints.owns("/api/", errors);
+        endpoints.owns("/api/v1/", errors);
         rules.post("/api/v1/conversations", endpoints.handler(errors, this::create))
              .get("/api/v1/conversations", endpoints.handler(errors, this::list))
              .get("/api/v1/conversations/{id}", endpoints.handler(errors, this::read))

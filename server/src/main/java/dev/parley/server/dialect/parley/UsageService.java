@@ -21,7 +21,7 @@ public final class UsageService implements Dialect {
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
-        endpoints.owns("/api/", ParleyErrors.SHAPE);
+        endpoints.owns("/api/v1/", ParleyErrors.SHAPE);
         // the exchange's credits, read per request: the endpoints may be built without an exchange (parser tests)
         rules.get("/api/v1/usage", endpoints.handler(ParleyErrors.SHAPE, (in, res) -> usage(endpoints.exchange().credits(), in, res)));
     }
