@@ -5,6 +5,7 @@ import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineObserver;
 import dev.parley.runtime.engine.ErrorCode;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.RestoreSkip;
 import dev.parley.runtime.kv.KvTierStats;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
@@ -52,6 +53,8 @@ public final class ParleyMetrics implements EngineObserver {
     private final Map<CacheSource, Timer> kvRestore = new EnumMap<>(CacheSource.class);
     private Timer kvSave;
     private Counter kvSavedBytes;
+    private final Map<RestoreSkip, Counter> kvRestoresSkipped = new EnumMap<>(RestoreSkip.class);
+    private final Map<CacheSource, Counter> kvRestoresFailed = new EnumMap<>(CacheSource.class);
 
     public ParleyMetrics() {
         promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
@@ -71,6 +74,7 @@ public final class ParleyMetrics implements EngineObserver {
         queueWait = registry.getOrCreate(timer("parley.queue.wait", "time a request waited for a slot"));
         decodeStep = registry.getOrCreate(timer("parley.decode.step", "one scheduler step (batch decode and sampling)"));
         registerKvMeters();
+        registerMemoryMeters();
         registry.getOrCreate(Gauge.builder("parley.slots.total", () -> {
             Engine e = ENGINE.get();
             return e == null ? 0 : e.slots().size();
@@ -108,6 +112,18 @@ public final class ParleyMetrics implements EngineObserver {
             registry.getOrCreate(Gauge.builder("parley.kv.bytes", () -> kv(g.bytes())).description("bytes of KV state held per tier").tags(tags));
             registry.getOrCreate(Gauge.builder("parley.kv.entries", () -> kv(g.entries())).description("saved sequences held per tier").tags(tags));
         }
+        registry.getOrCreate(Gauge.builder("parley.kv.spilling.bytes", () -> kv(KvTierStats::spillingBytes))
+                .description("bytes of KV state in host memory on their way to disk, outside the RAM budget"));
+        for (RestoreSkip reason : RestoreSkip.values()) {
+            kvRestoresSkipped.put(reason, registry.getOrCreate(Counter.builder("parley.kv.restores.skipped")
+                    .description("matched saved states not restored, by reason (no_room: running generations hold the cells it needs)")
+                    .tags(List.of(Tag.create("reason", reason.wireName())))));
+        }
+        for (CacheSource tier : List.of(CacheSource.RAM, CacheSource.DISK)) {
+            kvRestoresFailed.put(tier, registry.getOrCreate(Counter.builder("parley.kv.restores.failed")
+                    .description("restores the context refused although their cells were counted free")
+                    .tags(List.of(Tag.create("tier", tier.wireName())))));
+        }
         registry.getOrCreate(FunctionalCounter.builder("parley.kv.evictions", this, m -> kv(KvTierStats::evictedRam))
                 .description("entries dropped from a tier for its budget (ram: with no room on disk)").tags(List.of(Tag.create("tier", "ram"))));
         registry.getOrCreate(FunctionalCounter.builder("parley.kv.evictions", this, m -> kv(KvTierStats::evictedDisk))
@@ -116,6 +132,20 @@ public final class ParleyMetrics implements EngineObserver {
                 .description("entries moved from RAM to disk"));
         registry.getOrCreate(FunctionalCounter.builder("parley.kv.discarded", this, m -> kv(KvTierStats::discarded))
                 .description("disk entries found truncated, corrupt or of another model, and deleted"));
+    }
+
+    /** What the process holds: with the KV tiers' gauges, what tells a leak from a tier filling up. */
+    private void registerMemoryMeters() {
+        if (ProcessMemory.residentKnown()) {
+            registry.getOrCreate(Gauge.builder("parley.process.resident.memory.bytes", ProcessMemory::residentBytes)
+                    .description("resident set size of the process (VmRSS)"));
+        }
+        registry.getOrCreate(Gauge.builder("parley.jvm.heap.used.bytes", ProcessMemory::heapUsedBytes)
+                .description("Java heap in use"));
+        registry.getOrCreate(Gauge.builder("parley.jvm.heap.committed.bytes", ProcessMemory::heapCommittedBytes)
+                .description("Java heap committed (the heap's share of the resident set, at most)"));
+        registry.getOrCreate(Gauge.builder("parley.jvm.direct.bytes", ProcessMemory::directBytes)
+                .description("native memory allocated from Java: FFM arenas (saved KV states) and direct buffers"));
     }
 
     private static long kv(java.util.function.ToLongFunction<KvTierStats> f) {
@@ -132,6 +162,16 @@ public final class ParleyMetrics implements EngineObserver {
     public void kvRestored(CacheSource source, int tokens, long bytes, long nanos) {
         kvRestoredTokens.get(source).increment(tokens);
         kvRestore.get(source).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void kvRestoreSkipped(RestoreSkip reason, int tokens) {
+        kvRestoresSkipped.get(reason).increment();
+    }
+
+    @Override
+    public void kvRestoreFailed(CacheSource source) {
+        kvRestoresFailed.get(source).increment();
     }
 
     @Override
