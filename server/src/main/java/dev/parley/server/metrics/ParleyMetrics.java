@@ -144,8 +144,6 @@ public final class ParleyMetrics implements EngineObserver {
                 .description("Java heap in use"));
         registry.getOrCreate(Gauge.builder("parley.jvm.heap.committed.bytes", ProcessMemory::heapCommittedBytes)
                 .description("Java heap committed (the heap's share of the resident set, at most)"));
-        registry.getOrCreate(Gauge.builder("parley.jvm.direct.bytes", ProcessMemory::directBytes)
-                .description("native memory allocated from Java: FFM arenas (saved KV states) and direct buffers"));
     }
 
     private static long kv(java.util.function.ToLongFunction<KvTierStats> f) {

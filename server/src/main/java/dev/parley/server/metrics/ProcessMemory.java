@@ -1,20 +1,18 @@
 package dev.parley.server.metrics;
 
 import java.io.IOException;
-import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * The process's memory as the kernel and the JVM count it, read at each scrape: what a soak watches
- * to tell a leak from the KV RAM tier filling up (or the heap growing to its limit).
+ * to tell a leak from the KV RAM tier filling up (or the heap growing to its limit). FFM arenas' native
+ * memory (the saved KV states) shows in no JVM pool, only in the resident set and the tiers' own gauges.
  */
 final class ProcessMemory {
 
     private static final Path STATUS = Path.of("/proc/self/status");
-    private static final BufferPoolMXBean DIRECT = ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class).stream()
-            .filter(b -> b.getName().equals("direct")).findFirst().orElse(null);
 
     private ProcessMemory() {
     }
@@ -51,13 +49,5 @@ final class ProcessMemory {
 
     static long heapCommittedBytes() {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
-    }
-
-    /**
-     * Native memory the JVM hands out outside the heap and counts: direct buffers and FFM arenas' native
-     * segments (the KV tiers' states, paused generations' states, disk reads), against -XX:MaxDirectMemorySize.
-     */
-    static long directBytes() {
-        return DIRECT == null ? -1 : DIRECT.getMemoryUsed();
     }
 }
