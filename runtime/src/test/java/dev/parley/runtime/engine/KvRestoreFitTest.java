@@ -22,9 +22,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Restores into a unified KV cache that several slots have fragmented: four slots share 512 cells and
- * hold conversations of about 150 tokens each, so a conversation coming back from RAM finds fewer free
- * cells than its state needs until an idle slot is emptied. The scheduler must make that room (or
- * skip the restore) before asking llama.cpp, never have a restore refused, and never log an error.
+ * hold conversations of about 150 tokens each, so a conversation coming back from RAM often finds
+ * fewer free cells than its state needs. The scheduler must make that room (emptying idle slots) or
+ * skip the restore before asking llama.cpp, never have a restore refused, and never log an error. The
+ * concurrent case is the one that used to be refused (running generations hold the cells: the soak's
+ * "failed to find N available cells" pairs); the sequential one checks that every later turn still
+ * reuses its whole history.
  */
 class KvRestoreFitTest {
 
