@@ -215,16 +215,36 @@ public final class LlamaContext implements AutoCloseable {
      * refuses it: no room in the KV cache, a different layout, or bytes that do not parse.
      */
     public boolean restoreSequence(int seq, MemorySegment src, int tokens) {
+        return restoreRefusal(seq, src, tokens) == null;
+    }
+
+    /**
+     * {@link #restoreSequence}, saying why a state was refused: null when it was restored, else the
+     * reason (llama.cpp's own lines, or what the check afterwards found). llama.cpp's lines are logged
+     * at DEBUG only: a refusal is an outcome the caller handles, and reports once with its context.
+     */
+    public String restoreRefusal(int seq, MemorySegment src, int tokens) {
         checkSequence(seq);
         if (maxPosition(seq) >= 0) {
             throw new IllegalStateException("sequence " + seq + " must be empty before a restore");
         }
-        long read = Llama.llama_state_seq_set_data_ext(handle(), src, src.byteSize(), seq, 0); // refusals are logged by llama.cpp
-        if (read == src.byteSize() && maxPosition(seq) == tokens - 1) {
-            return true;
+        long read;
+        List<String> lines;
+        NativeLog.beginQuietCapture();
+        try {
+            read = Llama.llama_state_seq_set_data_ext(handle(), src, src.byteSize(), seq, 0);
+        } finally {
+            lines = NativeLog.endCapture();
+        }
+        int max = maxPosition(seq);
+        if (read == src.byteSize() && max == tokens - 1) {
+            return null;
         }
         clearSequence(seq);
-        return false;
+        if (read != src.byteSize()) {
+            return lines.isEmpty() ? "llama.cpp read " + read + " of " + src.byteSize() + " bytes" : String.join("; ", lines);
+        }
+        return "the state holds positions up to " + max + ", not " + (tokens - 1);
     }
 
     MemorySegment nativeHandle() {

@@ -19,7 +19,7 @@ public final class NativeLog {
     private static final System.Logger LOG = System.getLogger("llama.cpp");
     private static final ThreadLocal<StringBuilder> PENDING = ThreadLocal.withInitial(StringBuilder::new);
     private static final ThreadLocal<int[]> PENDING_LEVEL = ThreadLocal.withInitial(() -> new int[] {Llama.GGML_LOG_LEVEL_INFO});
-    private static final ThreadLocal<List<String>> CAPTURE = new ThreadLocal<>();
+    private static final ThreadLocal<Capture> CAPTURE = new ThreadLocal<>();
     private static boolean installed;
 
     private NativeLog() {
@@ -34,16 +34,28 @@ public final class NativeLog {
         installed = true;
     }
 
+    /** This thread's capture: its lines, and whether they are logged at DEBUG instead of their own level. */
+    private record Capture(List<String> lines, boolean quiet) {}
+
     /** Starts collecting this thread's native warnings and errors; pair with {@link #endCapture()}. */
     public static void beginCapture() {
-        CAPTURE.set(new ArrayList<>());
+        CAPTURE.set(new Capture(new ArrayList<>(), false));
+    }
+
+    /**
+     * Like {@link #beginCapture()}, for a call whose failure is an outcome the caller handles and reports
+     * itself (a state restore refused for want of room): the warnings and errors are logged at DEBUG,
+     * so that an expected refusal never shows as an error of llama.cpp's.
+     */
+    public static void beginQuietCapture() {
+        CAPTURE.set(new Capture(new ArrayList<>(), true));
     }
 
     /** The warnings and errors logged on this thread since {@link #beginCapture()}; ends the capture. */
     public static List<String> endCapture() {
-        List<String> lines = CAPTURE.get();
+        Capture capture = CAPTURE.get();
         CAPTURE.remove();
-        return lines == null ? List.of() : lines;
+        return capture == null ? List.of() : capture.lines();
     }
 
     /** The upcall. It must never throw: an exception escaping an upcall terminates the JVM. */
@@ -80,9 +92,12 @@ public final class NativeLog {
             default -> System.Logger.Level.DEBUG;
         };
         if (level == Llama.GGML_LOG_LEVEL_ERROR || level == Llama.GGML_LOG_LEVEL_WARN) {
-            List<String> capture = CAPTURE.get();
+            Capture capture = CAPTURE.get();
             if (capture != null) {
-                capture.add(line);
+                capture.lines().add(line);
+                if (capture.quiet()) {
+                    javaLevel = System.Logger.Level.DEBUG;
+                }
             }
         }
         LOG.log(javaLevel, line);

@@ -6,11 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.runtime.kv.KvTierStats;
 import dev.parley.server.api.Json;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -108,5 +110,38 @@ class KvTiersApiTest {
         assertEquals(0, cached(chat(BOB, null, prompt)), "bob gets nothing of alice's, neither from the slot nor from RAM");
         JsonNode again = chat(ALICE, null, prompt);
         assertTrue(cached(again) > 32, "alice's own entry comes back from RAM: " + cached(again));
+    }
+
+    /** The one series of {@code name} whose label {@code label} is {@code value}. */
+    private static double series(PrometheusText metrics, String name, String label, String value) {
+        List<PrometheusText.Sample> found = metrics.named(name).stream().filter(x -> value.equals(x.labels().get(label))).toList();
+        assertEquals(1, found.size(), name + "{" + label + "=" + value + "}: " + metrics.named(name));
+        return found.getFirst().value();
+    }
+
+    @Test
+    void memoryGaugesShowTheProcessTheHeapAndTheRamTier() throws Exception {
+        chat(ALICE, "conv-gauges", longText("gauges"));
+        chat(ALICE, null, longText("meters")); // takes the only slot: the first conversation goes to RAM
+        PrometheusText metrics = PrometheusText.parse(server.get("/metrics", "Authorization", "Bearer " + ALICE).body());
+        KvTierStats tiers = server.server.engine().kvStats(); // no request runs: nothing is saved between the two reads
+        assertTrue(tiers.ramBytes() > 0, tiers.toString());
+        assertEquals(tiers.ramBytes(), series(metrics, "parley_kv_bytes", "tier", "ram"), "the RAM tier's accounted bytes");
+        assertEquals(tiers.ramEntries(), series(metrics, "parley_kv_entries", "tier", "ram"));
+        assertEquals(tiers.spillingBytes(), metrics.single("parley_kv_spilling_bytes"));
+
+        long ownRss = 0;
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                ownRss = Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+            }
+        }
+        double rss = metrics.single("parley_process_resident_memory_bytes");
+        assertTrue(rss > ownRss / 2.0 && rss < ownRss * 2.0, "the server runs in this process: its RSS " + rss + " is about " + ownRss);
+        double heapUsed = metrics.single("parley_jvm_heap_used_bytes");
+        double heapCommitted = metrics.single("parley_jvm_heap_committed_bytes");
+        assertTrue(heapUsed > 0 && heapUsed <= heapCommitted, heapUsed + " of " + heapCommitted);
+        assertEquals(0, series(metrics, "parley_kv_restores_failed_total", "tier", "ram"));
+        assertTrue(series(metrics, "parley_kv_restores_skipped_total", "reason", "no_room") >= 0);
     }
 }

@@ -37,6 +37,15 @@ public interface EngineObserver {
     /** A saved state restored into a slot from {@code source} (RAM or DISK) in {@code nanos}. */
     default void kvRestored(CacheSource source, int tokens, long bytes, long nanos) {}
 
+    /** A matched saved state not restored, for {@code reason}: its {@code tokens} are prefilled instead. */
+    default void kvRestoreSkipped(RestoreSkip reason, int tokens) {}
+
+    /**
+     * A restore from {@code source} that the context refused although its cells were counted free (a
+     * state it cannot parse, or cells it counts differently): the prompt is prefilled instead.
+     */
+    default void kvRestoreFailed(CacheSource source) {}
+
     /** A slot's state saved to the tiers in {@code nanos} (the copy out of the context, on the scheduler thread). */
     default void kvSaved(int tokens, long bytes, long nanos) {}
 }

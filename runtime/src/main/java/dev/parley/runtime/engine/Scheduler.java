@@ -44,6 +44,8 @@ final class Scheduler implements Runnable {
     /** Null when there are no tiers. */
     private final KvTiers tiers;
     private final long holdNanos;
+    /** Whether a restore needs that many free cells of the one cache all slots share (see {@link #makeRoom}). */
+    private final boolean countCells;
     private final AtomicInteger activeCount = new AtomicInteger();
     final Counters counters = new Counters();
     private long admissions;
@@ -86,6 +88,7 @@ final class Scheduler implements Runnable {
         this.observer = observer;
         this.tiers = prefixReuse ? tiers : null;
         this.holdNanos = holdNanos;
+        this.countCells = ctx.options().unifiedKv() && !ctx.model().isRecurrent();
         this.prefillCap = batch.capacity();
     }
 
@@ -241,14 +244,22 @@ final class Scheduler implements Runnable {
         CacheSource source = reuse > 0 ? CacheSource.SLOT : CacheSource.MISS;
         if (tiers != null) {
             KvTiers.Match m = tiers.lookup(ns, prompt, prompt.length);
-            if (m != null && m.tokens() > reuse && m.entryTokens().length <= s.cached.length) {
-                int restored = restore(s, m, ns);
-                if (restored > 0) {
-                    reuse = restored;
-                    source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+            if (m != null && m.tokens() > reuse) {
+                // Decided before the restore: one that cannot fit would be a wasted read and a refusal.
+                RestoreSkip skip = m.entryTokens().length > s.cached.length ? RestoreSkip.TOO_LONG
+                        : makeRoom(s, m.entryTokens().length) ? null : RestoreSkip.NO_ROOM;
+                if (skip != null) {
+                    tiers.release(m, false);
+                    observer.kvRestoreSkipped(skip, m.tokens());
                 } else {
-                    reuse = 0;
-                    source = CacheSource.MISS;
+                    int restored = restore(s, m, ns);
+                    if (restored > 0) {
+                        reuse = restored;
+                        source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+                    } else {
+                        reuse = 0;
+                        source = CacheSource.MISS;
+                    }
                 }
             } else if (m != null) {
                 tiers.release(m, false);
@@ -375,14 +386,20 @@ final class Scheduler implements Runnable {
         s.cachedCount = 0;
         s.namespace = ns;
         int[] tokens = m.entryTokens();
+        CacheSource source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
         long t0 = System.nanoTime();
         boolean ok = false;
         boolean loaded = false;
+        String refusal = null;
+        int tries = 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = tiers.load(m, arena);
             loaded = state != null;
-            for (int tries = 0; loaded && !ok; tries++) {
-                ok = ctx.restoreSequence(s.id, state, tokens.length);
+            for (; loaded && !ok; tries++) {
+                String why = ctx.restoreRefusal(s.id, state, tokens.length);
+                ok = why == null;
+                refusal = ok ? refusal : why;
+                // makeRoom counted the cells free; a refusal anyway means the count was off: more room, up to every idle slot
                 if (!ok && (tries >= slots.length || !evictIdleCache(s))) {
                     break; // no room even with the other idle slots emptied, or a state the context refuses
                 }
@@ -392,15 +409,60 @@ final class Scheduler implements Runnable {
         }
         if (!ok) {
             if (loaded) {
-                LOG.log(System.Logger.Level.WARNING, "could not restore a saved state of " + tokens.length + " tokens into slot " + s.id);
+                observer.kvRestoreFailed(source);
+                LOG.log(System.Logger.Level.WARNING, "could not restore a saved state of " + tokens.length + " tokens (" + m.stateBytes()
+                        + " bytes, from " + source.wireName() + ") into slot " + s.id + " with " + freeCells(s) + " of "
+                        + ctx.contextSize() + " cells free; prefilling instead. llama.cpp: " + refusal);
             }
             return 0;
         }
+        if (refusal != null) {
+            LOG.log(System.Logger.Level.DEBUG, "restored a state of " + tokens.length + " tokens into slot " + s.id + " after "
+                    + (tries - 1) + " refusals and emptying as many idle slots: " + refusal);
+        }
         System.arraycopy(tokens, 0, s.cached, 0, tokens.length);
         s.cachedCount = tokens.length;
-        observer.kvRestored(m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK, m.tokens(), m.stateBytes(),
-                System.nanoTime() - t0);
+        observer.kvRestored(source, m.tokens(), m.stateBytes(), System.nanoTime() - t0);
         return m.tokens();
+    }
+
+    /**
+     * Whether a state of {@code cells} tokens fits into slot {@code s}'s sequence (its own cells are
+     * emptied by the restore), emptying least recently used idle slots (saved to the tiers first) when
+     * that makes enough room; false, with nothing emptied, when it cannot. In the unified cache
+     * llama.cpp places a restored sequence in any free cells, contiguous or not (state_read_meta's
+     * find_slot without contiguity, llama.cpp #17527), so the count of free cells is exactly what it
+     * needs; without a unified cache every sequence has its own cells, which the slot's capacity bounds.
+     */
+    private boolean makeRoom(Slot s, int cells) {
+        if (!countCells) {
+            return true;
+        }
+        int free = freeCells(s);
+        int evictable = 0;
+        for (Slot o : slots) {
+            if (o != s && !o.active()) {
+                evictable += o.cachedCount;
+            }
+        }
+        if (free + evictable < cells) {
+            return false; // running generations hold the rest: emptying idle slots would not help
+        }
+        while (free < cells && evictIdleCache(s)) {
+            free = freeCells(s);
+        }
+        return free >= cells;
+    }
+
+    /** Cells of the unified cache no slot other than {@code s} holds (a paused slot's sequence is empty). */
+    private int freeCells(Slot s) {
+        int free = ctx.contextSize();
+        for (Slot o : slots) {
+            if (o != s && !o.paused) {
+                free -= o.cachedCount;
+            }
+        }
+        return free;
     }
 
     private void cancelledBeforeStart(Pending p) {
@@ -694,6 +756,9 @@ final class Scheduler implements Runnable {
                 }
             }
             boolean ok = oldest.pausedState == null;
+            if (!ok && !makeRoom(oldest, oldest.cachedCount) && runningCount() > 0) {
+                return; // no room yet, and trying would only be refused: wait for the next generation to end
+            }
             while (!ok && oldest.paused) {
                 ok = ctx.restoreSequence(oldest.id, oldest.pausedState, oldest.cachedCount);
                 if (!ok && !evictIdleCache(null)) {
@@ -715,6 +780,16 @@ final class Scheduler implements Runnable {
             pausedCount--;
             LOG.log(System.Logger.Level.INFO, "resumed request " + oldest.requestId + " (slot " + oldest.id + ")");
         }
+    }
+
+    private int runningCount() {
+        int n = 0;
+        for (Slot s : slots) {
+            if (s.active() && !s.paused) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Empties the least recently used idle slot other than {@code keep}, saving it to the tiers first. */

@@ -5,6 +5,7 @@ import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineObserver;
 import dev.parley.runtime.engine.ErrorCode;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.RestoreSkip;
 import dev.parley.runtime.kv.KvTierStats;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
@@ -57,6 +58,8 @@ public final class ParleyMetrics implements EngineObserver {
     private final Map<String, OwnerMeters> owners = new ConcurrentHashMap<>();
 
     private record OwnerMeters(Counter prompt, Counter cached, Counter completion, Counter creditMicros) {}
+    private final Map<RestoreSkip, Counter> kvRestoresSkipped = new EnumMap<>(RestoreSkip.class);
+    private final Map<CacheSource, Counter> kvRestoresFailed = new EnumMap<>(CacheSource.class);
 
     public ParleyMetrics() {
         promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
@@ -83,6 +86,7 @@ public final class ParleyMetrics implements EngineObserver {
             }).description("1 while a store cannot write because its disk is full (threads, uploads, kv_disk)")
                     .tags(List.of(Tag.create("store", store))));
         }
+        registerMemoryMeters();
         registry.getOrCreate(Gauge.builder("parley.slots.total", () -> {
             Engine e = ENGINE.get();
             return e == null ? 0 : e.slots().size();
@@ -120,6 +124,18 @@ public final class ParleyMetrics implements EngineObserver {
             registry.getOrCreate(Gauge.builder("parley.kv.bytes", () -> kv(g.bytes())).description("bytes of KV state held per tier").tags(tags));
             registry.getOrCreate(Gauge.builder("parley.kv.entries", () -> kv(g.entries())).description("saved sequences held per tier").tags(tags));
         }
+        registry.getOrCreate(Gauge.builder("parley.kv.spilling.bytes", () -> kv(KvTierStats::spillingBytes))
+                .description("bytes of KV state in host memory on their way to disk, outside the RAM budget"));
+        for (RestoreSkip reason : RestoreSkip.values()) {
+            kvRestoresSkipped.put(reason, registry.getOrCreate(Counter.builder("parley.kv.restores.skipped")
+                    .description("matched saved states not restored, by reason (no_room: running generations hold the cells it needs)")
+                    .tags(List.of(Tag.create("reason", reason.wireName())))));
+        }
+        for (CacheSource tier : List.of(CacheSource.RAM, CacheSource.DISK)) {
+            kvRestoresFailed.put(tier, registry.getOrCreate(Counter.builder("parley.kv.restores.failed")
+                    .description("restores the context refused although their cells were counted free")
+                    .tags(List.of(Tag.create("tier", tier.wireName())))));
+        }
         registry.getOrCreate(FunctionalCounter.builder("parley.kv.evictions", this, m -> kv(KvTierStats::evictedRam))
                 .description("entries dropped from a tier for its budget (ram: with no room on disk)").tags(List.of(Tag.create("tier", "ram"))));
         registry.getOrCreate(FunctionalCounter.builder("parley.kv.evictions", this, m -> kv(KvTierStats::evictedDisk))
@@ -128,6 +144,18 @@ public final class ParleyMetrics implements EngineObserver {
                 .description("entries moved from RAM to disk"));
         registry.getOrCreate(FunctionalCounter.builder("parley.kv.discarded", this, m -> kv(KvTierStats::discarded))
                 .description("disk entries found truncated, corrupt or of another model, and deleted"));
+    }
+
+    /** What the process holds: with the KV tiers' gauges, what tells a leak from a tier filling up. */
+    private void registerMemoryMeters() {
+        if (ProcessMemory.residentKnown()) {
+            registry.getOrCreate(Gauge.builder("parley.process.resident.memory.bytes", ProcessMemory::residentBytes)
+                    .description("resident set size of the process (VmRSS)"));
+        }
+        registry.getOrCreate(Gauge.builder("parley.jvm.heap.used.bytes", ProcessMemory::heapUsedBytes)
+                .description("Java heap in use"));
+        registry.getOrCreate(Gauge.builder("parley.jvm.heap.committed.bytes", ProcessMemory::heapCommittedBytes)
+                .description("Java heap committed (the heap's share of the resident set, at most)"));
     }
 
     private static long kv(java.util.function.ToLongFunction<KvTierStats> f) {
@@ -144,6 +172,16 @@ public final class ParleyMetrics implements EngineObserver {
     public void kvRestored(CacheSource source, int tokens, long bytes, long nanos) {
         kvRestoredTokens.get(source).increment(tokens);
         kvRestore.get(source).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void kvRestoreSkipped(RestoreSkip reason, int tokens) {
+        kvRestoresSkipped.get(reason).increment();
+    }
+
+    @Override
+    public void kvRestoreFailed(CacheSource source) {
+        kvRestoresFailed.get(source).increment();
     }
 
     @Override
