@@ -68,6 +68,7 @@ final class ResponsesRequests {
         Boolean thinking = OpenAiRequests.thinkingUnderForcedOutput(null, tools.grammar() != null || format != null);
         int max = GenerationOptions.maxTokens(b, in.limits(), "max_output_tokens");
         GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), List.of(), grammar, ContextOverflow.ERROR, topLogprobs, Map.of());
+        PromptCacheHints cache = PromptCacheHints.parse(b); // before a thread is created for the turn
 
         boolean keep = b.bool("store", true);
         String previous = b.optionalString("previous_response_id");
@@ -109,7 +110,6 @@ final class ResponsesRequests {
         echo.set("tool_choice", b.has("tool_choice") ? b.get("tool_choice") : Json.MAPPER.getNodeFactory().textNode("auto"));
         echo.set("text", text != null ? text : Json.object().set("format", Json.object().put("type", "text")));
         echo.put("truncation", truncation == null ? "disabled" : truncation);
-        PromptCacheHints cache = PromptCacheHints.parse(b);
         return new Call(in.turn(id, source, cache.applyTo(options), cache.conversation(key)), new ResponsesFormat(id, model, b.bool("stream", false), echo,
                 topLogprobs >= 0), tools.toolCalls());
     }
