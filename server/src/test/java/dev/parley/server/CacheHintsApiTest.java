@@ -160,6 +160,18 @@ class CacheHintsApiTest {
     }
 
     @Test
+    void aKeyThatIsNoHeaderValueNamesTheConversationByItsDigest() throws Exception {
+        ObjectNode body = Json.object().put("model", "tiny").put("max_tokens", 2).put("prompt_cache_key", "manuel d'été\nbot");
+        body.putArray("messages").addObject().put("role", "user").put("content", "hi");
+        HttpResponse<String> r = probe.post("/v1/chat/completions", body.toString());
+        assertEquals(200, r.statusCode(), r.body());
+        String session = r.headers().firstValue("x-session-id").orElse("");
+        assertTrue(session.matches("prompt-cache-[0-9a-f]{32}"), session);
+        body.put("prompt_cache_key", "manual-bot");
+        assertEquals("manual-bot", probe.post("/v1/chat/completions", body.toString()).headers().firstValue("x-session-id").orElse(null));
+    }
+
+    @Test
     void wrongTypesForTheHintsAreRefusedInEachApisShape() throws Exception {
         for (String field : new String[] {"{\"prompt_cache_key\": 5}", "{\"prompt_cache_retention\": \"forever\"}",
                 "{\"prompt_cache_retention\": 24}"}) {

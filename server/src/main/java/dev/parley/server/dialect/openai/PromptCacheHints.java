@@ -40,7 +40,23 @@ record PromptCacheHints(String key, List<CacheHint> hints) {
         if (key == null && retention == null) {
             return new PromptCacheHints(null, List.of());
         }
-        return new PromptCacheHints(key == null || key.isBlank() ? null : key, List.of(CacheHint.wholePrompt(ttl)));
+        return new PromptCacheHints(key == null || key.isBlank() ? null : headerSafe(key), List.of(CacheHint.wholePrompt(ttl)));
+    }
+
+    /**
+     * The key as a conversation key, which goes back in the {@code x-session-id} header: as sent when it
+     * is 1 to 256 visible ASCII characters, else a digest of it (OpenAI takes any string).
+     */
+    static String headerSafe(String key) {
+        if (key.length() <= 256 && key.chars().allMatch(c -> c > 32 && c < 127)) {
+            return key;
+        }
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return "prompt-cache-" + java.util.HexFormat.of().formatHex(d, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     GenerationOptions applyTo(GenerationOptions options) {
