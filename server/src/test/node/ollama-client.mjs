@@ -1,5 +1,6 @@
 // The `ollama` npm client against Parley's Ollama API: tags, show, chat whole and streamed, generate
-// whole and streamed, structured output from a JSON schema, thinking apart from content, and an error.
+// whole and streamed, structured output from a JSON schema, thinking apart from content, tool calls round
+// trip, and errors as the client shows them.
 import assert from "node:assert/strict";
 import { Ollama } from "ollama";
 
@@ -53,4 +54,34 @@ assert.equal(thought.message.content, "\n\nAnswer.");
 
 await assert.rejects(ollama.chat({ model, messages: [{ role: "robot", content: "hi" }] }),
   (e) => e.status_code === 400 && e.error.includes("role"));
+
+// Tools: the reply's call comes back parsed in message.tool_calls, whole and streamed; the tool's answer goes
+// back with role "tool". The tiny model's text is random: a grammar (Parley's extension) writes Qwen's call markup.
+const tools = [{ type: "function", function: { name: "get_weather", description: "The weather in a city",
+  parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } } }];
+const callGrammar = 'root ::= "<tool_call>\\n{\\"name\\": \\"get_weather\\", \\"arguments\\": {\\"city\\": \\"Paris\\"}}\\n</tool_call>"';
+const asked = [{ role: "user", content: "Weather in Paris?" }];
+const toolOptions = { num_predict: 60, temperature: 0 };
+const called = await ollama.chat({ model, messages: asked, tools, think: false, grammar: callGrammar, options: toolOptions });
+assert.deepEqual(called.message.tool_calls, [{ function: { name: "get_weather", arguments: { city: "Paris" } } }]);
+assert.equal(called.message.content, "", "the call's markup is not content");
+const streamedCalls = [];
+for await (const part of await ollama.chat({ model, messages: asked, tools, think: false, grammar: callGrammar, options: toolOptions,
+  stream: true })) {
+  assert.equal(part.message.content, "");
+  streamedCalls.push(...(part.message.tool_calls ?? []));
+}
+assert.deepEqual(streamedCalls, called.message.tool_calls, "streamed: the same call, in one chunk");
+const answered = await ollama.chat({ model, tools, think: false, grammar: 'root ::= "It is 21 degrees."', options: toolOptions,
+  messages: [...asked, called.message, { role: "tool", tool_name: "get_weather", content: "21 degrees and sunny" }] });
+assert.equal(answered.message.content, "It is 21 degrees.");
+assert.equal(answered.message.tool_calls, undefined);
+
+// Errors: the client's ResponseError carries Parley's message and the status.
+const refused = await ollama.chat({ model, messages, keep_alive: "soon" }).then(() => null, (e) => e);
+assert.equal(refused?.name, "ResponseError");
+assert.equal(refused.status_code, 400);
+assert.match(refused.message, /^keep_alive must be a duration/);
+const stranger = await new Ollama({ host: base, headers: { Authorization: "Bearer not-a-key" } }).list().then(() => null, (e) => e);
+assert.equal(stranger?.status_code, key ? 401 : undefined);
 console.log(`ollama client: ok (${JSON.stringify(text)})`);

@@ -16,6 +16,7 @@ import dev.parley.server.auth.AuthFilter;
 import dev.parley.server.threads.ThreadStore;
 import dev.parley.server.config.FileSettings;
 import dev.parley.server.config.ServerConfig;
+import dev.parley.server.credits.Credits;
 import dev.parley.server.files.FileUploads;
 import dev.parley.server.files.TextExtraction;
 import dev.parley.server.files.UploadReader;
@@ -37,6 +38,7 @@ import dev.parley.server.http.ReadDeadlines;
 import dev.parley.server.http.Refusals;
 import dev.parley.server.http.RequestIdFilter;
 import dev.parley.server.metrics.RouterMetrics;
+import dev.parley.server.metrics.StorageStatus;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
@@ -105,10 +107,14 @@ public final class ParleyServer implements AutoCloseable {
         RouterMetrics routerMetrics = new RouterMetrics(engine);
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
-            Endpoints endpoints = new Endpoints(new Exchange(engine, store), limits, ParleyErrors.SHAPE);
-            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads(config, store, engine)));
+            Credits credits = new Credits(keys.budgets(), config.credits(), store.usage(), metrics::ownerCharged);
+            Endpoints endpoints = new Endpoints(new Exchange(engine, store, credits), limits, ParleyErrors.SHAPE);
+            FileUploads uploads = uploads(config, store, engine);
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads));
             RequestOwners owners = new RequestOwners();
-            OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled());
+            StorageStatus storage = new StorageStatus(store::full, uploads::spoolFull, engine::kvDiskFull);
+            metrics.bind(storage);
+            OpsApi ops = new OpsApi(engine, gpuMonitor, owners, keys.enabled(), storage);
             LOG.log(System.Logger.Level.INFO, "threads stored in " + store.description() + "; API keys "
                     + (keys.enabled() ? "required" : "off (set --api-key or --api-keys-file to require them)"));
             HttpSettings http = config.http();

@@ -1,6 +1,7 @@
 package dev.parley.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,11 +9,20 @@ import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** API keys: required on /api/ and /v1/, /health open, and each key sees only its own threads. */
+/**
+ * API keys: required on /api/ and /v1/, /health open, each key sees only its own threads, and the views
+ * that describe requests and caches (slots, metrics, the log) show a caller only what is its own.
+ */
 class AuthTest {
 
     private static final String ALICE = "alice-secret-key-1";
@@ -111,6 +121,58 @@ class AuthTest {
             running.body().close();
             server.awaitIdleSlots();
         }
+    }
+
+    @Test
+    void theSlotTableShowsAConversationKeyOnlyToItsOwner() throws Exception {
+        String session = "alices-private-session-7";
+        HttpResponse<String> turn = server.send("POST", "/v1/chat/completions", "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", "
+                + "\"content\": \"hi\"}]}", "Authorization", bearer(ALICE), "X-Session-Id", session);
+        assertEquals(200, turn.statusCode(), turn.body());
+        server.awaitIdleSlots(); // the slot keeps the conversation after the turn, for its next one
+
+        JsonNode asAlice = Json.MAPPER.readTree(server.get("/api/v1/slots", "Authorization", bearer(ALICE)).body());
+        assertEquals(session, asAlice.get("slots").get(0).get("conversation").asText(), "alice sees her own conversation key");
+        JsonNode asBob = Json.MAPPER.readTree(server.get("/api/v1/slots", "Authorization", bearer(BOB)).body());
+        JsonNode bobsSlot = asBob.get("slots").get(0);
+        assertTrue(bobsSlot.get("conversation").isNull(), "bob does not see alice's conversation key: " + asBob);
+        assertTrue(bobsSlot.get("request_id").isNull());
+        assertEquals(asAlice.get("slots").get(0).get("tokens_cached"), bobsSlot.get("tokens_cached"), "only state and counts");
+        assertFalse(server.get("/metrics").body().contains(session), "no metric label carries a conversation key");
+    }
+
+    @Test
+    void theLogNamesARoutesPatternNotTheThreadInItsPath() throws Exception {
+        String id = Json.MAPPER.readTree(server.send("POST", "/api/v1/conversations", "{}", "Authorization", bearer(ALICE)).body()).get("id").asText();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord r) {
+                lines.add(r.getMessage());
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger("parley.api");
+        Level before = log.getLevel();
+        log.setLevel(Level.INFO); // the tests' logging configuration shows warnings only
+        log.addHandler(capture);
+        try {
+            HttpResponse<String> turn = server.send("POST", "/api/v1/conversations/" + id + "/messages", "{\"prompt\": \"hi\", \"max_tokens\": 2, "
+                    + "\"stream\": false}", "Authorization", bearer(ALICE));
+            assertEquals(200, turn.statusCode(), turn.body());
+        } finally {
+            log.removeHandler(capture);
+            log.setLevel(before);
+        }
+        assertTrue(lines.stream().anyMatch(l -> l.contains("/api/v1/conversations/{id}/messages")), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains(id)), "no INFO line carries the thread's id: " + lines);
     }
 
     @Test

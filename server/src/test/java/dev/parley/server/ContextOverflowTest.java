@@ -11,8 +11,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * A conversation longer than the context: 413 under the default policy, and under
- * {@code context_overflow: "truncate"} a reply from the newest turns, the dropped count in usage.
+ * A conversation longer than the context: a stateless one gets 413 under the default policy, and under
+ * {@code context_overflow: "truncate"} a reply from the newest turns, the dropped count in usage; a saved
+ * thread truncates by default on every route that continues one, unless the request asks for the error.
  */
 class ContextOverflowTest {
 
@@ -60,19 +61,67 @@ class ContextOverflowTest {
     }
 
     @Test
-    void aThreadLongerThanTheContextKeepsWorkingWithTruncate() throws Exception {
+    void aThreadLongerThanTheContextKeepsWorkingByDefault() throws Exception {
         String id = Json.MAPPER.readTree(server.post("/api/v1/conversations", "{\"system_prompt\": \"Be brief.\"}").body()).get("id").asText();
         String path = "/api/v1/conversations/" + id + "/messages";
         HttpResponse<String> turn = null;
         for (int i = 0; i < 8; i++) {
-            turn = server.post(path, "{\"prompt\": \"" + TURN + "\", \"max_tokens\": 4, \"stream\": false, \"context_overflow\": \"truncate\"}");
-            assertEquals(200, turn.statusCode(), "turn " + i + ": " + turn.body());
+            turn = server.post(path, "{\"prompt\": \"" + TURN + "\", \"max_tokens\": 4, \"stream\": false}");
+            assertEquals(200, turn.statusCode(), "turn " + i + ": the server owns the history, so it truncates: " + turn.body());
         }
         JsonNode usage = Json.MAPPER.readTree(turn.body()).get("usage");
-        assertTrue(usage.get("truncated_messages").asInt() > 0, "the oldest turns were left out of the prompt: " + usage);
+        int dropped = usage.get("truncated_messages").asInt();
+        assertTrue(dropped > 0, "the oldest turns were left out of the prompt: " + usage);
+        assertEquals(String.valueOf(dropped), turn.headers().firstValue("x-parley-truncated-messages").orElse(null));
         assertEquals(16, Json.MAPPER.readTree(server.get("/api/v1/conversations/" + id).body()).get("messages").size(),
                 "but every turn is still stored");
-        HttpResponse<String> strict = server.post(path, "{\"prompt\": \"hi\", \"max_tokens\": 4, \"stream\": false}");
-        assertEquals(413, strict.statusCode(), "the default policy still refuses: " + strict.body());
+
+        HttpResponse<String> truncated = server.post(path, "{\"prompt\": \"hi\", \"max_tokens\": 4, \"stream\": false, "
+                + "\"context_overflow\": \"truncate\"}");
+        assertEquals(200, truncated.statusCode(), truncated.body());
+        HttpResponse<String> strict = server.post(path, "{\"prompt\": \"hi\", \"max_tokens\": 4, \"stream\": false, "
+                + "\"context_overflow\": \"error\"}");
+        assertEquals(413, strict.statusCode(), "asked for explicitly, the error policy still refuses: " + strict.body());
+        HttpResponse<String> streamed = server.post(path, "{\"prompt\": \"hi\", \"max_tokens\": 4}");
+        assertEquals(200, streamed.statusCode(), "the thread's SSE route too: " + streamed.body());
+        assertTrue(streamed.body().contains("event: done"), streamed.body());
+        assertTrue(streamed.headers().firstValue("x-parley-truncated-messages").isPresent(),
+                "the streamed answer says what was cut in its header: " + streamed.headers());
+    }
+
+    @Test
+    void everyRouteThatContinuesASavedThreadTruncatesByDefault() throws Exception {
+        HttpResponse<String> byId = null;
+        for (int i = 0; i < 8; i++) {
+            byId = server.post("/api/conversation/a-long-one", "{\"prompt\": \"" + TURN + "\", \"max_tokens\": 4}");
+            assertEquals(200, byId.statusCode(), "/api/conversation/{id}, turn " + i + ": " + byId.body());
+        }
+        assertTrue(Json.MAPPER.readTree(byId.body()).get("usage").get("truncated_messages").asInt() > 0, byId.body());
+        assertEquals(413, server.post("/api/conversation/a-long-one", "{\"prompt\": \"hi\", \"max_tokens\": 4, "
+                + "\"context_overflow\": \"error\"}").statusCode());
+
+        String thread = Json.MAPPER.readTree(server.post("/conversation/new", "{\"title\": \"long\", \"save\": true}").body())
+                .get("data").get("id").asText();
+        HttpResponse<String> machine = null;
+        for (int i = 0; i < 8; i++) {
+            machine = server.post("/conversation/" + thread, "{\"messages\": [{\"message\": \"" + TURN + "\", \"messagetype\": \"text\", "
+                    + "\"owner\": \"user\"}], \"max_tokens\": 4}");
+            assertEquals(200, machine.statusCode(), "/conversation/{id}, turn " + i + ": " + machine.body());
+        }
+        assertTrue(Json.MAPPER.readTree(machine.body()).get("data").get("usage").get("truncated_messages").asInt() > 0, machine.body());
+
+        JsonNode response = Json.MAPPER.readTree(server.post("/v1/responses", "{\"input\": \"" + TURN + "\", \"max_output_tokens\": 4}").body());
+        HttpResponse<String> next = null;
+        for (int i = 0; i < 7; i++) {
+            next = server.post("/v1/responses", "{\"previous_response_id\": \"" + response.get("id").asText() + "\", \"input\": \""
+                    + TURN + "\", \"max_output_tokens\": 4}");
+            assertEquals(200, next.statusCode(), "previous_response_id, turn " + i + ": " + next.body());
+            response = Json.MAPPER.readTree(next.body());
+        }
+        assertTrue(Integer.parseInt(next.headers().firstValue("x-parley-truncated-messages").orElse("0")) > 0, next.headers().toString());
+        assertEquals("auto", response.get("truncation").asText(), "the stored conversation was truncated, and says so");
+        HttpResponse<String> disabled = server.post("/v1/responses", "{\"previous_response_id\": \"" + response.get("id").asText()
+                + "\", \"input\": \"" + TURN + "\", \"max_output_tokens\": 4, \"truncation\": \"disabled\"}");
+        assertEquals(413, disabled.statusCode(), "OpenAI's truncation: disabled refuses: " + disabled.body());
     }
 }

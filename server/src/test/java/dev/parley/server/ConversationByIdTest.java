@@ -59,7 +59,9 @@ class ConversationByIdTest {
                 + "\"temperature\": 0, \"board_id\": \"b-1\", \"chat_id\": \"c-1\", \"model\": \"gpt-4o\", \"user\": \"u\", \"source\": \"s\"}");
         assertEquals(200, first.statusCode(), first.body());
         JsonNode a = Json.MAPPER.readTree(first.body());
-        assertEquals(Set.of("text", "thinking", "finish_reason", "message_id", "usage"), keys(a));
+        assertEquals(Set.of("text", "thinking", "finish_reason", "message_id", "usage", "credits_used", "credits_remaining"), keys(a));
+        assertTrue(a.get("credits_used").asDouble() > 0, "every call is charged");
+        assertTrue(a.get("credits_remaining").isNull(), "alice has no budget");
         assertEquals(Set.of("prompt_tokens", "cached_prompt_tokens", "completion_tokens", "reasoning_tokens"), keys(a.get("usage")));
         assertEquals("length", a.get("finish_reason").asText());
         assertEquals(3, a.get("usage").get("completion_tokens").asInt());
@@ -119,7 +121,7 @@ class ConversationByIdTest {
             }
         }
         JsonNode finish = parts.getLast();
-        assertEquals(Set.of("type", "finishReason", "usage"), keys(finish));
+        assertEquals(Set.of("type", "finishReason", "usage", "credits_used", "credits_remaining"), keys(finish));
         assertEquals("finish", finish.get("type").asText());
         assertEquals("length", finish.get("finishReason").asText());
         assertEquals(Set.of("promptTokens", "completionTokens", "totalTokens"), keys(finish.get("usage")));

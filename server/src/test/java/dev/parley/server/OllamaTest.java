@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -25,11 +27,20 @@ class OllamaTest {
     private static final Set<String> FINAL = Set.of("model", "created_at", "done", "done_reason", "total_duration", "load_duration",
             "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration");
     private static TestServer server;
+    private static final List<String> prompts = new CopyOnWriteArrayList<>();
+    private static final String TOOLS = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"The weather\", "
+            + "\"parameters\": {\"type\": \"object\", \"properties\": {\"city\": {\"type\": \"string\", \"enum\": [\"Paris\"]}}, "
+            + "\"required\": [\"city\"]}}}]";
 
     @BeforeAll
     static void start() throws Exception {
         Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "someone:" + KEY + "\n");
         server = new TestServer("--slots", "2", "--ctx-size", "16384", "--max-tokens-limit", "8000", "--api-keys-file", keys.toString());
+        server.server.exchange().watchPrompts((turn, prompt) -> {
+            if (prompt instanceof Prompt.Chat chat) {
+                prompts.add(server.server.engine().render(chat));
+            }
+        });
     }
 
     @AfterAll
@@ -176,6 +187,82 @@ class OllamaTest {
         HttpResponse<String> noKey = server.get("/api/tags");
         assertEquals(401, noKey.statusCode());
         assertEquals(Set.of("error"), keys(Json.MAPPER.readTree(noKey.body())));
+    }
+
+    @Test
+    void toolCallsComeBackInMessageToolCallsWholeAndStreamed() throws Exception {
+        // The tiny model's text is random: Parley's tool_choice extension forces the call (a grammar from the schema).
+        String chat = "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}], \"tools\": " + TOOLS
+                + ", \"tool_choice\": {\"type\": \"function\", \"function\": {\"name\": \"get_weather\"}}, \"parallel_tool_calls\": false, \"options\": {\"num_predict\": 60}";
+        HttpResponse<String> whole = post("/api/chat", chat + ", \"stream\": false}");
+        assertEquals(200, whole.statusCode(), whole.body());
+        JsonNode m = Json.MAPPER.readTree(whole.body()).get("message");
+        assertEquals(Set.of("role", "content", "tool_calls"), keys(m), m.toString());
+        assertEquals("", m.get("content").asText(), "the call's markup never reaches content: " + whole.body());
+        assertEquals(Json.MAPPER.readTree("[{\"function\": {\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}}]"),
+                m.get("tool_calls"), "Ollama's shape: the arguments an object");
+        assertEquals("stop", Json.MAPPER.readTree(whole.body()).get("done_reason").asText());
+
+        List<JsonNode> lines = TestServer.ndjson(post("/api/chat", chat + "}").body());
+        List<JsonNode> withCalls = lines.stream().filter(l -> l.get("message").has("tool_calls")).toList();
+        assertEquals(1, withCalls.size(), "one object carries the whole call: " + lines);
+        assertEquals(m.get("tool_calls"), withCalls.getFirst().get("message").get("tool_calls"));
+        assertFalse(withCalls.getFirst().get("done").asBoolean(), "before the last object, as Ollama streams it");
+        StringBuilder content = new StringBuilder();
+        lines.forEach(l -> content.append(l.get("message").get("content").asText()));
+        assertEquals("", content.toString());
+        assertTrue(lines.getLast().get("done").asBoolean());
+
+        // Without tool_choice (Ollama has none) calls are parsed all the same: here a grammar writes Qwen's markup.
+        String markup = "root ::= \"<tool_call>\\n{\\\"name\\\": \\\"get_weather\\\", \\\"arguments\\\": {\\\"city\\\": \\\"Lyon\\\"}}\\n</tool_call>\"";
+        HttpResponse<String> free = post("/api/chat", "{\"model\": \"m\", \"stream\": false, \"think\": false, \"grammar\": " + Json.MAPPER.writeValueAsString(markup)
+                + ", \"messages\": [{\"role\": \"user\", \"content\": \"Weather?\"}], \"tools\": " + TOOLS.replace("\"enum\": [\"Paris\"]", "\"minLength\": 1")
+                + ", \"options\": {\"num_predict\": 60}}");
+        assertEquals(200, free.statusCode(), free.body());
+        assertEquals("Lyon", Json.MAPPER.readTree(free.body()).get("message").get("tool_calls").get(0).get("function").get("arguments")
+                .get("city").asText(), free.body());
+    }
+
+    @Test
+    void aHistoryWithCallsAndToolResultsReachesTheTemplate() throws Exception {
+        prompts.clear();
+        HttpResponse<String> r = post("/api/chat", "{\"model\": \"m\", \"stream\": false, \"tools\": " + TOOLS + ", \"messages\": ["
+                + "{\"role\": \"user\", \"content\": \"Weather in Paris?\"}, "
+                + "{\"role\": \"assistant\", \"content\": \"\", \"tool_calls\": [{\"function\": {\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}}]}, "
+                + "{\"role\": \"tool\", \"tool_name\": \"get_weather\", \"content\": \"21 degrees and sunny\"}], \"options\": {\"num_predict\": 2}}");
+        assertEquals(200, r.statusCode(), r.body());
+        String prompt = prompts.getLast();
+        assertTrue(prompt.contains("<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call><|im_end|>"), prompt);
+        assertTrue(prompt.contains("<|im_start|>user\n<tool_response>\n21 degrees and sunny\n</tool_response><|im_end|>"), prompt);
+        assertTrue(prompt.contains("<tools>\n{\"type\": \"function\""), "the tools are in the system prompt: " + prompt);
+        assertTrue(prompt.endsWith("<|im_start|>assistant\n"), prompt);
+
+        for (String bad : List.of("[{\"name\": \"get_weather\"}]", "[{\"function\": {\"name\": \"get_weather\", \"arguments\": \"{}\"}}]", "\"x\"")) {
+            HttpResponse<String> refused = post("/api/chat", "{\"model\": \"m\", \"messages\": [{\"role\": \"assistant\", \"content\": \"\", "
+                    + "\"tool_calls\": " + bad + "}]}");
+            assertEquals(400, refused.statusCode(), bad + " -> " + refused.body());
+            assertTrue(Json.MAPPER.readTree(refused.body()).get("error").asText().contains("tool_calls"), refused.body());
+        }
+        HttpResponse<String> badTools = post("/api/chat", "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                + "\"tools\": [{\"type\": \"retrieval\"}]}");
+        assertEquals(400, badTools.statusCode(), badTools.body());
+        assertEquals(Set.of("error"), keys(Json.MAPPER.readTree(badTools.body())));
+    }
+
+    @Test
+    void keepAliveIsCheckedAsOllamaReadsIt() throws Exception {
+        for (String ok : List.of("\"5m\"", "\"1h30m\"", "\"300ms\"", "\"0\"", "\"-1\"", "\"-1m\"", "300", "0", "-1", "2.5", "null")) {
+            HttpResponse<String> r = post("/api/chat", "{\"model\": \"m\", \"messages\": [], \"keep_alive\": " + ok + "}");
+            assertEquals(200, r.statusCode(), ok + " -> " + r.body());
+            assertEquals(200, post("/api/generate", "{\"model\": \"m\", \"keep_alive\": " + ok + "}").statusCode(), ok);
+        }
+        for (String bad : List.of("\"soon\"", "\"5 minutes\"", "\"m\"", "\"\"", "true", "{}", "[1]")) {
+            HttpResponse<String> r = post("/api/chat", "{\"model\": \"m\", \"messages\": [{\"role\": \"user\", \"content\": \"hi\"}], "
+                    + "\"keep_alive\": " + bad + "}");
+            assertEquals(400, r.statusCode(), bad + " -> " + r.body());
+            assertTrue(Json.MAPPER.readTree(r.body()).get("error").asText().contains("keep_alive"), r.body());
+            assertEquals(400, post("/api/generate", "{\"model\": \"m\", \"prompt\": \"hi\", \"keep_alive\": " + bad + "}").statusCode(), bad);
+        }
     }
 
     @Test

@@ -43,9 +43,13 @@ final class PostgresServer implements AutoCloseable {
     }
 
     static PostgresServer start() throws IOException, InterruptedException {
+        return start(Files.createTempDirectory("parley-pg"));
+    }
+
+    /** A cluster in {@code dir} (an empty directory: a small filesystem, for a test that fills it). */
+    static PostgresServer start(Path dir) throws IOException, InterruptedException {
         Path bin = binDir();
         boolean root = isRoot();
-        Path dir = Files.createTempDirectory("parley-pg");
         int port;
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();

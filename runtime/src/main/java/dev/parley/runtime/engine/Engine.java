@@ -179,6 +179,11 @@ public final class Engine implements AutoCloseable {
         return renderChat(chat).tokens().length;
     }
 
+    /** Whether the KV disk tier's disk is full (its writes are skipped until space returns). */
+    public boolean kvDiskFull() {
+        return tiers != null && tiers.diskFull();
+    }
+
     /** The KV tiers' contents and counters ({@link KvTierStats#NONE} when they are off). */
     public KvTierStats kvStats() {
         return tiers == null ? KvTierStats.NONE : tiers.stats();

@@ -297,6 +297,7 @@ final class Scheduler implements Runnable {
         }
         s.pending = p;
         s.requestId = r.id();
+        s.conversationNamespace = r.cacheNamespace();
         s.conversation = r.conversation();
         s.sampler = sampler;
         s.logprobs = r.topLogprobs() >= 0 ? new Logprobs(r.topLogprobs()) : null;

@@ -18,6 +18,8 @@ final class Slot {
     long lastUsedNanos;
     /** The conversation whose turn last used this slot, and until when it stays reserved for it. */
     volatile String conversation;
+    /** The cache namespace of the turn that last used this slot (set with {@link #conversation}). */
+    volatile String conversationNamespace;
     volatile long holdUntilNanos;
     volatile SlotInfo.State state = SlotInfo.State.IDLE;
 
@@ -76,7 +78,7 @@ final class Slot {
 
     SlotInfo info() {
         long held = conversation == null ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(holdUntilNanos - System.nanoTime());
-        return new SlotInfo(id, state, requestId, cachedCount, generated, conversation, Math.max(0, held));
+        return new SlotInfo(id, state, requestId, cachedCount, generated, conversation, Math.max(0, held), conversationNamespace);
     }
 
     void dropPausedState() {

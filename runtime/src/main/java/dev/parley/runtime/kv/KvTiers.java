@@ -127,6 +127,26 @@ public final class KvTiers implements AutoCloseable {
     private final AtomicLong evictedRam = new AtomicLong();
     private final AtomicLong evictedDisk = new AtomicLong();
     private final AtomicLong discarded = new AtomicLong();
+    /** How often a full disk is warned about: once, then at most once per interval while it stays full. */
+    static final long FULL_WARNING_NANOS = 60_000_000_000L;
+    /** Whether the disk tier's last write failed for a full disk (cleared by the next write that succeeds). */
+    private volatile boolean diskFull;
+    /** On the writer thread: when a full disk was last warned about, and the entries skipped since. */
+    private long fullWarnedAt;
+    private long skippedSinceWarning;
+
+    /** How an entry becomes a file; tests put a full disk in its place. */
+    @FunctionalInterface
+    interface FileWrite {
+        void write(Path target, byte[] fingerprint, KvEntry e, MemorySegment state) throws IOException;
+    }
+
+    private volatile FileWrite fileWrite = DiskFiles::write;
+
+    /** Tests: writes go through {@code w} from now on. */
+    void writeFilesWith(FileWrite w) {
+        fileWrite = w;
+    }
 
     private KvTiers(KvSettings settings, byte[] fingerprint, LongSupplier clockMillis) {
         this.settings = settings;
@@ -398,10 +418,15 @@ public final class KvTiers implements AutoCloseable {
         }
         IOException failure = null;
         try {
-            DiskFiles.write(target, fingerprint, e, e.state);
+            if (diskFull && usableSpace() < fileBytes) {
+                // Still full: not even an attempt (it would write a partial file, only to delete it).
+                throw new IOException("No space left on device (skipped: the disk tier's disk is full)");
+            }
+            fileWrite.write(target, fingerprint, e, e.state);
         } catch (IOException ex) {
             failure = ex;
         }
+        noteDiskSpace(failure, target);
         boolean deleteFile = false;
         synchronized (this) {
             spillingBytes -= e.stateBytes;
@@ -409,7 +434,6 @@ public final class KvTiers implements AutoCloseable {
                 diskBytes -= fileBytes;
                 deleteFile = failure == null;
                 if (failure != null) {
-                    LOG.log(System.Logger.Level.WARNING, "cannot write a KV entry to " + target + ": " + failure.getMessage());
                     if (!e.dropped) {
                         drop(e);
                     }
@@ -429,6 +453,56 @@ public final class KvTiers implements AutoCloseable {
         if (deleteFile) {
             deleteQuietly(target);
         }
+    }
+
+    /**
+     * On the writer thread, after each write: a full disk is warned about once per interval (not once per
+     * entry: a busy server saves several a second) and shows in {@link #diskFull()}; any other failure
+     * is warned about each time. The entry is dropped either way; the RAM tier and the slots go on.
+     */
+    private void noteDiskSpace(IOException failure, Path target) {
+        if (failure == null) {
+            if (diskFull) {
+                diskFull = false;
+                LOG.log(System.Logger.Level.INFO, "the KV disk tier writes again in " + dir + " (" + skippedSinceWarning + " entries skipped)");
+                skippedSinceWarning = 0;
+            }
+            return;
+        }
+        if (!isDiskFull(failure)) {
+            LOG.log(System.Logger.Level.WARNING, "cannot write a KV entry to " + target + ": " + failure.getMessage());
+            return;
+        }
+        long now = System.nanoTime();
+        skippedSinceWarning++;
+        if (!diskFull || now - fullWarnedAt >= FULL_WARNING_NANOS) {
+            LOG.log(System.Logger.Level.WARNING, "the KV disk tier's disk is full (" + dir + "): entries are not saved to disk until space "
+                    + "is freed (" + skippedSinceWarning + " skipped since the last warning)");
+            fullWarnedAt = now;
+            skippedSinceWarning = 0;
+        }
+        diskFull = true;
+    }
+
+    static boolean isDiskFull(IOException e) {
+        String m = e.getMessage() == null ? "" : e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
+            m = fs.getReason();
+        }
+        return m.contains("No space left on device") || m.contains("Disk quota exceeded");
+    }
+
+    private long usableSpace() {
+        try {
+            return Files.getFileStore(dir).getUsableSpace();
+        } catch (IOException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Whether the disk tier's last write failed for a full disk: its writes are skipped until space returns. */
+    public boolean diskFull() {
+        return diskFull;
     }
 
     /**

@@ -29,6 +29,11 @@ public final class ApiError extends RuntimeException {
         return new ApiError(400, message, param);
     }
 
+    /** A write that cannot be stored because the disk is full (507 Insufficient Storage); the message names where. */
+    public static ApiError insufficientStorage(String message) {
+        return new ApiError(507, message, null, "insufficient_storage");
+    }
+
     /** The engine refused or failed a generation. */
     public static ApiError engine(ErrorCode code, String message) {
         return new ApiError(code.httpStatus, message, null, code.name().toLowerCase(Locale.ROOT));

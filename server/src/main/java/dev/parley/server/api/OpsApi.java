@@ -7,6 +7,7 @@ import dev.parley.runtime.engine.SlotInfo;
 import dev.parley.server.auth.Caller;
 import dev.parley.server.auth.RequestOwners;
 import dev.parley.server.metrics.GpuMonitor;
+import dev.parley.server.metrics.StorageStatus;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -19,13 +20,23 @@ public final class OpsApi {
     private final GpuMonitor gpus;
     private final RequestOwners owners;
     private final boolean keysOn;
+    private final StorageStatus storage;
 
-    /** With {@code keysOn}, a caller sees only its own requests' ids in the slot table. */
+    /**
+     * With {@code keysOn}, a caller sees only its own requests' ids and conversation keys in the slot
+     * table; others' slots show their state and counts only.
+     */
     public OpsApi(Engine engine, GpuMonitor gpus, RequestOwners owners, boolean keysOn) {
+        this(engine, gpus, owners, keysOn, new StorageStatus(() -> false, () -> false, () -> false));
+    }
+
+    /** As above; readiness also reports the stores' disks ({@code storage}). */
+    public OpsApi(Engine engine, GpuMonitor gpus, RequestOwners owners, boolean keysOn, StorageStatus storage) {
         this.engine = engine;
         this.gpus = gpus;
         this.owners = owners;
         this.keysOn = keysOn;
+        this.storage = storage;
     }
 
     public void register(HttpRules rules) {
@@ -44,6 +55,11 @@ public final class OpsApi {
         // Draining: shutting down, finishing running generations; routers should send nothing new.
         ObjectNode body = Json.object().put("status", ready ? "ready" : engine.draining() ? "draining" : "not ready");
         body.put("model", engine.model().name()).put("scheduler", ready || engine.draining() ? "running" : "stopped");
+        // A full disk leaves the replica ready (stateless turns still work) but says which stores cannot write.
+        ObjectNode disks = body.putObject("storage");
+        for (String store : storage.names()) {
+            disks.put(store, storage.full(store) ? "full" : "ok");
+        }
         Json.send(res, ready ? 200 : 503, body);
     }
 
@@ -62,7 +78,8 @@ public final class OpsApi {
             }
             o.put("tokens_cached", s.cachedTokens());
             o.put("tokens_generated", s.generatedTokens());
-            if (s.conversation() == null) {
+            // The conversation key is the caller's own data (a thread id, its x-session-id): shown only to its owner.
+            if (s.conversation() == null || keysOn && !caller.equals(s.namespace())) {
                 o.putNull("conversation");
             } else {
                 o.put("conversation", s.conversation());

@@ -54,7 +54,10 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("file-max-text", "N", "most characters of text one uploaded file may yield", "2000000"),
             new Option("file-extract-timeout", "SECONDS", "longest time extracting one uploaded file's text may take", "60"),
             new Option("api-key", "KEY", "require this key on /api/ and /v1/ (Authorization: Bearer KEY or x-api-key: KEY)", null),
-            new Option("api-keys-file", "FILE", "require one of these keys: lines of KEY or OWNER:KEY", null),
+            new Option("api-keys-file", "FILE", "require one of these keys: lines of KEY, OWNER:KEY or OWNER:KEY:BUDGET (credits)", null),
+            new Option("credits-per-1k-prompt", "CREDITS", "credits charged per 1,000 prompt tokens prefilled (at most 3 decimals)", "1"),
+            new Option("credits-per-1k-cached-prompt", "CREDITS", "credits charged per 1,000 prompt tokens served from the KV cache", "0.1"),
+            new Option("credits-per-1k-completion", "CREDITS", "credits charged per 1,000 completion tokens (reasoning included)", "4"),
             new Option("metrics-require-key", null, "also require a key on /metrics", "false"),
             new Option("allowed-hosts", "HOSTS", "comma-separated host names the Host header may carry, * for any "
                     + "(default: the bound address; any when bound to 0.0.0.0)", null),

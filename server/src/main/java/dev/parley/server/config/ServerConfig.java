@@ -49,7 +49,8 @@ public record ServerConfig(
         String replicaName,
         long kvRamBudgetBytes,
         long kvDiskBudgetBytes,
-        FileSettings files) {
+        FileSettings files,
+        CreditPrices credits) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
@@ -57,7 +58,7 @@ public record ServerConfig(
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes, files);
+                kvRamBudgetBytes, kvDiskBudgetBytes, files, credits);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -233,7 +234,25 @@ public record ServerConfig(
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
-                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), files(v));
+                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), files(v), credits(v));
+    }
+
+    private static CreditPrices credits(Values v) {
+        return new CreditPrices(price(v, "credits-per-1k-prompt"), price(v, "credits-per-1k-cached-prompt"), price(v, "credits-per-1k-completion"));
+    }
+
+    /** A price per 1,000 tokens: 0 to 1,000,000 credits, at most 3 decimals (a token then costs whole millionths). */
+    private static java.math.BigDecimal price(Values v, String name) {
+        String raw = v.string(name);
+        try {
+            java.math.BigDecimal p = new java.math.BigDecimal(raw.strip());
+            if (p.signum() >= 0 && p.compareTo(java.math.BigDecimal.valueOf(1_000_000)) <= 0 && p.stripTrailingZeros().scale() <= 3) {
+                return p;
+            }
+        } catch (NumberFormatException | NullPointerException ignored) {
+            // reported below
+        }
+        throw new ConfigException("--" + name + ": expected credits per 1,000 tokens from 0 to 1000000 with at most 3 decimals, got '" + raw + "'");
     }
 
     private static FileSettings files(Values v) {

@@ -14,6 +14,7 @@ import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.FilesService;
 import dev.parley.server.files.FileUploads;
 import dev.parley.server.dialect.parley.ThreadsService;
+import dev.parley.server.dialect.parley.UsageService;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.threads.ThreadStore;
 import java.nio.file.Path;
@@ -41,6 +42,7 @@ public final class Dialects {
                 new FilesService(n.store().files(), n.uploads()),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
-                new OllamaService(n.engine()));
+                new OllamaService(n.engine()),
+                new UsageService());
     }
 }

@@ -4,7 +4,9 @@ import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Headers;
 import dev.parley.server.api.RequestIds;
 import dev.parley.server.auth.Credentials;
+import dev.parley.server.threads.StoreFullException;
 import io.helidon.webserver.http.Handler;
+import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -12,7 +14,7 @@ import java.util.concurrent.ConcurrentSkipListMap;
 /**
  * Where dialects register their routes. Every handler made here reads the request id, turns an
  * {@link ApiError} thrown anywhere below it into the dialect's error body (the only catch of ApiError
- * in the server), and runs turns through the one {@link Exchange}.
+ * in the server; a {@link StoreFullException} becomes a 507 there too), and runs turns through the one {@link Exchange}.
  */
 public final class Endpoints {
 
@@ -29,7 +31,15 @@ public final class Endpoints {
     public record Owner(ErrorShape shape, Credentials credentials) {}
 
     public Endpoints(Exchange exchange, Limits limits, ErrorShape fallback) {
-        this(exchange, limits, fallback, (call, in, res) -> exchange.run(call, res, in.http().path().path()));
+        this(exchange, limits, fallback, (call, in, res) -> exchange.run(call, res, route(in.http())));
+    }
+
+    /**
+     * The route a request matched, as registered ({@code /api/v1/conversations/{id}/messages}), for the
+     * log: the path itself may carry a thread id or a client's conversation name, which an INFO line must not.
+     */
+    static String route(ServerRequest req) {
+        return req.matchingPattern().orElse(req.prologue().method().text() + " (unrouted)");
     }
 
     /** What a parsed turn goes to: the exchange, or (testing the dialects' parsers alone) a recorder. */
@@ -100,6 +110,10 @@ public final class Endpoints {
                     res.header(io.helidon.http.HeaderNames.CONNECTION, "close");
                 }
                 errors.send(res, id, e);
+            } catch (StoreFullException e) {
+                // The operator's problem, not the client's: the log names it once per request, without a stack trace.
+                LOG.log(System.Logger.Level.WARNING, "request " + id + " refused with 507: " + e.getMessage());
+                errors.send(res, id, ApiError.insufficientStorage(e.advice()));
             }
         };
     }

@@ -3,6 +3,7 @@ package dev.parley.server.exchange;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.credits.Charge;
 import java.io.IOException;
 
 /**
@@ -28,6 +29,13 @@ public interface EventWriter {
      */
     default void toolCall(ToolCallEvent event) throws IOException {
         throw new IllegalStateException("this dialect did not ask for tool calls, yet got " + event);
+    }
+
+    /**
+     * Called once, just before {@link #done}, with what the call was charged and the credits its owner has
+     * left; writers whose API reports credits put them in their last part.
+     */
+    default void charged(Charge charge) {
     }
 
     /** The generation ended; {@code messageId} is the stored reply's id when the turn was saved to a thread, else null. */

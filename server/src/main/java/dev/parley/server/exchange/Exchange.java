@@ -6,8 +6,12 @@ import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.GenerationRequest;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.config.CreditPrices;
+import dev.parley.server.credits.Charge;
+import dev.parley.server.credits.Credits;
 import dev.parley.server.files.Document;
 import dev.parley.server.threads.ConflictException;
+import dev.parley.server.threads.StoreFullException;
 import dev.parley.server.threads.ThreadDeletedException;
 import dev.parley.server.threads.ThreadStore;
 import io.helidon.http.HeaderName;
@@ -21,7 +25,8 @@ import java.util.function.BiConsumer;
  * The one path from a turn to an answer, for every dialect: start the generation (so that a refusal
  * is still a status), open the dialect's writer, pass it each event, store a thread turn's exchange
  * atomically when it completes, and cancel the generation when the client leaves (a failed write,
- * streaming or not: see {@link EventWriter#heartbeat}).
+ * streaming or not: see {@link EventWriter#heartbeat}). Credits are checked here, before anything is
+ * generated, and every generation that ran is charged to its owner for the tokens it used (see {@link Credits}).
  */
 public final class Exchange {
 
@@ -34,14 +39,30 @@ public final class Exchange {
     /** The ids of attached files whose text the truncate overflow policy cut (absent when none). */
     static final HeaderName TRUNCATED_FILES = HeaderNames.create("X-Parley-Truncated-Files");
 
+    /** How long a generation cancelled for a client that left may take to report the tokens it used, to charge them. */
+    private static final long CANCELLED_USAGE_MILLIS = 5_000;
+
     private final Engine engine;
     private final ThreadTurns threads;
+    private final Credits credits;
     /** Sees each turn's prompt as it goes to the engine: a test hook, for what the model was given. */
     private volatile BiConsumer<Turn, Prompt> promptWatcher = (turn, prompt) -> { };
 
+    /** Without budgets, at the default prices, with no per-owner meters (tests). */
     public Exchange(Engine engine, ThreadStore store) {
+        this(engine, store, new Credits(java.util.Map.of(), new CreditPrices(java.math.BigDecimal.ONE, new java.math.BigDecimal("0.1"),
+                java.math.BigDecimal.valueOf(4)), store.usage(), Credits.Meter.NONE));
+    }
+
+    public Exchange(Engine engine, ThreadStore store, Credits credits) {
         this.engine = engine;
         this.threads = new ThreadTurns(store);
+        this.credits = credits;
+    }
+
+    /** The credit accounting every turn goes through. */
+    public Credits credits() {
+        return credits;
     }
 
     /** Whether a turn on this thread runs on this instance now. */
@@ -57,6 +78,7 @@ public final class Exchange {
     /** Runs a call; an {@link ApiError} thrown here comes before any byte of the answer. */
     void run(Call call, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
+        credits.admit(turn.owner());
         if (turn.conversationKey() != null) {
             res.header(Incoming.SESSION_ID, turn.conversationKey());
         }
@@ -83,7 +105,7 @@ public final class Exchange {
         GenerationOptions o = turn.options();
         int dropped = 0;
         List<String> cutFiles = List.of();
-        if (o.overflow() == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
+        if (ContextOverflow.orDefault(o.overflow(), turn.source()) == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
             Truncation.Fitted fitted = Truncation.fit(engine, chat, o.maxTokens());
             prompt = fitted.prompt();
             dropped = fitted.droppedMessages();
@@ -113,6 +135,7 @@ public final class Exchange {
         // A thread turn keeps the reply to store it; a stateless one keeps nothing.
         StringBuilder content = thread == null ? null : new StringBuilder();
         StringBuilder thinking = thread == null ? null : new StringBuilder();
+        boolean charged = false;
         try {
             if (dropped > 0) {
                 res.header(TRUNCATED_MESSAGES, String.valueOf(dropped));
@@ -121,6 +144,7 @@ public final class Exchange {
                 res.header(TRUNCATED_FILES, String.join(",", cutFiles));
             }
             EventWriter writer = call.format().open(g.started(), res);
+            EventWriter encoder = writer;
             if (dropped > 0) {
                 writer.truncated(dropped);
             }
@@ -153,10 +177,15 @@ public final class Exchange {
                         // Only the engine's shutdown ends a generation this client still reads: say so in the
                         // dialect's error, never as a normal finish (no NDJSON Done, no OpenAI "stop").
                         LOG.log(System.Logger.Level.INFO, "request " + turn.requestId() + " cancelled by the server's shutdown");
+                        charged = true;
+                        credits.charge(turn.owner(), d.usage());
                         writer.failed(new ApiError(503, "the server is shutting down: the generation was cancelled", null, "shutting_down"));
                         return;
                     }
                     case GenerationEvent.Done d -> {
+                        // Charged before storing: the tokens were spent even if the store refuses the exchange.
+                        charged = true;
+                        Charge charge = credits.charge(turn.owner(), d.usage());
                         String messageId = null;
                         if (thread != null && thread.turn().save()) {
                             try {
@@ -167,12 +196,18 @@ public final class Exchange {
                             } catch (ThreadDeletedException gone) {
                                 writer.failed(new ApiError(404, gone.getMessage(), null));
                                 return;
+                            } catch (StoreFullException full) {
+                                // The disk filled while this reply was generated (the check before it passed).
+                                LOG.log(System.Logger.Level.WARNING, "request " + turn.requestId() + ": reply not stored: " + full.getMessage());
+                                writer.failed(ApiError.insufficientStorage(full.advice()));
+                                return;
                             }
                         }
                         if (thread != null) {
                             threads.end(thread); // stored: a client that answers `done` at once must not meet a 409
                         }
                         RequestLog.finished(LOG, turn.requestId(), endpoint, d);
+                        encoder.charged(charge);
                         writer.done(d, messageId);
                         return;
                     }
@@ -180,8 +215,38 @@ public final class Exchange {
                 }
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
+            if (!charged && !(e instanceof InterruptedException)) {
+                chargeCancelled(turn, g);
+            }
             g.abandon(e); // the exchange did not complete: nothing is stored
             LOG.log(System.Logger.Level.INFO, "request " + turn.requestId() + ": client went away; generation cancelled");
+        }
+    }
+
+    /**
+     * A client that leaves still pays for the tokens generated until then: cancel, wait (about one scheduler
+     * step) for the generation's last event, and charge its usage. A failed generation used nothing chargeable.
+     */
+    private void chargeCancelled(Turn turn, Generation g) {
+        g.stream().cancel();
+        long deadline = System.nanoTime() + CANCELLED_USAGE_MILLIS * 1_000_000L;
+        try {
+            while (System.nanoTime() - deadline < 0) {
+                switch (g.stream().poll(HEARTBEAT_MILLIS)) {
+                    case GenerationEvent.Done d -> {
+                        credits.charge(turn.owner(), d.usage());
+                        return;
+                    }
+                    case GenerationEvent.Failed f -> {
+                        return;
+                    }
+                    case null, default -> {
+                    }
+                }
+            }
+            LOG.log(System.Logger.Level.WARNING, "request " + turn.requestId() + ": no usage reported after cancelling; not charged");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -13,7 +13,8 @@ import java.util.Set;
  * How to generate, whatever the dialect: the token limit, sampling, stop strings and a grammar.
  *
  * @param grammar  a GBNF grammar, or null
- * @param overflow what to do when the conversation is longer than a slot's context
+ * @param overflow what to do when the conversation is longer than a slot's context; null: the route's
+ *        default ({@link ContextOverflow#orDefault})
  * @param topLogprobs -1: no logprobs; else each piece carries its tokens' logprobs with this many alternatives
  * @param logitBias token id to a bias added to its logit (-100..100), ids checked against the vocabulary
  * @param cacheHints prompt prefixes the client asked to keep cached (OpenAI's prompt_cache_key, Anthropic's cache_control)
@@ -27,7 +28,6 @@ public record GenerationOptions(int maxTokens, Sampling sampling, List<String> s
 
     public GenerationOptions {
         stop = List.copyOf(stop);
-        overflow = overflow == null ? ContextOverflow.ERROR : overflow;
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
         cacheHints = cacheHints == null ? List.of() : List.copyOf(cacheHints);
     }
@@ -43,9 +43,9 @@ public record GenerationOptions(int maxTokens, Sampling sampling, List<String> s
         return new GenerationOptions(maxTokens, sampling, stop, grammar, overflow, topLogprobs, logitBias, hints);
     }
 
-    /** Options that refuse a conversation longer than the context (the default policy), without logprobs or a logit bias. */
+    /** Options with the route's default overflow policy, without logprobs or a logit bias. */
     public GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar) {
-        this(maxTokens, sampling, stop, grammar, ContextOverflow.ERROR);
+        this(maxTokens, sampling, stop, grammar, null);
     }
 
     /** Without logprobs ({@code topLogprobs} -1) or a logit bias. */

@@ -47,6 +47,10 @@ final class ThreadTurns {
             if (store.get(c.owner(), c.id()).isEmpty()) {
                 throw new ApiError(404, "conversation " + c.id() + " was deleted", null);
             }
+            if (t.save()) {
+                // A reply that cannot be stored is refused (507) before it is generated, not lost after.
+                store.checkWritable();
+            }
             List<StoredMessage> history = store.messages(c.id());
             // Documents go where they were referenced, re-read by reference each turn: the same files give
             // the same prompt prefix, so the KV cache of earlier turns covers them.

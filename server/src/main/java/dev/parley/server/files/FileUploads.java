@@ -45,4 +45,9 @@ public final class FileUploads {
             return files.add(owner, upload.name(), text.mediaType(), upload.bytes(), upload.sha256(), text.text(), tokens);
         }
     }
+
+    /** Whether uploads cannot be spooled now because the data directory's disk is full. */
+    public boolean spoolFull() {
+        return reader.full();
+    }
 }

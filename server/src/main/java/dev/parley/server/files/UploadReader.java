@@ -3,6 +3,7 @@ package dev.parley.server.files;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Echo;
 import dev.parley.server.http.BodyReading;
+import dev.parley.server.threads.DiskFull;
 import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.ServerRequest;
 import java.io.IOException;
@@ -39,8 +40,12 @@ public final class UploadReader {
     /** Longest file name kept (longer ones are refused). */
     static final int MAX_NAME = 255;
 
+    private static final System.Logger LOG = System.getLogger("parley.files");
+
     private final long maxBytes;
     private final Path spoolDir;
+    /** Whether the last spool failed for a full disk (cleared by the next one that succeeds). */
+    private volatile boolean full;
 
     public UploadReader(long maxBytes, Path spoolDir) {
         this.maxBytes = maxBytes;
@@ -151,7 +156,7 @@ public final class UploadReader {
 
     /** Copies the stream to a spool file, hashing it, and stops at the first byte over the limit. */
     private Upload spool(InputStream in, String name) throws IOException {
-        Path file = Files.createTempFile(spoolDir, "upload-", ".part");
+        Path file = spoolFile();
         MessageDigest sha = sha256();
         long total = 0;
         boolean ok = false;
@@ -164,15 +169,56 @@ public final class UploadReader {
                     throw tooLarge();
                 }
                 sha.update(chunk, 0, n);
-                out.write(chunk, 0, n);
+                try {
+                    out.write(chunk, 0, n);
+                } catch (IOException e) {
+                    throw spoolFailed(e);
+                }
             }
             ok = true;
+        } catch (IOException e) {
+            // closing flushes the last bytes: a full disk may show only here
+            throw spoolFailed(e);
         } finally {
             if (!ok) {
                 Files.deleteIfExists(file);
             }
         }
+        full = false;
         return new Upload(file, name, total, HexFormat.of().formatHex(sha.digest()));
+    }
+
+    private Path spoolFile() throws IOException {
+        try {
+            return Files.createTempFile(spoolDir, "upload-", ".part");
+        } catch (IOException e) {
+            throw spoolFailed(e);
+        }
+    }
+
+    /** A write to the spool failed: for a full disk a 507 naming the directory, otherwise the failure as it was. */
+    private IOException spoolFailed(IOException e) {
+        if (!DiskFull.is(e)) {
+            return e;
+        }
+        if (!full) {
+            full = true;
+            LOG.log(System.Logger.Level.WARNING, "the upload directory's disk is full (" + spoolDir + "): uploads answer 507 until space is freed");
+        }
+        throw ApiError.insufficientStorage("cannot store the upload: the disk holding the data directory " + spoolDir.toAbsolutePath().getParent()
+                + " is full, so nothing was stored; free space there and retry");
+    }
+
+    /** Whether the last upload could not be spooled for a full disk and the spool's disk still has under 1 MiB free. */
+    public boolean full() {
+        if (full) {
+            try {
+                full = Files.getFileStore(spoolDir).getUsableSpace() < 1 << 20;
+            } catch (IOException e) {
+                // keep what the last upload said
+            }
+        }
+        return full;
     }
 
     private ApiError tooLarge() {

@@ -32,6 +32,7 @@ public final class ParleyMetrics implements EngineObserver {
 
     /** The engine the gauges read; the registry keeps the first gauge made for a name, so it reads this. */
     private static final AtomicReference<Engine> ENGINE = new AtomicReference<>();
+    private static final AtomicReference<StorageStatus> STORAGE = new AtomicReference<>();
     private final MeterRegistry registry = Services.get(MeterRegistry.class);
     private final Counter promptTokens;
     private final Counter cachedPromptTokens;
@@ -52,6 +53,10 @@ public final class ParleyMetrics implements EngineObserver {
     private final Map<CacheSource, Timer> kvRestore = new EnumMap<>(CacheSource.class);
     private Timer kvSave;
     private Counter kvSavedBytes;
+    /** Per-owner usage counters (label owner: the keys file's owner name, never the key), made at an owner's first charge. */
+    private final Map<String, OwnerMeters> owners = new ConcurrentHashMap<>();
+
+    private record OwnerMeters(Counter prompt, Counter cached, Counter completion, Counter creditMicros) {}
 
     public ParleyMetrics() {
         promptTokens = registry.getOrCreate(Counter.builder("parley.prompt.tokens").description("prompt tokens of started requests"));
@@ -71,6 +76,13 @@ public final class ParleyMetrics implements EngineObserver {
         queueWait = registry.getOrCreate(timer("parley.queue.wait", "time a request waited for a slot"));
         decodeStep = registry.getOrCreate(timer("parley.decode.step", "one scheduler step (batch decode and sampling)"));
         registerKvMeters();
+        for (String store : List.of("threads", "uploads", "kv_disk")) {
+            registry.getOrCreate(Gauge.builder("parley.storage.full", () -> {
+                StorageStatus s = STORAGE.get();
+                return s != null && s.full(store) ? 1 : 0;
+            }).description("1 while a store cannot write because its disk is full (threads, uploads, kv_disk)")
+                    .tags(List.of(Tag.create("store", store))));
+        }
         registry.getOrCreate(Gauge.builder("parley.slots.total", () -> {
             Engine e = ENGINE.get();
             return e == null ? 0 : e.slots().size();
@@ -155,6 +167,15 @@ public final class ParleyMetrics implements EngineObserver {
         ENGINE.compareAndSet(e, null);
     }
 
+    /** Binds {@code parley_storage_full} to the running server's stores. */
+    public void bind(StorageStatus s) {
+        STORAGE.set(s);
+    }
+
+    public void unbind(StorageStatus s) {
+        STORAGE.compareAndSet(s, null);
+    }
+
     /** A generation request arrives over HTTP on this thread. */
     public void httpRequestBegins() {
         SUBMITTED.get()[0] = false;
@@ -178,14 +199,35 @@ public final class ParleyMetrics implements EngineObserver {
         return "error_" + switch (status) {
             case 400 -> "invalid_request";
             case 401 -> "unauthorized";
+            case 402 -> "insufficient_credits";
             case 403 -> "forbidden";
             case 404 -> "not_found";
             case 409 -> "conflict";
             case 413 -> "body_too_large";
             case 415 -> "unsupported_media_type";
             case 503 -> "unavailable";
+            case 507 -> "insufficient_storage";
             default -> status >= 500 ? "internal" : "http_" + status;
         };
+    }
+
+    /**
+     * One call charged to an owner: its prompt tokens (cached ones included), cached prompt tokens,
+     * completion tokens, and credits in millionths (counters count whole numbers).
+     */
+    public void ownerCharged(String owner, int promptTokens, int cachedPromptTokens, int completionTokens, long creditMicros) {
+        OwnerMeters m = owners.computeIfAbsent(owner, o -> {
+            List<Tag> tags = List.of(Tag.create("owner", o));
+            return new OwnerMeters(
+                    registry.getOrCreate(Counter.builder("parley.owner.prompt.tokens").description("prompt tokens charged to an owner, cached ones included").tags(tags)),
+                    registry.getOrCreate(Counter.builder("parley.owner.prompt.cached.tokens").description("prompt tokens charged to an owner at the cached price").tags(tags)),
+                    registry.getOrCreate(Counter.builder("parley.owner.completion.tokens").description("completion tokens charged to an owner").tags(tags)),
+                    registry.getOrCreate(Counter.builder("parley.owner.credit.micros").description("credits charged to an owner, in millionths").tags(tags)));
+        });
+        m.prompt().increment(promptTokens);
+        m.cached().increment(cachedPromptTokens);
+        m.completion().increment(completionTokens);
+        m.creditMicros().increment(creditMicros);
     }
 
     @Override

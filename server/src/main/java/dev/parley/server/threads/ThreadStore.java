@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.flywaydb.core.Flyway;
 
 /**
@@ -26,14 +27,32 @@ import org.flywaydb.core.Flyway;
 public final class ThreadStore implements AutoCloseable {
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final System.Logger LOG = System.getLogger("parley.threads");
+
+    /** How often the status of a full store may probe whether space came back. */
+    private static final long STATUS_PROBE_NANOS = 1_000_000_000L;
+    /** Below this much free space in an SQLite store's directory, a turn probes before it generates. */
+    static final long LOW_SPACE_BYTES = 1 << 20;
 
     private final HikariDataSource pool;
     private final String description;
+    /** Where the data lives, as an operator would look for it: the data directory, or the PostgreSQL database. */
+    private final String location;
+    /** The SQLite store's directory (its free space is known here), or null for PostgreSQL. */
+    private final Path directory;
     private final FileStore files = new FileStore(this);
+    /** When a write last failed for a full disk (nanoTime), or 0 while writes succeed. */
+    private volatile long fullSince;
+    private volatile long lastProbe;
+    /** Tests: what each transaction's connection is wrapped in (a fault-injecting seam); the identity otherwise. */
+    private volatile UnaryOperator<Connection> seam = UnaryOperator.identity();
+    private final UsageStore usage = new UsageStore(this);
 
-    private ThreadStore(HikariDataSource pool, String description) {
+    private ThreadStore(HikariDataSource pool, String description, String location, Path directory) {
         this.pool = pool;
         this.description = description;
+        this.location = location;
+        this.directory = directory;
         Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
     }
 
@@ -53,7 +72,7 @@ public final class ThreadStore implements AutoCloseable {
         c.addDataSourceProperty("journal_mode", "WAL");
         c.addDataSourceProperty("busy_timeout", "10000");
         c.setPoolName("parley-sqlite");
-        return open(c, "SQLite " + file);
+        return open(c, "SQLite " + file, "the data directory " + file.getParent(), file.getParent());
     }
 
     /** A PostgreSQL database at a JDBC URL. */
@@ -68,14 +87,15 @@ public final class ThreadStore implements AutoCloseable {
         }
         c.setMaximumPoolSize(8);
         c.setPoolName("parley-postgres");
-        return open(c, "PostgreSQL " + jdbcUrl.replaceAll("password=[^&]*", "password=***"));
+        String safe = jdbcUrl.replaceAll("password=[^&]*", "password=***");
+        return open(c, "PostgreSQL " + safe, "the PostgreSQL database " + safe, null);
     }
 
-    private static ThreadStore open(HikariConfig config, String description) {
+    private static ThreadStore open(HikariConfig config, String description, String location, Path directory) {
         config.setAutoCommit(false);
         config.setInitializationFailTimeout(10_000);
         try {
-            return new ThreadStore(new HikariDataSource(config), description);
+            return new ThreadStore(new HikariDataSource(config), description, location, directory);
         } catch (RuntimeException e) {
             throw new StoreException("cannot open the thread database (" + description + ")", e);
         }
@@ -85,9 +105,118 @@ public final class ThreadStore implements AutoCloseable {
         return description;
     }
 
+    /** Tests: every later transaction runs on {@code seam.apply(connection)}, so a test can make the database fail as a full disk does. */
+    void wrapConnections(UnaryOperator<Connection> seam) {
+        this.seam = seam;
+    }
+
+    /** Where the data lives (the data directory, or the PostgreSQL database), as error messages name it. */
+    public String location() {
+        return location;
+    }
+
+    // ---- a full disk ----
+
+    /**
+     * Whether the store's disk is full: its last write failed for that reason and no write has
+     * succeeded since. While it is, at most one probe a second checks whether space came back, so a
+     * full store recovers by itself.
+     */
+    public boolean full() {
+        if (fullSince == 0) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - lastProbe >= STATUS_PROBE_NANOS) {
+            lastProbe = now;
+            probe();
+        }
+        return fullSince != 0;
+    }
+
+    /**
+     * Before a turn generates a reply it will store: throws {@link StoreFullException} when the store
+     * cannot write now, so the client gets a 507 before any generation, not after it. Free when the
+     * store is healthy: it probes only after a write failed for a full disk, or when the SQLite
+     * directory is nearly full.
+     */
+    public void checkWritable() {
+        if (fullSince != 0 || lowSpace(LOW_SPACE_BYTES)) {
+            lastProbe = System.nanoTime();
+            probe();
+            if (fullSince != 0) {
+                throw new StoreFullException("store this exchange", location, null);
+            }
+        }
+    }
+
+    /**
+     * A write that leaves nothing behind but needs the room a turn needs: a thread and a message of
+     * 4 KiB inserted and deleted in one committed transaction. PostgreSQL must find or extend pages of
+     * both tables and their indexes for it (an update in place would fit a page's free space and prove
+     * nothing); SQLite writes the changed pages to its WAL at commit (a rolled-back write never
+     * reaches the disk). No other transaction ever sees the rows.
+     */
+    private void probe() {
+        String id = newId("probe_");
+        try {
+            inTransaction("check for free space", con -> {
+                try (PreparedStatement c = con.prepareStatement("INSERT INTO conversations (id, owner, metadata, created_at, updated_at) "
+                        + "VALUES (?, '', '{}', 0, 0)");
+                     PreparedStatement m = con.prepareStatement("INSERT INTO messages (id, conversation_id, position, role, content, created_at) "
+                             + "VALUES (?, ?, 0, 'user', ?, 0)");
+                     PreparedStatement dm = con.prepareStatement("DELETE FROM messages WHERE id = ?");
+                     PreparedStatement dc = con.prepareStatement("DELETE FROM conversations WHERE id = ?")) {
+                    c.setString(1, id);
+                    c.executeUpdate();
+                    m.setString(1, id);
+                    m.setString(2, id);
+                    m.setString(3, "x".repeat(4096));
+                    m.executeUpdate();
+                    dm.setString(1, id);
+                    dm.executeUpdate();
+                    dc.setString(1, id);
+                    return dc.executeUpdate();
+                }
+            });
+            stored();
+        } catch (StoreFullException e) {
+            // still full
+        } catch (StoreException e) {
+            // Failing for another reason (the database unreachable, a constraint a later migration added):
+            // the disk is not what this probe shows, so it stops claiming it; the next real write says what is wrong.
+            LOG.log(System.Logger.Level.WARNING, "the free-space probe of the thread store failed: " + e.getMessage());
+            stored();
+        }
+    }
+
+    /** A write committed: the disk has room again. */
+    private void stored() {
+        if (fullSince != 0) {
+            fullSince = 0;
+            LOG.log(System.Logger.Level.INFO, "the thread store can write again (" + location + ")");
+        }
+    }
+
+    private boolean lowSpace(long bytes) {
+        if (directory == null) {
+            return false;
+        }
+        try {
+            return Files.getFileStore(directory).getUsableSpace() < bytes;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
     /** Uploaded files, in the same database. */
     public FileStore files() {
         return files;
+    }
+
+    /** Per-owner usage (tokens and credits), in the same database. */
+    public UsageStore usage() {
+        return usage;
     }
 
     static String newId(String prefix) {
@@ -148,6 +277,7 @@ public final class ThreadStore implements AutoCloseable {
             writeThreadFiles(con, c.id(), fileIds);
             return null;
         });
+        stored();
     }
 
     /** The files a thread carries for all its turns, in order. */
@@ -350,6 +480,7 @@ public final class ThreadStore implements AutoCloseable {
                 }
                 return null;
             });
+            stored();
         } catch (StoreException e) {
             // A deleted thread fails the foreign key, a position taken by another exchange the unique key: tell them apart.
             if (isForeignKeyViolation(e.getCause())) {
@@ -417,18 +548,67 @@ public final class ThreadStore implements AutoCloseable {
     }
 
     <T> T inTransaction(String what, Work<T> work) {
-        try (Connection con = pool.getConnection()) {
+        Connection pooled;
+        try {
+            pooled = pool.getConnection();
+        } catch (SQLException e) {
+            throw failure(what, e);
+        }
+        Connection con = seam.apply(pooled);
+        boolean unknownState = false;
+        try (con) {
             try {
                 T result = work.run(con);
                 con.commit();
                 return result;
             } catch (SQLException | RuntimeException e) {
-                con.rollback();
+                try {
+                    con.rollback();
+                } catch (SQLException r) {
+                    // SQLite rolls a transaction back by itself on SQLITE_FULL (and some I/O errors); the
+                    // driver's ROLLBACK then fails and it never begins the next transaction, so the
+                    // connection would run every later statement in autocommit and fail every commit,
+                    // even once space is back. Such a connection is not reused.
+                    unknownState = true;
+                    e.addSuppressed(r);
+                }
                 throw e;
             }
         } catch (SQLException e) {
-            throw new StoreException("cannot " + what + " (" + description + ")", e);
+            throw failure(what, e);
+        } finally {
+            if (unknownState) {
+                pool.evictConnection(pooled);
+            }
         }
+    }
+
+    private StoreException failure(String what, SQLException e) {
+        if (DiskFull.is(e) || sqliteIoError(e) && lowSpace(64 * 1024)) {
+            if (fullSince == 0) {
+                fullSince = System.nanoTime() | 1;
+                LOG.log(System.Logger.Level.WARNING, "the thread store's disk is full (" + location + "): writes answer 507 until space is freed; "
+                        + e.getMessage());
+            }
+            return new StoreFullException(what, location, e);
+        }
+        return new StoreException("cannot " + what + " (" + description + ")", e);
+    }
+
+    /** SQLite's primary result code for an I/O error. */
+    private static final int SQLITE_IOERR = 10;
+
+    /**
+     * SQLite reports some failures of a full disk as I/O errors (growing its shared-memory index when a
+     * connection opens: the pool then wraps it), so with hardly any free space left an I/O error is one.
+     */
+    private static boolean sqliteIoError(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof SQLException sql && t.getClass().getName().startsWith("org.sqlite.") && (sql.getErrorCode() & 0xff) == SQLITE_IOERR) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override

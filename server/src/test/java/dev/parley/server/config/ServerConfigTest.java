@@ -87,4 +87,21 @@ class ServerConfigTest {
     private static String fail(String... args) {
         return assertThrows(ConfigException.class, () -> ServerConfig.load(args, Map.of())).getMessage();
     }
+
+    @Test
+    void creditPricesHaveDefaultsAndAtMostThreeDecimals() {
+        CreditPrices d = ServerConfig.load(new String[0], Map.of()).credits();
+        assertEquals(1000, CreditPrices.microsPerToken(d.promptPer1k()), "1 credit per 1,000 prompt tokens");
+        assertEquals(100, CreditPrices.microsPerToken(d.cachedPromptPer1k()), "cached prompt tokens a tenth of that");
+        assertEquals(4000, CreditPrices.microsPerToken(d.completionPer1k()));
+        CreditPrices c = ServerConfig.load(new String[] {"--credits-per-1k-prompt", "2.5", "--credits-per-1k-cached-prompt=0.001",
+                "--credits-per-1k-completion", "0"}, Map.of("PARLEY_CREDITS_PER_1K_PROMPT", "9")).credits();
+        assertEquals(2500, CreditPrices.microsPerToken(c.promptPer1k()));
+        assertEquals(1, CreditPrices.microsPerToken(c.cachedPromptPer1k()));
+        assertEquals(0, CreditPrices.microsPerToken(c.completionPer1k()));
+        for (String bad : new String[] {"-1", "0.0001", "abc", "2000000"}) {
+            ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--credits-per-1k-completion", bad}, Map.of()));
+            assertTrue(e.getMessage().contains("--credits-per-1k-completion"), e.getMessage());
+        }
+    }
 }

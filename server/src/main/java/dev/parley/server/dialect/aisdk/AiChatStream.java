@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
+import dev.parley.server.credits.Charge;
 import dev.parley.server.exchange.ErrorShape;
 import dev.parley.server.exchange.EventWriter;
 import dev.parley.server.exchange.SseStream;
@@ -16,8 +17,14 @@ import java.io.IOException;
  * one {@code data:} line written and flushed whole: {@code {"type":"text-delta","textDelta":"..."}},
  * {@code {"type":"reasoning","textDelta":"..."}}, then {@code {"type":"finish","finishReason":...,
  * "usage":{"promptTokens","completionTokens","totalTokens"}}} or {@code {"type":"error","error":"..."}}.
+ * With {@code withCredits} (the by-id conversation API's answer), the finish part also carries
+ * {@code credits_used} and {@code credits_remaining}.
  */
-public record AiChatStream() implements WireFormat {
+public record AiChatStream(boolean withCredits) implements WireFormat {
+
+    public AiChatStream() {
+        this(false);
+    }
 
     /** Errors before the stream: the error part as the whole body. */
     public static final ErrorShape ERRORS = (requestId, e) -> Json.object().put("type", "error").put("error", e.getMessage());
@@ -26,6 +33,13 @@ public record AiChatStream() implements WireFormat {
     public EventWriter open(GenerationEvent.Started started, ServerResponse res) {
         SseStream sse = SseStream.open(res);
         return new EventWriter() {
+            private Charge charge;
+
+            @Override
+            public void charged(Charge c) {
+                charge = c;
+            }
+
             @Override
             public void piece(GenerationEvent.Piece p) throws IOException {
                 if (!p.text().isEmpty()) {
@@ -40,6 +54,9 @@ public record AiChatStream() implements WireFormat {
                 ObjectNode finish = Json.object().put("type", "finish").put("finishReason", finishReason(d.reason()));
                 finish.putObject("usage").put("promptTokens", u.promptTokens()).put("completionTokens", u.generatedTokens())
                         .put("totalTokens", u.promptTokens() + u.generatedTokens());
+                if (withCredits) {
+                    Charge.put(finish, charge);
+                }
                 sse.data(finish);
                 sse.close();
             }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
+import dev.parley.server.credits.Charge;
 import dev.parley.server.dialect.aisdk.AiChatStream;
 import dev.parley.server.dialect.parley.ParleyEvents;
 import dev.parley.server.exchange.ErrorShape;
@@ -16,10 +17,11 @@ import java.io.IOException;
 
 /**
  * The answer to a conversation continued by id. Whole: {@code {"text", "thinking", "finish_reason",
- * "message_id", "usage"}} (Parley's usage object; {@code message_id} is the stored reply's id, null when
- * not saved). Streaming: the AI SDK's text-delta stream parts as server-sent events, as {@code /api/ai/chat}
+ * "message_id", "usage", "credits_used", "credits_remaining"}} (Parley's usage object; {@code message_id}
+ * is the stored reply's id, null when not saved; {@code credits_remaining} null when the key's owner has
+ * no budget). Streaming: the AI SDK's text-delta stream parts as server-sent events, as {@code /api/ai/chat}
  * answers ({@link AiChatStream}): {@code text-delta} and {@code reasoning} parts, then {@code finish} with
- * usage, or {@code error}. Errors before either: {@code {"error": "..."}} with the status.
+ * usage and the two credit fields, or {@code error}. Errors before either: {@code {"error": "..."}} with the status.
  */
 public record ConversationByIdAnswer(boolean stream, String requestId) implements WireFormat {
 
@@ -27,13 +29,20 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
 
     @Override
     public EventWriter open(GenerationEvent.Started started, ServerResponse res) {
-        return stream ? new AiChatStream().open(started, res) : new Whole(new WholeJson(res));
+        return stream ? new AiChatStream(true).open(started, res) : new Whole(new WholeJson(res));
     }
 
     private static final class Whole extends WholeReply {
 
+        private Charge charge;
+
         Whole(WholeJson json) {
             super(json);
+        }
+
+        @Override
+        public void charged(Charge c) {
+            charge = c;
         }
 
         @Override
@@ -41,6 +50,7 @@ public record ConversationByIdAnswer(boolean stream, String requestId) implement
             ObjectNode body = Json.object().put("text", text.toString()).put("thinking", thinking.toString())
                     .put("finish_reason", d.reason().wireName()).put("message_id", messageId);
             body.set("usage", ParleyEvents.usage(d.usage(), truncated));
+            Charge.put(body, charge);
             json.send(200, body);
         }
 

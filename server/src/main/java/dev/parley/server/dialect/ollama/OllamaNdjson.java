@@ -1,7 +1,12 @@
 package dev.parley.server.dialect.ollama;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.tools.ToolCall;
+import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.exchange.ErrorShape;
@@ -14,6 +19,8 @@ import io.helidon.webserver.http.ServerResponse;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Ollama's answers to {@code /api/chat} and {@code /api/generate}. Streaming: newline-delimited JSON, one
@@ -21,6 +28,9 @@ import java.time.Instant;
  * "thinking"}, "done": false}} for chat; {@code "response"} and {@code "thinking"} at the top for
  * generate), then a last object with {@code "done": true}, {@code done_reason} and the counts and
  * durations (nanoseconds). Whole ({@code "stream": false}): that last object carrying the whole text.
+ * Tool calls (chat with {@code tools}) are {@code message.tool_calls}, {@code [{"function": {"name",
+ * "arguments": {...}}}]} with the arguments as an object: streamed as Ollama streams them, each whole
+ * call in an object of its own once its arguments are complete; whole, in the last object's message.
  * Errors: {@code {"error": "..."}}, with the status before the answer starts, as the last line after.
  *
  * @param model the model name the client asked for, echoed as Ollama does
@@ -57,6 +67,23 @@ public record OllamaNdjson(boolean chat, boolean stream, String model) implement
         return o;
     }
 
+    /** Adds {@code call} to {@code message.tool_calls} in Ollama's shape: the arguments as a JSON object. */
+    static void addToolCall(ObjectNode message, ToolCall call) {
+        ArrayNode calls = message.withArray("tool_calls");
+        ObjectNode function = calls.addObject().putObject("function").put("name", call.name());
+        JsonNode args;
+        try {
+            args = Json.MAPPER.readTree(call.argumentsJson());
+        } catch (JsonProcessingException e) {
+            args = null; // the parser hands on only complete JSON; should it not, the text is kept rather than lost
+        }
+        if (args != null && args.isObject()) {
+            function.set("arguments", args);
+        } else {
+            function.put("arguments", call.argumentsJson());
+        }
+    }
+
     /** The last object's fields: why it ended, token counts, durations in nanoseconds (the model was already loaded). */
     static void finish(ObjectNode o, GenerationEvent.Done d) {
         GenerationEvent.Usage u = d.usage();
@@ -87,6 +114,16 @@ public record OllamaNdjson(boolean chat, boolean stream, String model) implement
         }
 
         @Override
+        public void toolCall(ToolCallEvent e) throws IOException {
+            if (e instanceof ToolCallEvent.CallFinished f) {
+                ObjectNode o = answer("", null, false);
+                addToolCall((ObjectNode) o.get("message"), f.call());
+                out.write(Json.line(o));
+                out.flush();
+            }
+        }
+
+        @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
             ObjectNode last = answer("", null, true);
             finish(last, d);
@@ -103,13 +140,25 @@ public record OllamaNdjson(boolean chat, boolean stream, String model) implement
 
     private final class Whole extends WholeReply {
 
+        private final List<ToolCall> calls = new ArrayList<>();
+
         Whole(WholeJson json) {
             super(json);
         }
 
         @Override
+        public void toolCall(ToolCallEvent e) {
+            if (e instanceof ToolCallEvent.CallFinished f) {
+                calls.add(f.call());
+            }
+        }
+
+        @Override
         public void done(GenerationEvent.Done d, String messageId) throws IOException {
             ObjectNode body = answer(text.toString(), thinking.isEmpty() ? null : thinking.toString(), true);
+            for (ToolCall c : calls) {
+                addToolCall((ObjectNode) body.get("message"), c);
+            }
             finish(body, d);
             json.send(200, body);
         }

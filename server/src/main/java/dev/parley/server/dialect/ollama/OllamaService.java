@@ -6,10 +6,11 @@ import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.jsonschema.JsonSchemaGrammar;
 import dev.parley.runtime.jsonschema.SchemaException;
+import dev.parley.runtime.tools.ToolCallStyle;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
-import dev.parley.server.api.Messages;
 import dev.parley.server.api.RequestBody;
+import dev.parley.server.dialect.openai.ChatTools;
 import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
@@ -30,7 +31,9 @@ import java.util.Set;
  * {@code GET /api/tags}, {@code POST /api/show}, {@code GET /api/ps}, {@code GET /api/version}
  * describing the one loaded model. As Ollama does, unknown fields and options are ignored; known ones
  * of the wrong type or range are a 400 {@code {"error": ...}}. Any model name is answered by the loaded
- * model. Parley's extension: {@code grammar} (GBNF), instead of {@code format}.
+ * model. Chat {@code tools} are OpenAI's shape and read by the same {@link ChatTools}: the reply's calls
+ * come back parsed in {@code message.tool_calls}. Parley's extensions: {@code grammar} (GBNF), instead of
+ * {@code format}, and {@code tool_choice} with {@code parallel_tool_calls} (OpenAI's), to force a call.
  */
 public final class OllamaService implements Dialect {
 
@@ -40,9 +43,11 @@ public final class OllamaService implements Dialect {
     private static final Set<String> THINK_LEVELS = Set.of("low", "medium", "high", "max");
 
     private final OllamaModels models;
+    private final ToolCallStyle toolStyle;
 
     public OllamaService(Engine engine) {
         this.models = new OllamaModels(engine);
+        this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
     }
 
     @Override
@@ -64,6 +69,7 @@ public final class OllamaService implements Dialect {
     private Call chat(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         String model = model(b);
+        KeepAlive.check(b.get("keep_alive"));
         JsonNode list = b.get("messages");
         if (list == null || list.isNull() || list.isArray() && list.isEmpty()) {
             return loaded(res, new OllamaNdjson(true, false, model)); // Ollama's "load a model" request
@@ -75,13 +81,20 @@ public final class OllamaService implements Dialect {
         for (int i = 0; i < list.size(); i++) {
             messages.add(message(list.get(i), "messages[" + i + "]"));
         }
-        Prompt chat = new Prompt.Chat(messages, true, think(b), Messages.tools(b.get("tools")), Map.of());
-        return call(in, b, chat, new OllamaNdjson(true, b.bool("stream", true), model));
+        ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), toolStyle);
+        Boolean thinking = think(b);
+        if (tools.grammar() != null && thinking == null) {
+            thinking = false; // a forced call starts at the first token, where a thinking block would open
+        }
+        Prompt chat = new Prompt.Chat(messages, true, thinking, tools.templateTools(), Map.of());
+        GenerationOptions options = options(b, in, tools.grammar());
+        return new Call(in.turn(new Turn.Given(chat), options, null), new OllamaNdjson(true, b.bool("stream", true), model), tools.toolCalls());
     }
 
     private Call generate(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         String model = model(b);
+        KeepAlive.check(b.get("keep_alive"));
         String prompt = b.optionalString("prompt");
         refuse(b, "suffix", "fill-in-the-middle (suffix) is not supported");
         refuse(b, "template", "template overrides are not supported: the model's own chat template is used");
@@ -105,7 +118,7 @@ public final class OllamaService implements Dialect {
     }
 
     private Call call(Incoming in, RequestBody b, Prompt prompt, OllamaNdjson format) {
-        return new Call(in.turn(new Turn.Given(prompt), options(b, in), null), format);
+        return new Call(in.turn(new Turn.Given(prompt), options(b, in, null), null), format);
     }
 
     /** A request with nothing to generate loads the model in Ollama; Parley's is always loaded: done at once. */
@@ -162,12 +175,32 @@ public final class OllamaService implements Dialect {
         }
         JsonNode calls = m.get("tool_calls");
         if (calls != null && !calls.isNull()) {
-            if (!calls.isArray()) {
-                throw ApiError.badRequest(at + ".tool_calls", at + ".tool_calls must be a list");
-            }
-            out.put("tool_calls", Json.MAPPER.convertValue(calls, List.class));
+            out.put("tool_calls", toolCalls(calls, at + ".tool_calls"));
         }
         return out;
+    }
+
+    /**
+     * An assistant message's earlier calls, Ollama's shape: {@code [{"function": {"name", "arguments": {...}}}]}
+     * (arguments an object, as Ollama sends them). They reach the template as given, so it renders the
+     * call in the model's own markup.
+     */
+    private static List<Object> toolCalls(JsonNode calls, String at) {
+        if (!calls.isArray()) {
+            throw ApiError.badRequest(at, at + " must be a list of {\"function\": {\"name\", \"arguments\"}}");
+        }
+        for (int i = 0; i < calls.size(); i++) {
+            JsonNode f = calls.get(i).path("function");
+            String here = at + "[" + i + "].function";
+            if (!f.isObject() || !f.path("name").isTextual() || f.path("name").textValue().isBlank()) {
+                throw ApiError.badRequest(here, here + " must be an object with the function's name");
+            }
+            JsonNode args = f.get("arguments");
+            if (args != null && !args.isNull() && !args.isObject()) {
+                throw ApiError.badRequest(here + ".arguments", here + ".arguments must be an object, got " + args);
+            }
+        }
+        return Json.MAPPER.convertValue(calls, List.class);
     }
 
     private static String text(JsonNode m, String field, String at) {
@@ -205,7 +238,7 @@ public final class OllamaService implements Dialect {
      * options Parley has, and {@code stop}; the others (num_ctx, num_gpu, mirostat, typical_p, ...) are
      * ignored as the server's own settings. {@code format}: "json" or a JSON schema, as a grammar.
      */
-    private GenerationOptions options(RequestBody b, Incoming in) {
+    private GenerationOptions options(RequestBody b, Incoming in, String toolGrammar) {
         JsonNode options = b.get("options");
         ObjectNode parley = Json.object();
         if (options != null && !options.isNull()) {
@@ -231,6 +264,10 @@ public final class OllamaService implements Dialect {
             throw ApiError.badRequest("grammar", "send either format or grammar, not both");
         }
         grammar = grammar != null ? grammar : own;
+        if (toolGrammar != null && grammar != null) {
+            throw ApiError.badRequest("tool_choice", "a forced tool_choice constrains the reply itself: leave out format and grammar");
+        }
+        grammar = grammar != null ? grammar : toolGrammar;
         if (grammar != null) {
             parley.put("grammar", grammar);
         }

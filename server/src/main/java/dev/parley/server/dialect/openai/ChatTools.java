@@ -18,7 +18,8 @@ import java.util.Set;
  * OpenAI's {@code tools}, {@code tool_choice} and {@code parallel_tool_calls}, checked, and what they make
  * of a turn: the tools the template shows the model, how the reply's calls are read, and for
  * {@code required} or a named function a grammar that forces a well-formed call. The Anthropic dialect
- * reuses it with its tools and tool_choice put in OpenAI's shape.
+ * reuses it with its tools and tool_choice put in OpenAI's shape; Ollama's {@code tools} have OpenAI's
+ * shape, so its dialect reads them here too.
  *
  * @param templateTools the tools for the chat template, or null (none declared, or {@code tool_choice: "none"})
  * @param toolCalls how to read calls out of the reply, or null when none may come
@@ -26,7 +27,7 @@ import java.util.Set;
  */
 public record ChatTools(List<Map<String, Object>> templateTools, ToolCalls toolCalls, String grammar) {
 
-    static final ChatTools NONE = new ChatTools(null, null, null);
+    public static final ChatTools NONE = new ChatTools(null, null, null);
 
     /**
      * @param style the model's call syntax (from its chat template)

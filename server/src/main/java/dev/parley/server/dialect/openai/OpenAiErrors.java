@@ -32,6 +32,7 @@ public final class OpenAiErrors implements ErrorShape {
             case 401 -> "authentication_error";
             case 403 -> "permission_error";
             case 404 -> "not_found_error";
+            case 402 -> "insufficient_quota";
             case 429 -> "rate_limit_error";
             default -> status >= 500 ? "server_error" : "invalid_request_error";
         };

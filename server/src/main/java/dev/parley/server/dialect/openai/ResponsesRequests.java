@@ -67,7 +67,9 @@ final class ResponsesRequests {
         String grammar = OpenAiRequests.oneGrammar(b, tools.grammar(), "tool_choice", format, "text.format");
         Boolean thinking = OpenAiRequests.thinkingUnderForcedOutput(null, tools.grammar() != null || format != null);
         int max = GenerationOptions.maxTokens(b, in.limits(), "max_output_tokens");
-        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), List.of(), grammar, ContextOverflow.ERROR, topLogprobs, Map.of());
+        // OpenAI's truncation: "auto" drops the oldest input, "disabled" refuses; unset, a stored conversation truncates
+        ContextOverflow overflow = truncation == null ? null : truncation.equals("auto") ? ContextOverflow.TRUNCATE : ContextOverflow.ERROR;
+        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), List.of(), grammar, overflow, topLogprobs, Map.of());
         PromptCacheHints cache = PromptCacheHints.parse(b); // before a thread is created for the turn
 
         boolean keep = b.bool("store", true);
@@ -109,7 +111,7 @@ final class ResponsesRequests {
         echo.set("tools", b.has("tools") ? b.get("tools") : Json.MAPPER.createArrayNode());
         echo.set("tool_choice", b.has("tool_choice") ? b.get("tool_choice") : Json.MAPPER.getNodeFactory().textNode("auto"));
         echo.set("text", text != null ? text : Json.object().set("format", Json.object().put("type", "text")));
-        echo.put("truncation", truncation == null ? "disabled" : truncation);
+        echo.put("truncation", ContextOverflow.orDefault(overflow, source) == ContextOverflow.TRUNCATE ? "auto" : "disabled");
         return new Call(in.turn(id, source, cache.applyTo(options), cache.conversation(key)), new ResponsesFormat(id, model, b.bool("stream", false), echo,
                 topLogprobs >= 0), tools.toolCalls());
     }
