@@ -276,6 +276,37 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Pins the prefixes the request's cache hints name. A message prefix is rendered without the
+     * generation prompt and tokenized; what it shares with the prompt's tokens is pinned (the
+     * tokenization may differ where the prefix ends). A prefix the template cannot render alone is skipped.
+     */
+    private void pinHints(GenerationRequest request, int[] tokens) {
+        if (tiers == null) {
+            return;
+        }
+        for (CacheHint h : request.cacheHints()) {
+            int length = tokens.length;
+            if (h.messages() != CacheHint.WHOLE_PROMPT) {
+                if (!(request.prompt() instanceof Prompt.Chat chat) || h.messages() > chat.messages().size()) {
+                    continue;
+                }
+                try {
+                    Prompt.Chat prefix = new Prompt.Chat(chat.messages().subList(0, h.messages()), false, chat.enableThinking(), chat.tools(),
+                            chat.templateArguments());
+                    int[] prefixTokens = renderChat(prefix).tokens();
+                    length = 0;
+                    while (length < prefixTokens.length && length < tokens.length && prefixTokens[length] == tokens[length]) {
+                        length++;
+                    }
+                } catch (EngineException | IllegalArgumentException e) {
+                    continue;
+                }
+            }
+            tiers.pin(request.cacheNamespace(), tokens, length, h.ttl().toMillis());
+        }
+    }
+
+    /**
      * Renders, tokenizes and checks the request, then queues it. Refusals (bad input, a prompt longer
      * than a slot, a full queue, shutdown) are thrown here; everything later arrives on the stream.
      */
@@ -331,6 +362,7 @@ public final class Engine implements AutoCloseable {
                     + slotCapacity);
         }
         Grammar grammar = compileGrammar(request.grammar());
+        pinHints(request, tokens);
         TokenStream stream = new TokenStream(request.id());
         if (!queue.offer(new Pending(request, tokens, rendered, grammar, stream, System.nanoTime()))) {
             throw new EngineException(ErrorCode.QUEUE_FULL, "all " + config.slots() + " slots are busy and " + queue.size()

@@ -17,9 +17,11 @@ import java.util.Map;
  *     a hint to keep its slot and its saved KV close; without it the KV cache still works by prefix
  * @param cacheNamespace whose KV cache this request may share (the API key's owner), or null for the
  *     common namespace: entries never match across namespaces
+ * @param cacheHints prompt prefixes the client asked to keep cached for a while (pinned in the KV tiers)
  */
 public record GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar,
-                                int topLogprobs, Map<Integer, Float> logitBias, String conversation, String cacheNamespace) {
+                                int topLogprobs, Map<Integer, Float> logitBias, String conversation, String cacheNamespace,
+                                List<CacheHint> cacheHints) {
 
     public GenerationRequest {
         if (id == null || id.isBlank()) {
@@ -42,11 +44,18 @@ public record GenerationRequest(String id, Prompt prompt, int maxTokens, Samplin
             throw new EngineException(ErrorCode.INVALID_REQUEST, "top_logprobs must be between 0 and " + Logprobs.MAX_TOP + ", got " + topLogprobs);
         }
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
+        cacheHints = cacheHints == null ? List.of() : List.copyOf(cacheHints);
         for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
             if (e.getValue() == null || !(e.getValue() >= -100 && e.getValue() <= 100)) {
                 throw new EngineException(ErrorCode.INVALID_REQUEST, "logit_bias for token " + e.getKey() + " must be between -100 and 100");
             }
         }
+    }
+
+    /** Without cache hints. */
+    public GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar,
+                             int topLogprobs, Map<Integer, Float> logitBias, String conversation, String cacheNamespace) {
+        this(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, cacheNamespace, List.of());
     }
 
     /** A request without logprobs, logit bias or cache hints. */
@@ -56,23 +65,28 @@ public record GenerationRequest(String id, Prompt prompt, int maxTokens, Samplin
 
     /** The same request, reporting each token's logprob and {@code top} alternatives (0..20). */
     public GenerationRequest withLogprobs(int top) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, top, logitBias, conversation, cacheNamespace);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, top, logitBias, conversation, cacheNamespace, cacheHints);
     }
 
     /** The same request, with these biases added to the logits (token id -> -100..100). */
     public GenerationRequest withLogitBias(Map<Integer, Float> bias) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, bias, conversation, cacheNamespace);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, bias, conversation, cacheNamespace, cacheHints);
     }
 
     /** This request as a turn of {@code key}'s conversation (null or blank: none). */
     public GenerationRequest withConversation(String key) {
         return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias,
-                key == null || key.isBlank() ? null : key, cacheNamespace);
+                key == null || key.isBlank() ? null : key, cacheNamespace, cacheHints);
     }
 
     /** This request's KV cache confined to {@code namespace} (null: the common one). */
     public GenerationRequest withCacheNamespace(String namespace) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, namespace);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, namespace, cacheHints);
+    }
+
+    /** This request asking to keep these prompt prefixes cached. */
+    public GenerationRequest withCacheHints(List<CacheHint> hints) {
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, cacheNamespace, hints);
     }
 
     public static GenerationRequest greedy(String id, Prompt prompt, int maxTokens) {

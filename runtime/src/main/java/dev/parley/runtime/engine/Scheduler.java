@@ -269,7 +269,7 @@ final class Scheduler implements Runnable {
             reuse--; // one prompt token must be decoded to get logits
         }
         if (reuse < s.cachedCount) {
-            if (s.cachedCount - reuse >= MIN_SAVE_TOKENS) {
+            if (s.cachedCount - reuse >= MIN_SAVE_TOKENS || cutLosesPin(s, reuse)) {
                 offload(s); // the part about to be cut is another conversation's (or this one's other branch)
             }
             // Drop what diverges; a model that cannot cut its cache (recurrent) starts over.
@@ -330,6 +330,11 @@ final class Scheduler implements Runnable {
 
     /** Shorter sequences are not worth a save (the tiers index whole blocks of tokens). */
     private static final int MIN_SAVE_TOKENS = 32;
+
+    /** Whether cutting slot {@code s} to {@code keep} tokens would lose a prefix a client's cache hint pins. */
+    private boolean cutLosesPin(Slot s, int keep) {
+        return tiers != null && tiers.pinnedBeyond(s.namespace, s.cached, s.cachedCount, keep);
+    }
 
     /** Saves what slot {@code s} holds to the tiers, unless they hold it already. Its KV stays in place. */
     private void offload(Slot s) {

@@ -23,6 +23,11 @@ final class KvEntry {
     MemorySegment state;
     Path file;
     long lastUsed;
+    /**
+     * Until when (epoch millis) a client's cache hint keeps this entry after every unpinned one; 0: not
+     * pinned. Recomputed by {@link KvTiers} from its pins before each eviction.
+     */
+    long pinnedUntil;
     /** Restores in progress reading {@link #state}; it is freed only at zero. */
     int pins;
     /** Gone from the tiers (superseded, evicted or unreadable); its buffer is freed once unpinned. */

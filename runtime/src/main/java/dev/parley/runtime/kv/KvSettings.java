@@ -10,14 +10,25 @@ import java.time.Duration;
  * @param diskBudgetBytes disk space for saved sequences (0: no disk tier)
  * @param diskRoot where the disk tier keeps its files (one subdirectory per model and KV layout); null: no disk tier
  * @param conversationHold how long a slot stays reserved for the conversation that last used it, while other slots are free
+ * @param pinMaxShare the most of the RAM budget (of the disk budget without RAM) one owner's cache-hint pins may
+ *     keep, 0..1 ({@link #DEFAULT_PIN_MAX_SHARE} by default); beyond it the owner's oldest pins lapse
  */
-public record KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoot, Duration conversationHold) {
+public record KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoot, Duration conversationHold, double pinMaxShare) {
+
+    public static final double DEFAULT_PIN_MAX_SHARE = 0.5;
 
     public KvSettings {
         if (ramBudgetBytes < 0 || diskBudgetBytes < 0) {
             throw new IllegalArgumentException("KV budgets must be >= 0");
         }
+        if (!(pinMaxShare >= 0 && pinMaxShare <= 1)) {
+            throw new IllegalArgumentException("the pin share must be between 0 and 1, got " + pinMaxShare);
+        }
         conversationHold = conversationHold == null ? Duration.ZERO : conversationHold;
+    }
+
+    public KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoot, Duration conversationHold) {
+        this(ramBudgetBytes, diskBudgetBytes, diskRoot, conversationHold, DEFAULT_PIN_MAX_SHARE);
     }
 
     /** No tiers: a slot's KV is dropped when another conversation takes the slot. */
@@ -37,11 +48,20 @@ public record KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoo
     }
 
     public KvSettings withDisk(Path root, long budgetBytes) {
-        return new KvSettings(ramBudgetBytes, budgetBytes, root, conversationHold);
+        return new KvSettings(ramBudgetBytes, budgetBytes, root, conversationHold, pinMaxShare);
     }
 
     public KvSettings withHold(Duration hold) {
-        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, hold);
+        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, hold, pinMaxShare);
+    }
+
+    public KvSettings withPinMaxShare(double share) {
+        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, conversationHold, share);
+    }
+
+    /** The most bytes of saved state one owner's pins may keep. */
+    public long pinBudgetBytes() {
+        return (long) ((ramBudgetBytes > 0 ? ramBudgetBytes : diskEnabled() ? diskBudgetBytes : 0) * pinMaxShare);
     }
 
     /** Parses sizes like {@code 8GiB}, {@code 512MiB}, {@code 2G}, {@code 1000000}; 0 is allowed. */

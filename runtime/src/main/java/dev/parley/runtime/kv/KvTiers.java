@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /**
  * Saved KV states behind the slots: a host-RAM tier with a byte budget, and a disk tier with its own
@@ -26,7 +27,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>When RAM passes its budget, the least recently used entries go to the disk writer thread (or are
  * dropped when there is no disk tier); when disk passes its budget, its least recently used files are
  * deleted. Saving a sequence drops the entries it extends; a sequence that an entry already contains
- * is not saved again. Only the writer thread does file writes; the caller (the scheduler) reads a
+ * is not saved again.
+ *
+ * <p>Cache hints ({@link #pin}) keep a prompt prefix for a while: the most recently used entry holding
+ * it is pinned until the hint expires. Each tier evicts unpinned anonymous entries first (least
+ * recently used first), then unpinned named ones, then pinned ones, the earliest expiry first; a pinned
+ * entry leaving RAM still goes to disk when there is one. One owner's pinned entries may take at most
+ * {@link KvSettings#pinBudgetBytes()}; beyond it, and beyond {@link #MAX_PINS_PER_OWNER} pins, the
+ * owner's oldest pins lapse. Only the writer thread does file writes; the caller (the scheduler) reads a
  * file only for the entry it is about to restore. Thread-safe: one lock guards the bookkeeping, and
  * no I/O other than deleting a file runs under it.
  */
@@ -80,7 +88,28 @@ public final class KvTiers implements AutoCloseable {
         }
     }
 
+    /** Pins one owner may hold; a new one beyond them lapses the owner's oldest. */
+    public static final int MAX_PINS_PER_OWNER = 64;
+
+    /** A cache hint: keep an entry holding these tokens until {@code until} (epoch millis). */
+    private static final class CachePin {
+        final long namespace;
+        final int[] tokens;
+        long until;
+
+        CachePin(long namespace, int[] tokens, long until) {
+            this.namespace = namespace;
+            this.tokens = tokens;
+            this.until = until;
+        }
+    }
+
     private final KvSettings settings;
+    private final LongSupplier clockMillis;
+    /** Oldest first (by when they were given or last renewed). */
+    private final List<CachePin> cachePins = new ArrayList<>();
+    /** The entries whose {@link KvEntry#pinnedUntil} is set. */
+    private final List<KvEntry> pinned = new ArrayList<>();
     private final byte[] fingerprint;
     private final Path dir;
     private final long spillBufferBytes;
@@ -119,8 +148,9 @@ public final class KvTiers implements AutoCloseable {
         fileWrite = w;
     }
 
-    private KvTiers(KvSettings settings, byte[] fingerprint) {
+    private KvTiers(KvSettings settings, byte[] fingerprint, LongSupplier clockMillis) {
         this.settings = settings;
+        this.clockMillis = clockMillis;
         this.fingerprint = fingerprint.clone();
         this.dir = settings.diskEnabled() ? settings.diskRoot().resolve(Fingerprint.hex(fingerprint)) : null;
         // Entries on their way to disk are off the RAM tier's books; this bounds them.
@@ -130,7 +160,12 @@ public final class KvTiers implements AutoCloseable {
 
     /** Opens the tiers; with a disk tier, indexes the entries a previous run left for this fingerprint. */
     public static KvTiers open(KvSettings settings, byte[] fingerprint) {
-        KvTiers t = new KvTiers(settings, fingerprint);
+        return open(settings, fingerprint, System::currentTimeMillis);
+    }
+
+    /** With {@code clockMillis} telling the time that cache hints expire by (tests use a fake one). */
+    static KvTiers open(KvSettings settings, byte[] fingerprint, LongSupplier clockMillis) {
+        KvTiers t = new KvTiers(settings, fingerprint, clockMillis);
         if (t.dir != null) {
             t.scan();
         }
@@ -322,12 +357,15 @@ public final class KvTiers implements AutoCloseable {
     }
 
     private void evictRam() {
+        if (ramBytes > settings.ramBudgetBytes()) {
+            refreshPins();
+        }
         while (ramBytes > settings.ramBudgetBytes()) {
             KvEntry lru = null;
-            for (KvEntry e : ram) { // least recently used first; named conversations only when nothing else is left
-                if (e.pins == 0 && (lru == null || lru.named && !e.named)) {
+            for (KvEntry e : ram) { // least recently used first; see evictsBefore for the order
+                if (e.pins == 0 && (lru == null || evictsBefore(e, lru))) {
                     lru = e;
-                    if (!e.named) {
+                    if (!e.named && e.pinnedUntil == 0) {
                         break;
                     }
                 }
@@ -467,15 +505,35 @@ public final class KvTiers implements AutoCloseable {
         return diskFull;
     }
 
-    /** Deletes least recently used files until {@code incoming} more bytes fit the disk budget. */
+    /**
+     * Whether {@code e} goes before {@code other}, which is more recently used: unpinned anonymous entries,
+     * then unpinned named ones, then pinned ones by expiry.
+     */
+    private static boolean evictsBefore(KvEntry e, KvEntry other) {
+        int re = rank(e);
+        int ro = rank(other);
+        return re < ro || re == 2 && ro == 2 && e.pinnedUntil < other.pinnedUntil;
+    }
+
+    private static int rank(KvEntry e) {
+        return e.pinnedUntil > 0 ? 2 : e.named ? 1 : 0;
+    }
+
+    /** Deletes least recently used files (pinned ones last) until {@code incoming} more bytes fit the disk budget. */
     private void evictDisk(long incoming) {
-        var it = disk.iterator();
+        if (diskBytes + incoming <= settings.diskBudgetBytes()) {
+            return;
+        }
+        refreshPins();
+        List<KvEntry> order = new ArrayList<>(disk);
+        order.sort(Comparator.comparingLong((KvEntry e) -> e.pinnedUntil)); // stable: unpinned (0) first, each group LRU first
+        var it = order.iterator();
         while (diskBytes + incoming > settings.diskBudgetBytes() && it.hasNext()) {
             KvEntry e = it.next();
             if (e.pins > 0) {
                 continue;
             }
-            it.remove();
+            disk.remove(e);
             diskBytes -= DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
             evictedDisk.incrementAndGet();
             e.dropped = true;
@@ -514,6 +572,101 @@ public final class KvTiers implements AutoCloseable {
             ram.add(e);
         } else if (e.where == KvEntry.Where.DISK && disk.remove(e)) {
             disk.add(e);
+        }
+    }
+
+    // ---- cache hints ----
+
+    /**
+     * Keeps an entry holding the first {@code length} of {@code tokens} for {@code ttlMillis} (a client's
+     * cache hint): it is evicted after every unpinned entry. Renewing a pin (the same prefix again) moves
+     * its expiry later; pins it makes redundant (shorter prefixes of it, expiring no later) go. Prefixes
+     * shorter than a block are not pinned.
+     */
+    public synchronized void pin(String namespace, int[] tokens, int length, long ttlMillis) {
+        if (closed || length < PrefixIndex.BLOCK || ttlMillis <= 0) {
+            return;
+        }
+        long ns = Fingerprint.namespace(namespace);
+        long until = clockMillis.getAsLong() + ttlMillis;
+        int owned = 0;
+        for (var it = cachePins.iterator(); it.hasNext(); ) {
+            CachePin p = it.next();
+            if (p.namespace != ns) {
+                continue;
+            }
+            boolean within = p.tokens.length <= length && PrefixIndex.commonPrefix(p.tokens, tokens, length) == p.tokens.length;
+            if (within && (p.until <= until || p.tokens.length == length)) {
+                until = Math.max(until, p.until);
+                it.remove();
+            } else {
+                owned++;
+            }
+        }
+        for (var it = cachePins.iterator(); owned >= MAX_PINS_PER_OWNER && it.hasNext(); ) {
+            if (it.next().namespace == ns) {
+                it.remove(); // the owner's oldest lapses
+                owned--;
+            }
+        }
+        cachePins.add(new CachePin(ns, java.util.Arrays.copyOf(tokens, length), until));
+    }
+
+    /** Whether a live pin covers more than the first {@code keep} of {@code tokens}' first {@code length} (cutting there loses it). */
+    public synchronized boolean pinnedBeyond(String namespace, int[] tokens, int length, int keep) {
+        long ns = Fingerprint.namespace(namespace);
+        long now = clockMillis.getAsLong();
+        for (CachePin p : cachePins) {
+            if (p.namespace == ns && p.until > now && p.tokens.length > keep && p.tokens.length <= length
+                    && PrefixIndex.commonPrefix(p.tokens, tokens, length) == p.tokens.length) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Live pins (for tests and logs). */
+    public synchronized int pinCount() {
+        refreshPins();
+        return cachePins.size();
+    }
+
+    /**
+     * Drops expired pins and marks, for each live one, the most recently used entry holding its prefix
+     * (newest pins first, so that an owner over its share loses its oldest). Under the lock.
+     */
+    private void refreshPins() {
+        long now = clockMillis.getAsLong();
+        cachePins.removeIf(p -> p.until <= now);
+        for (KvEntry e : pinned) {
+            e.pinnedUntil = 0;
+        }
+        pinned.clear();
+        long budget = settings.pinBudgetBytes();
+        Map<Long, Long> owned = new java.util.HashMap<>();
+        for (int i = cachePins.size() - 1; i >= 0; i--) {
+            CachePin p = cachePins.get(i);
+            KvEntry holder = null;
+            for (KvEntry e : index.extending(p.namespace, p.tokens, p.tokens.length)) {
+                if (!e.dropped && (holder == null || e.lastUsed > holder.lastUsed)) {
+                    holder = e;
+                }
+            }
+            if (holder == null) {
+                continue; // still in a slot, or gone: it costs nothing
+            }
+            if (holder.pinnedUntil > 0) {
+                holder.pinnedUntil = Math.max(holder.pinnedUntil, p.until);
+                continue;
+            }
+            long bytes = owned.getOrDefault(p.namespace, 0L) + holder.stateBytes;
+            if (bytes > budget) {
+                cachePins.remove(i); // over the owner's share: this (older) pin lapses
+                continue;
+            }
+            owned.put(p.namespace, bytes);
+            holder.pinnedUntil = p.until;
+            pinned.add(holder);
         }
     }
 

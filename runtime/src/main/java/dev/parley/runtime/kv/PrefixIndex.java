@@ -113,6 +113,27 @@ final class PrefixIndex {
         return out;
     }
 
+    /** Entries in {@code namespace} whose tokens start with the first {@code length} of {@code tokens} (at least one block). */
+    List<KvEntry> extending(long namespace, int[] tokens, int length) {
+        List<KvEntry> out = new ArrayList<>();
+        if (length < BLOCK) {
+            return out;
+        }
+        long h = seed(namespace);
+        for (int b = 0; (b + 1) * BLOCK <= length; b++) {
+            h = extend(h, tokens, b * BLOCK, (b + 1) * BLOCK);
+        }
+        Set<KvEntry> set = containing.get(h);
+        if (set != null) {
+            for (KvEntry e : set) {
+                if (e.namespace == namespace && e.tokens.length >= length && commonPrefix(e.tokens, tokens, length) == length) {
+                    out.add(e);
+                }
+            }
+        }
+        return out;
+    }
+
     static int commonPrefix(int[] a, int[] b, int bLength) {
         int n = Math.min(a.length, bLength);
         int i = 0;

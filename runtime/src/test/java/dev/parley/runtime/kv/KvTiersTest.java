@@ -291,4 +291,118 @@ class KvTiersTest {
             throw new AssertionError(e);
         }
     }
+
+    // ---- cache hints ----
+
+    private static final long MINUTE = 60_000;
+
+    /** A clock the test moves by hand. */
+    private static final class FakeClock implements java.util.function.LongSupplier {
+        long now = 1_000_000;
+
+        @Override
+        public long getAsLong() {
+            return now;
+        }
+    }
+
+    @Test
+    void aPinnedEntryOutlivesUnpinnedOnesNamedOrNotAndLapsesWhenItsPinExpires() {
+        FakeClock clock = new FakeClock();
+        try (KvTiers t = KvTiers.open(ramOnly(3 * STATE).withPinMaxShare(1), FP, clock)) {
+            int[] pinnedPrompt = tokens(1, 64);
+            t.pin(null, pinnedPrompt, 48, 5 * MINUTE); // the prefix: the entry holding it is kept
+            assertTrue(save(t, null, pinnedPrompt, 1));
+            assertTrue(save(t, null, tokens(2, 64), 2, true));
+            assertTrue(save(t, null, tokens(3, 64), 3, false));
+            assertTrue(save(t, null, tokens(4, 64), 4, true)); // over budget: the anonymous one goes first
+            assertTrue(holds(t, 1) && holds(t, 2) && !holds(t, 3) && holds(t, 4));
+            assertTrue(save(t, null, tokens(5, 64), 5, true)); // then the least recently used named one, not the pinned (older) one
+            assertTrue(holds(t, 1) && !holds(t, 2), "named 2 went before the pinned entry");
+            assertTrue(save(t, null, tokens(6, 64), 6, true));
+            assertTrue(holds(t, 1), "still pinned");
+            clock.now += 5 * MINUTE;
+            assertEquals(0, t.pinCount(), "expired");
+            assertTrue(save(t, null, tokens(7, 64), 7, true));
+            assertFalse(holds(t, 1), "an expired pin is no pin: the entry went as the least recently used");
+        }
+    }
+
+    @Test
+    void pinnedEntriesGoInOrderOfExpiryAndAnExtendingSaveInheritsThePin() {
+        FakeClock clock = new FakeClock();
+        try (KvTiers t = KvTiers.open(ramOnly(2 * STATE), FP, clock)) { // each owner may pin one entry's worth
+            t.pin("a", tokens(1, 64), 64, 10 * MINUTE);
+            t.pin("b", tokens(2, 64), 64, 5 * MINUTE);
+            t.pin("c", tokens(3, 64), 64, 20 * MINUTE);
+            assertTrue(save(t, "a", tokens(1, 64), 1));
+            assertTrue(save(t, "b", tokens(2, 64), 2));
+            assertTrue(save(t, "c", tokens(3, 64), 3)); // all pinned, one too many: the earliest expiry goes
+            assertTrue(holdsIn(t, "a", 1) && !holdsIn(t, "b", 2) && holdsIn(t, "c", 3));
+            assertTrue(save(t, "a", tokens(1, 128), 11)); // conversation a, one turn on: supersedes its entry, keeps its pin
+            assertEquals(2, t.stats().ramEntries());
+            assertTrue(save(t, null, tokens(4, 64), 4));
+            assertFalse(holds(t, 4), "unpinned: it goes before either pinned entry, new as it is");
+            assertTrue(holdsIn(t, "a", 1) && holdsIn(t, "c", 3));
+        }
+    }
+
+    @Test
+    void anOwnersPinsKeepAtMostItsShareAndItsOldestPinsLapseFirst() {
+        FakeClock clock = new FakeClock();
+        try (KvTiers t = KvTiers.open(ramOnly(4 * STATE), FP, clock)) { // default share 0.5: two entries' worth per owner
+            for (int i = 1; i <= 3; i++) {
+                t.pin("alice", tokens(i, 64), 64, 60 * MINUTE); // 1 is the oldest pin
+                assertTrue(save(t, "alice", tokens(i, 64), i));
+            }
+            t.pin("bob", tokens(9, 64), 64, 60 * MINUTE);
+            assertTrue(save(t, "bob", tokens(9, 64), 9));
+            assertEquals(3, t.pinCount(), "alice's oldest pin lapsed: three pins would keep more than half the RAM budget");
+            assertTrue(save(t, null, tokens(5, 64), 5));
+            assertFalse(holdsIn(t, "alice", 1), "its pin lapsed, so it went as an unpinned entry");
+            assertTrue(holdsIn(t, "alice", 2) && holdsIn(t, "alice", 3) && holdsIn(t, "bob", 9), "the share of each owner stays pinned");
+        }
+    }
+
+    @Test
+    void aPinnedEntryLeavingRamGoesToDiskAndDiskDeletesUnpinnedFilesFirst() {
+        FakeClock clock = new FakeClock();
+        try (KvTiers t = KvTiers.open(withDisk(STATE, 3 * DiskFiles.fileBytes(64, STATE)).withPinMaxShare(1), FP, clock)) {
+            t.pin("a", tokens(1, 64), 64, 10 * MINUTE);
+            t.pin("b", tokens(2, 64), 64, 20 * MINUTE);
+            assertTrue(save(t, "a", tokens(1, 64), 1));
+            assertTrue(save(t, "b", tokens(2, 64), 2)); // RAM holds one: the earlier pin's entry goes to disk
+            for (int i = 3; i <= 6; i++) {
+                assertTrue(save(t, null, tokens(i, 64), i)); // unpinned: each goes to disk, the oldest files deleted
+                t.awaitWrites();
+            }
+            KvTiers.Match m = t.lookup("a", tokens(1, 64), 64);
+            assertNotNull(m, "the pinned entry stayed on disk while unpinned files were deleted");
+            assertEquals(KvTiers.Tier.DISK, m.tier());
+            assertEquals(1, load(t, m));
+            assertFalse(holds(t, 3), "the oldest unpinned file went");
+        }
+    }
+
+    @Test
+    void aCutThatWouldLoseAPinnedPrefixIsReported() {
+        try (KvTiers t = KvTiers.open(ramOnly(4 * STATE), FP, new FakeClock())) {
+            int[] slot = tokens(1, 100);
+            assertFalse(t.pinnedBeyond(null, slot, 100, 40));
+            t.pin(null, slot, 60, MINUTE);
+            assertTrue(t.pinnedBeyond(null, slot, 100, 40), "keeping 40 tokens loses the 60 pinned");
+            assertFalse(t.pinnedBeyond(null, slot, 100, 60), "keeping 60 keeps them");
+            assertFalse(t.pinnedBeyond("bob", slot, 100, 40), "another owner's pin");
+            t.pin(null, tokens(2, 20), 20, MINUTE);
+            assertEquals(1, t.pinCount(), "less than a block is not pinned");
+        }
+    }
+
+    private static boolean holdsIn(KvTiers t, String ns, int seed) {
+        KvTiers.Match m = t.lookup(ns, tokens(seed, 64), 64);
+        if (m != null) {
+            t.release(m, false);
+        }
+        return m != null;
+    }
 }

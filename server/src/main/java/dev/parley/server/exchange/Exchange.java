@@ -1,5 +1,6 @@
 package dev.parley.server.exchange;
 
+import dev.parley.runtime.engine.CacheHint;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.GenerationRequest;
@@ -94,6 +95,11 @@ public final class Exchange {
         }
     }
 
+    /** The request's cache hints; after truncation dropped messages, only whole-prompt ones still name the right prefix. */
+    private static List<CacheHint> cacheHints(GenerationOptions o, int droppedMessages) {
+        return droppedMessages == 0 ? o.cacheHints() : o.cacheHints().stream().filter(h -> h.messages() == CacheHint.WHOLE_PROMPT).toList();
+    }
+
     private void generate(Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
@@ -115,7 +121,8 @@ public final class Exchange {
             // Cache hints: the conversation keeps its slot and saved KV close; entries are salted by the
             // caller's owner, so one tenant never gets a hit on another's prompt.
             g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar(),
-                    o.topLogprobs(), o.logitBias(), null, null).withConversation(turn.conversationKey()).withCacheNamespace(turn.owner()));
+                    o.topLogprobs(), o.logitBias(), null, null).withConversation(turn.conversationKey()).withCacheNamespace(turn.owner())
+                    .withCacheHints(cacheHints(o, dropped)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

@@ -1,5 +1,6 @@
 package dev.parley.server.exchange;
 
+import dev.parley.runtime.engine.CacheHint;
 import dev.parley.runtime.engine.Sampling;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.RequestBody;
@@ -16,9 +17,10 @@ import java.util.Set;
  *        default ({@link ContextOverflow#orDefault})
  * @param topLogprobs -1: no logprobs; else each piece carries its tokens' logprobs with this many alternatives
  * @param logitBias token id to a bias added to its logit (-100..100), ids checked against the vocabulary
+ * @param cacheHints prompt prefixes the client asked to keep cached (OpenAI's prompt_cache_key, Anthropic's cache_control)
  */
 public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow,
-                                int topLogprobs, Map<Integer, Float> logitBias) {
+                                int topLogprobs, Map<Integer, Float> logitBias, List<CacheHint> cacheHints) {
 
     /** The fields {@link #parse} reads. */
     public static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar",
@@ -27,6 +29,18 @@ public record GenerationOptions(int maxTokens, Sampling sampling, List<String> s
     public GenerationOptions {
         stop = List.copyOf(stop);
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
+        cacheHints = cacheHints == null ? List.of() : List.copyOf(cacheHints);
+    }
+
+    /** Without cache hints. */
+    public GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow,
+                             int topLogprobs, Map<Integer, Float> logitBias) {
+        this(maxTokens, sampling, stop, grammar, overflow, topLogprobs, logitBias, List.of());
+    }
+
+    /** These options asking to keep these prompt prefixes cached. */
+    public GenerationOptions withCacheHints(List<CacheHint> hints) {
+        return new GenerationOptions(maxTokens, sampling, stop, grammar, overflow, topLogprobs, logitBias, hints);
     }
 
     /** Options with the route's default overflow policy, without logprobs or a logit bias. */

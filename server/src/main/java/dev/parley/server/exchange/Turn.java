@@ -24,7 +24,7 @@ public record Turn(String requestId, Source source, GenerationOptions options, S
      * are the uploaded files its messages reference, each once, already in the prompt (named when it is too long).
      * {@code cachePrefixes} are the prefixes the client marked for caching (Anthropic's {@code cache_control}),
      * each as the number of leading messages of the chat prompt it covers (0: the tools only), ascending;
-     * nothing acts on them yet: they are where a later change can pin the KV cache.
+     * the dialect turns them into {@link GenerationOptions#cacheHints()}, which pin them in the KV tiers.
      */
     public record Given(Prompt prompt, List<Document> documents, List<Integer> cachePrefixes) implements Source {
         public Given {

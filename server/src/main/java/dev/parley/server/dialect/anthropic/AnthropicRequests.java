@@ -112,6 +112,7 @@ public final class AnthropicRequests implements Dialect {
         boolean stream = b.bool("stream", false);
         String id = "msg_" + in.requestId().replaceAll("[^A-Za-z0-9]", "");
         var source = new Turn.Given(p.prompt(), p.messages().documents(), p.messages().cachePrefixes());
+        options = options.withCacheHints(AnthropicCacheHints.of(p.messages().cachePrefixes(), b.root()));
         return new Call(in.turn(id, source, options, null), new AnthropicFormat(id, engine.model().name(), in.requestId(), stream),
                 p.tools().chat().toolCalls());
     }

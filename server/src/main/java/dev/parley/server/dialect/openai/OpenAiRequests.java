@@ -38,9 +38,8 @@ import java.util.Set;
 public final class OpenAiRequests implements Dialect {
 
     /** Fields that change nothing here: accepted and ignored (docs/api.md lists them). */
-    static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "prompt_cache_key", "prompt_cache_retention",
-            "safety_identifier");
-    private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, IGNORED,
+    static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "safety_identifier");
+    private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, IGNORED, PromptCacheHints.FIELDS,
             Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "grammar", "logprobs", "logit_bias",
                     ContextOverflow.FIELD));
     private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
@@ -104,7 +103,9 @@ public final class OpenAiRequests implements Dialect {
         OptionsAndStream o = options(in, true, grammar);
         String id = "chatcmpl-" + in.requestId();
         var format = new OpenAiFormat(id, model.id(), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
-        return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), o.options, null), format, tools.toolCalls());
+        PromptCacheHints cache = PromptCacheHints.parse(b);
+        return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), cache.applyTo(o.options), cache.conversation(null)), format,
+                tools.toolCalls());
     }
 
     private Call completion(Incoming in) {
@@ -114,7 +115,8 @@ public final class OpenAiRequests implements Dialect {
         OptionsAndStream o = options(in, false, b.optionalString("grammar"));
         String id = "cmpl-" + in.requestId();
         var format = new OpenAiFormat(id, model.id(), false, o.stream, o.usage, o.options.topLogprobs() >= 0);
-        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), o.options, null), format);
+        PromptCacheHints cache = PromptCacheHints.parse(b);
+        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), cache.applyTo(o.options), cache.conversation(null)), format);
     }
 
     /**

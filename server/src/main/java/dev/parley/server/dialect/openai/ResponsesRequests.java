@@ -34,7 +34,7 @@ import java.util.Set;
  */
 final class ResponsesRequests {
 
-    private static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, OpenAiRequests.IGNORED,
+    private static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, OpenAiRequests.IGNORED, PromptCacheHints.FIELDS,
             Set.of("model", "input", "instructions", "stream", "max_output_tokens", "tools", "tool_choice", "parallel_tool_calls", "text",
                     "reasoning", "previous_response_id", "truncation", "include", "top_logprobs", "background", "max_tool_calls",
                     "stream_options", "grammar"));
@@ -70,6 +70,7 @@ final class ResponsesRequests {
         // OpenAI's truncation: "auto" drops the oldest input, "disabled" refuses; unset, a stored conversation truncates
         ContextOverflow overflow = truncation == null ? null : truncation.equals("auto") ? ContextOverflow.TRUNCATE : ContextOverflow.ERROR;
         GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), List.of(), grammar, overflow, topLogprobs, Map.of());
+        PromptCacheHints cache = PromptCacheHints.parse(b); // before a thread is created for the turn
 
         boolean keep = b.bool("store", true);
         String previous = b.optionalString("previous_response_id");
@@ -111,7 +112,7 @@ final class ResponsesRequests {
         echo.set("tool_choice", b.has("tool_choice") ? b.get("tool_choice") : Json.MAPPER.getNodeFactory().textNode("auto"));
         echo.set("text", text != null ? text : Json.object().set("format", Json.object().put("type", "text")));
         echo.put("truncation", ContextOverflow.orDefault(overflow, source) == ContextOverflow.TRUNCATE ? "auto" : "disabled");
-        return new Call(in.turn(id, source, options, key), new ResponsesFormat(id, model, b.bool("stream", false), echo,
+        return new Call(in.turn(id, source, cache.applyTo(options), cache.conversation(key)), new ResponsesFormat(id, model, b.bool("stream", false), echo,
                 topLogprobs >= 0), tools.toolCalls());
     }
 
