@@ -53,6 +53,8 @@ public final class OpenAiRequests implements Dialect {
     private final int vocabularySize;
     private final FileStore files;
     private final OpenAiFiles fileRoutes;
+    private final OpenAiConversations conversations;
+    private final StoredResponses storedResponses;
 
     public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads) {
         this.files = store.files();
@@ -61,6 +63,8 @@ public final class OpenAiRequests implements Dialect {
         this.vocabularySize = engine.model().vocabularySize();
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
         this.responses = new ResponsesRequests(model.id(), toolStyle, store);
+        this.conversations = new OpenAiConversations(store);
+        this.storedResponses = new StoredResponses(store, model.id());
     }
 
     @Override
@@ -72,6 +76,8 @@ public final class OpenAiRequests implements Dialect {
              .get("/v1/models/{id}", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, model.get(in.pathParam("id")))))
              .post("/v1/responses", endpoints.turn(OpenAiErrors.SHAPE, responses::parse));
         fileRoutes.register(rules, endpoints);
+        conversations.register(rules, endpoints);
+        storedResponses.register(rules, endpoints);
         rules.any("/v1/{+rest}", endpoints.handler(OpenAiErrors.SHAPE, OpenAiRequests::notRouted));
     }
 
@@ -83,9 +89,14 @@ public final class OpenAiRequests implements Dialect {
             case "/v1/chat/completions", "/v1/completions", "/v1/responses" -> "POST";
             case "/v1/models" -> "GET";
             case "/v1/files" -> "GET, POST";
+            case "/v1/conversations" -> "POST";
             default -> path.startsWith("/v1/models/") && path.indexOf('/', 11) < 0 ? "GET"
                     : path.startsWith("/v1/files/") && path.indexOf('/', 10) < 0 ? "GET, DELETE"
-                    : path.startsWith("/v1/files/") && path.endsWith("/content") && path.indexOf('/', 10) == path.length() - 8 ? "GET" : null;
+                    : path.startsWith("/v1/files/") && path.endsWith("/content") && path.indexOf('/', 10) == path.length() - 8 ? "GET"
+                    : path.matches("/v1/conversations/[^/]+") ? "GET, POST, DELETE"
+                    : path.matches("/v1/conversations/[^/]+/items") ? "GET, POST"
+                    : path.matches("/v1/conversations/[^/]+/items/[^/]+") || path.matches("/v1/responses/[^/]+") ? "GET, DELETE"
+                    : path.matches("/v1/responses/[^/]+/input_items") ? "GET" : null;
         };
         if (allowed == null) {
             throw new ApiError(404, "no such route: " + method + " " + path, null, "unknown_url");
