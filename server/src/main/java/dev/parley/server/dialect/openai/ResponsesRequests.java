@@ -29,11 +29,13 @@ import java.util.UUID;
  *
  * <p>Conversation state: a response with {@code store} (the default, as OpenAI) whose input is one user
  * message (a string or one message item) and that declares no tools is kept as a Parley thread (system
- * prompt = {@code instructions}); its id, {@code resp_<thread>_<position>}, can be given as
- * {@code previous_response_id} to continue with the next user message, reusing the stored history and the
- * KV cache. Only the latest response of a conversation can be continued (a thread has no branches). Other
- * responses (several input items, tools) are stateless: their ids cannot be continued, and the client sends
- * the history as input items, as it does with chat completions.
+ * prompt = {@code instructions}); its id, stored on the messages it added (older ids had the form
+ * {@code resp_<thread>_<position>}), can be given as {@code previous_response_id} to continue with the next
+ * user message, reusing the stored history and the KV cache. Only the latest response of a conversation can
+ * be continued (a thread has no branches). With {@code conversation}, the input messages go after the
+ * thread's messages and are stored with the reply ({@link OpenAiConversations}). Other responses (several
+ * input items, tools) are stateless: their ids cannot be continued, and the client sends the history as
+ * input items, as it does with chat completions.
  */
 final class ResponsesRequests {
 
