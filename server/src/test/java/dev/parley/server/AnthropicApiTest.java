@@ -180,7 +180,7 @@ class AnthropicApiTest {
     }
 
     private static String toolRequest(String choice, boolean stream) {
-        return "{\"max_tokens\": 120, \"stream\": " + stream + ", \"tools\": [" + WEATHER + ", {\"name\": \"get_time\", \"input_schema\": {\"type\": \"object\"}}],"
+        return "{\"max_tokens\": 120, \"stream\": " + stream + ", \"tools\": [" + WEATHER + ", {\"name\": \"get_time\", \"input_schema\": {\"type\": \"object\", \"properties\": {}, \"additionalProperties\": false}}],"
                 + " \"tool_choice\": " + choice + ", \"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}]}";
     }
 

@@ -40,6 +40,11 @@ class OpenAiNodeClientTest {
     }
 
     @Test
+    void openAiConversationsAndStoredResponses() {
+        NodeClients.run("openai-conversations.mjs", base(), Duration.ofSeconds(120), List.of());
+    }
+
+    @Test
     void aiSdkOpenAiProvider() {
         NodeClients.run("ai-sdk-openai.mjs", base(), Duration.ofSeconds(120), List.of());
     }

@@ -217,6 +217,35 @@ abstract class ThreadsContract {
     }
 
     @Test
+    void anOpenAiConversationIsAThreadAndKeepsItsKv() throws Exception {
+        HttpResponse<String> c = server().post("/v1/conversations", "{\"metadata\": {\"k\": \"v\"}, \"items\": [{\"type\": \"message\","
+                + " \"role\": \"user\", \"content\": \"My name is Ann.\"}, {\"role\": \"assistant\", \"content\": [{\"type\": \"output_text\", \"text\": \"Hello Ann.\"}]}]}");
+        assertEquals(200, c.statusCode(), c.body());
+        String id = json(c).get("id").asText();
+        String turn = "{\"conversation\": \"" + id + "\", \"input\": \"%s\", \"max_output_tokens\": 4, \"temperature\": 0}";
+        HttpResponse<String> first = server().post("/v1/responses", turn.formatted("What is my name?"));
+        assertEquals(200, first.statusCode(), first.body());
+        assertEquals(id, first.headers().firstValue("x-session-id").orElse(""), "the KV hint is the conversation id");
+        HttpResponse<String> second = server().post("/v1/responses", turn.formatted("And again?"));
+        JsonNode u1 = json(first).get("usage");
+        JsonNode u2 = json(second).get("usage");
+        assertTrue(u2.get("input_tokens").asInt() > u1.get("input_tokens").asInt() + u1.get("output_tokens").asInt(), "the second sees the first");
+        assertTrue(u2.get("input_tokens_details").get("cached_tokens").asInt() >= u1.get("input_tokens").asInt(), second.body());
+        HttpResponse<String> read = server().get(BASE + "/" + id);
+        assertEquals(200, read.statusCode(), read.body());
+        JsonNode thread = json(read);
+        assertEquals("v", thread.get("metadata").get("k").asText());
+        assertEquals(6, thread.get("messages").size(), "the items and both exchanges, stored once, in the thread");
+        assertEquals("My name is Ann.", thread.get("messages").get(0).get("content").asText());
+        JsonNode stored = json(server().get("/v1/responses/" + json(second).get("id").asText()));
+        assertEquals(thread.get("messages").get(5).get("id").asText(), stored.get("output").get(0).get("id").asText());
+        JsonNode input = json(server().get("/v1/responses/" + json(second).get("id").asText() + "/input_items"));
+        assertEquals("And again?", input.get("data").get(0).get("content").get(0).get("text").asText());
+        assertEquals(200, server().send("DELETE", "/v1/conversations/" + id, null).statusCode());
+        assertEquals(404, server().get(BASE + "/" + id).statusCode());
+    }
+
+    @Test
     void badInputIsA400NamingTheField() throws Exception {
         assertEquals(400, server().post(BASE, "{\"colour\": \"red\"}").statusCode());
         assertEquals(400, server().post(BASE, "{\"metadata\": [1]}").statusCode());

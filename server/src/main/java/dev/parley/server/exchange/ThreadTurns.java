@@ -65,7 +65,7 @@ final class ThreadTurns {
             }
             for (StoredMessage m : history) {
                 Map<String, Object> msg = new LinkedHashMap<>();
-                msg.put("role", m.role());
+                msg.put("role", promptRole(m.role()));
                 msg.put("content", Documents.inline(pick(documents, messageFiles.getOrDefault(m.id(), List.of())), m.content()));
                 if (m.thinking() != null && !m.thinking().isEmpty()) {
                     msg.put("reasoning_content", m.thinking());
@@ -75,8 +75,13 @@ final class ThreadTurns {
             // additional_context is for this exchange only: it reaches the prompt, never the store.
             String context = t.additionalContext();
             String text = context == null || context.isEmpty() ? t.message() : context + "\n\n" + t.message();
+            for (Turn.InputMessage m : t.before()) {
+                messages.add(Map.of("role", promptRole(m.role()), "content", m.content()));
+            }
             messages.add(Map.of("role", "user", "content", Documents.inline(pick(documents, t.files()), text)));
-            return new Begun(t, history.size(), new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()),
+            // Positions, not counts: a deleted message (OpenAI's item delete) leaves a gap.
+            int position = history.isEmpty() ? 0 : history.getLast().position() + 1;
+            return new Begun(t, position, new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()),
                     List.copyOf(documents.values()), new AtomicBoolean(true));
         } catch (RuntimeException e) {
             busy.remove(c.id());
@@ -129,15 +134,28 @@ final class ThreadTurns {
         String threadId = b.turn().thread().id();
         long now = System.currentTimeMillis();
         GenerationEvent.Usage u = d.usage();
-        StoredMessage user = new StoredMessage(newMessageId(), threadId, b.position(), "user", b.turn().message(), null, null, null, null, null,
-                null, now);
-        StoredMessage reply = new StoredMessage(newMessageId(), threadId, b.position() + 1, "assistant", content, thinking.isEmpty() ? null : thinking,
-                u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens(), d.reason().wireName(), now);
-        store.appendExchange(threadId, b.position(), user, reply, b.turn().files());
+        String exchange = b.turn().exchangeId();
+        List<StoredMessage> messages = new ArrayList<>();
+        int at = b.position();
+        for (Turn.InputMessage m : b.turn().before()) {
+            messages.add(new StoredMessage(newMessageId(), threadId, at++, m.role(), m.content(), null, null, null, null, null, null, now, exchange));
+        }
+        StoredMessage user = new StoredMessage(newMessageId(), threadId, at++, "user", b.turn().message(), null, null, null, null, null,
+                null, now, exchange);
+        StoredMessage reply = new StoredMessage(newMessageId(), threadId, at, "assistant", content, thinking.isEmpty() ? null : thinking,
+                u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens(), d.reason().wireName(), now, exchange);
+        messages.add(user);
+        messages.add(reply);
+        store.appendMessages(threadId, b.position(), messages, user, b.turn().files());
         return reply.id();
     }
 
-    private static String newMessageId() {
+    /** OpenAI's {@code developer} role is a system message to chat templates. */
+    private static String promptRole(String role) {
+        return role.equals("developer") ? "system" : role;
+    }
+
+    static String newMessageId() {
         return "msg_" + UUID.randomUUID().toString().replace("-", "");
     }
 }

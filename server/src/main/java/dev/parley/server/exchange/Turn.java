@@ -47,9 +47,21 @@ public record Turn(String requestId, Source source, GenerationOptions options, S
      * generation completes.
      */
     public record OnThread(Conversation thread, String message, String additionalContext, Boolean enableThinking, boolean save,
-                           List<String> files) implements Source {
+                           List<String> files, List<InputMessage> before, String exchangeId) implements Source {
         public OnThread(Conversation thread, String message, String additionalContext, Boolean enableThinking, boolean save) {
             this(thread, message, additionalContext, enableThinking, save, List.of());
         }
+
+        public OnThread(Conversation thread, String message, String additionalContext, Boolean enableThinking, boolean save,
+                        List<String> files) {
+            this(thread, message, additionalContext, enableThinking, save, files, List.of(), null);
+        }
     }
+
+    /**
+     * A message the client sends with a turn, before its user message ({@code OnThread.before}: OpenAI's
+     * input items), stored with the exchange. {@code OnThread.exchangeId}, when set, is stored on every
+     * message of the exchange (OpenAI's response id).
+     */
+    public record InputMessage(String role, String content) {}
 }

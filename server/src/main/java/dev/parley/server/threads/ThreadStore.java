@@ -398,20 +398,62 @@ public final class ThreadStore implements AutoCloseable {
 
     // ---- messages ----
 
+    private static final String MESSAGE_COLUMNS = "m.id, m.conversation_id, m.position, m.role, m.content, m.thinking, m.prompt_tokens, "
+            + "m.cached_prompt_tokens, m.completion_tokens, m.reasoning_tokens, m.finish_reason, m.created_at, m.response_id";
+
     public List<StoredMessage> messages(String conversationId) {
-        return inTransaction("read messages", con -> {
-            try (PreparedStatement s = con.prepareStatement("SELECT id, conversation_id, position, role, content, thinking, prompt_tokens, "
-                    + "cached_prompt_tokens, completion_tokens, reasoning_tokens, finish_reason, created_at FROM messages "
-                    + "WHERE conversation_id = ? ORDER BY position")) {
-                s.setString(1, conversationId);
+        return readMessages("read messages", "SELECT " + MESSAGE_COLUMNS + " FROM messages m WHERE m.conversation_id = ? ORDER BY m.position",
+                conversationId);
+    }
+
+    /** The messages a stored response added to one of the owner's threads (its input items, then its reply), in order. */
+    public List<StoredMessage> responseMessages(String owner, String responseId) {
+        return readMessages("read a response", "SELECT " + MESSAGE_COLUMNS + " FROM messages m JOIN conversations c ON c.id = m.conversation_id "
+                + "WHERE m.response_id = ? AND c.owner = ? ORDER BY m.position", responseId, owner);
+    }
+
+    private List<StoredMessage> readMessages(String what, String sql, String... params) {
+        return inTransaction(what, con -> {
+            try (PreparedStatement s = con.prepareStatement(sql)) {
+                for (int i = 0; i < params.length; i++) {
+                    s.setString(i + 1, params[i]);
+                }
                 List<StoredMessage> out = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
                         out.add(new StoredMessage(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getString(5), r.getString(6),
-                                integer(r, 7), integer(r, 8), integer(r, 9), integer(r, 10), r.getString(11), r.getLong(12)));
+                                integer(r, 7), integer(r, 8), integer(r, 9), integer(r, 10), r.getString(11), r.getLong(12), r.getString(13)));
                     }
                 }
                 return out;
+            }
+        });
+    }
+
+    /**
+     * Forgets a stored response of the owner's: its messages stay in their thread, no longer as that
+     * response. False when the owner has no such response.
+     */
+    public boolean forgetResponse(String owner, String responseId) {
+        return inTransaction("delete a response", con -> {
+            try (PreparedStatement s = con.prepareStatement("UPDATE messages SET response_id = NULL WHERE response_id = ? "
+                    + "AND conversation_id IN (SELECT id FROM conversations WHERE owner = ?)")) {
+                s.setString(1, responseId);
+                s.setString(2, owner);
+                return s.executeUpdate() > 0;
+            }
+        });
+    }
+
+    /** Deletes one message of one of the owner's threads (later messages keep their positions); false when there is none. */
+    public boolean deleteMessage(String owner, String conversationId, String messageId) {
+        return inTransaction("delete a message", con -> {
+            try (PreparedStatement s = con.prepareStatement("DELETE FROM messages WHERE id = ? AND conversation_id = ? "
+                    + "AND conversation_id IN (SELECT id FROM conversations WHERE owner = ?)")) {
+                s.setString(1, messageId);
+                s.setString(2, conversationId);
+                s.setString(3, owner);
+                return s.executeUpdate() == 1;
             }
         });
     }
@@ -443,14 +485,24 @@ public final class ThreadStore implements AutoCloseable {
      * {@link ConflictException} says so.
      */
     public void appendExchange(String conversationId, int position, StoredMessage user, StoredMessage reply, List<String> userFiles) {
+        appendMessages(conversationId, position, List.of(user, reply), user, userFiles);
+    }
+
+    /**
+     * Stores messages atomically at {@code position} on ({@code filesOf}, one of them or null, referencing
+     * {@code files}); a {@link ConflictException} when another write took one of those positions first,
+     * {@link ThreadDeletedException} when the thread is gone.
+     */
+    public void appendMessages(String conversationId, int position, List<StoredMessage> messages, StoredMessage filesOf, List<String> userFiles) {
+        StoredMessage user = filesOf;
         try {
             inTransaction("store an exchange", con -> {
                 try (PreparedStatement s = con.prepareStatement("INSERT INTO messages (id, conversation_id, position, role, content, thinking, "
-                        + "prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, finish_reason, created_at) "
-                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        + "prompt_tokens, cached_prompt_tokens, completion_tokens, reasoning_tokens, finish_reason, created_at, response_id) "
+                        + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                      PreparedStatement touch = con.prepareStatement("UPDATE conversations SET updated_at = ? WHERE id = ?")) {
                     int at = position;
-                    for (StoredMessage m : List.of(user, reply)) {
+                    for (StoredMessage m : messages) {
                         s.setString(1, m.id());
                         s.setString(2, conversationId);
                         s.setInt(3, at++);
@@ -463,11 +515,12 @@ public final class ThreadStore implements AutoCloseable {
                         setNullable(s, 10, m.reasoningTokens());
                         setNullable(s, 11, m.finishReason());
                         s.setLong(12, m.createdAt());
+                        setNullable(s, 13, m.responseId());
                         s.executeUpdate();
                     }
                     try (PreparedStatement f = con.prepareStatement("INSERT INTO message_files (message_id, position, file_id) VALUES (?, ?, ?)")) {
                         int n = 0;
-                        for (String fileId : userFiles) {
+                        for (String fileId : user == null ? List.<String>of() : userFiles) {
                             f.setString(1, user.id());
                             f.setInt(2, n++);
                             f.setString(3, fileId);

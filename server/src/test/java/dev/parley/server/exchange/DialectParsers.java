@@ -90,8 +90,9 @@ final class DialectParsers {
 
     private static HttpRules capturing(Map<String, Handler> routes) {
         return (HttpRules) Proxy.newProxyInstance(HttpRules.class.getClassLoader(), new Class<?>[] {HttpRules.class}, (proxy, m, args) -> {
-            // uploads are files, not JSON turns: not these parsers' business
-            if (m.getName().equals("post") && args.length == 2 && args[1] instanceof Handler[] h && h.length == 1 && !"/v1/files".equals(args[0])) {
+            // uploads are files, and OpenAI's conversations stored threads, not JSON turns: not these parsers' business
+            if (m.getName().equals("post") && args.length == 2 && args[1] instanceof Handler[] h && h.length == 1 && !"/v1/files".equals(args[0])
+                    && !((String) args[0]).startsWith("/v1/conversations")) {
                 routes.put((String) args[0], h[0]);
             }
             return proxy; // GET routes read no body

@@ -53,21 +53,8 @@ public final class AnthropicRequests implements Dialect {
     public void register(HttpRules rules, Endpoints endpoints) {
         endpoints.owns("/v1/messages", AnthropicErrors.SHAPE);
         rules.post("/v1/messages", endpoints.turn(AnthropicErrors.SHAPE, this::create))
-             .post("/v1/messages/count_tokens", endpoints.handler(AnthropicErrors.SHAPE, this::countTokens))
-             .any("/v1/messages", endpoints.handler(AnthropicErrors.SHAPE, AnthropicRequests::notRouted))
-             .any("/v1/messages/{+rest}", endpoints.handler(AnthropicErrors.SHAPE, AnthropicRequests::notRouted));
-    }
-
-    /** What no route above took: a known path with another method (405), or no such path (404, as for batches). */
-    private static void notRouted(Incoming in, ServerResponse res) {
-        String path = in.http().path().path();
-        String method = in.http().prologue().method().text();
-        if (path.equals("/v1/messages") || path.equals("/v1/messages/count_tokens")) {
-            res.header("Allow", "POST");
-            throw new ApiError(405, method + " is not allowed on " + path + ": use POST", null, "method_not_allowed");
-        }
-        throw new ApiError(404, "no such route: " + method + " " + path + " (Parley serves /v1/messages and /v1/messages/count_tokens)",
-                null, "unknown_url");
+             .post("/v1/messages/count_tokens", endpoints.handler(AnthropicErrors.SHAPE, this::countTokens));
+        // Other paths and methods under /v1/messages get their 404 or 405 from the route table, in this dialect's shape.
     }
 
     /** What one request's prompt is made of, shared by create and count_tokens so both render the same prompt. */

@@ -82,8 +82,10 @@ public final class ConversationByIdRequests implements Dialect {
         };
         GenerationOptions options = GenerationOptions.parse(b, in.limits());
         Boolean thinking = b.optionalBool("enable_thinking");
-        Conversation thread = store.getOrCreate(in.owner(), threadId(in.owner(), name), name,
-                Json.object().put("conversation_id", name).toString());
+        // One conversation, any protocol: a name that is one of the caller's thread ids (begun over OpenAI's
+        // conversations, Parley's threads or /conversation/new) continues that thread.
+        Conversation thread = store.get(in.owner(), name).orElseGet(() -> store.getOrCreate(in.owner(), threadId(in.owner(), name), name,
+                Json.object().put("conversation_id", name).toString()));
         var source = new Turn.OnThread(thread, prompt, context, thinking, save);
         return new Call(in.turn(source, options, thread.id()), new ConversationByIdAnswer(flag(b, "streaming"), in.requestId()));
     }

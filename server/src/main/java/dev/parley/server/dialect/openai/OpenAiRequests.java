@@ -52,6 +52,8 @@ public final class OpenAiRequests implements Dialect {
     private final int vocabularySize;
     private final FileStore files;
     private final OpenAiFiles fileRoutes;
+    private final OpenAiConversations conversations;
+    private final StoredResponses storedResponses;
 
     public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads) {
         this.files = store.files();
@@ -60,6 +62,8 @@ public final class OpenAiRequests implements Dialect {
         this.vocabularySize = engine.model().vocabularySize();
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
         this.responses = new ResponsesRequests(model.id(), toolStyle, store);
+        this.conversations = new OpenAiConversations(store);
+        this.storedResponses = new StoredResponses(store, model.id());
     }
 
     @Override
@@ -71,6 +75,8 @@ public final class OpenAiRequests implements Dialect {
              .get("/v1/models/{id}", endpoints.handler(OpenAiErrors.SHAPE, (in, res) -> Json.send(res, 200, model.get(in.pathParam("id")))))
              .post("/v1/responses", endpoints.turn(OpenAiErrors.SHAPE, responses::parse));
         fileRoutes.register(rules, endpoints);
+        conversations.register(rules, endpoints);
+        storedResponses.register(rules, endpoints);
     }
 
     private Call chat(Incoming in) {

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
+import dev.parley.server.exchange.Turn;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The Responses API's {@code input} (and {@code instructions}) as chat messages: a string is one user
@@ -52,6 +55,40 @@ final class ResponsesInput {
             }
         }
         return null;
+    }
+
+    /**
+     * The input as messages to store in a conversation: a string is one user message; items must be text
+     * messages (function calls, reasoning and the rest cannot be kept in a thread: a 400).
+     */
+    static List<Turn.InputMessage> storable(JsonNode input, String field) {
+        if (input != null && input.isTextual()) {
+            return List.of(new Turn.InputMessage("user", input.textValue()));
+        }
+        if (input == null || !input.isArray() || input.isEmpty()) {
+            throw ApiError.badRequest(field, "field '" + field + "' must be a string or a non-empty list of message items");
+        }
+        List<Turn.InputMessage> out = new ArrayList<>();
+        for (int i = 0; i < input.size(); i++) {
+            out.add(message(input.get(i), field + "[" + i + "]"));
+        }
+        return out;
+    }
+
+    /** One message item ({@code {type: "message", role, content}}) as a storable message. */
+    static Turn.InputMessage message(JsonNode item, String at) {
+        if (item == null || !item.isObject()) {
+            throw ApiError.badRequest(at, at + " must be a message item object");
+        }
+        String type = item.path("type").asText(item.has("role") ? "message" : "");
+        if (!type.equals("message")) {
+            throw ApiError.badRequest(at + ".type", at + ": items of type '" + type + "' cannot be kept in a conversation; Parley keeps text messages");
+        }
+        JsonNode role = item.get("role");
+        if (role == null || !role.isTextual() || !role.textValue().matches("user|system|developer|assistant")) {
+            throw ApiError.badRequest(at + ".role", at + ".role must be user, system, developer or assistant");
+        }
+        return new Turn.InputMessage(role.textValue(), text(item.get("content"), at + ".content"));
     }
 
     private static void item(JsonNode item, String at, ArrayNode out) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.tools.ToolCallStyle;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.Messages;
 import dev.parley.server.api.RequestBody;
@@ -16,28 +17,32 @@ import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.threads.Conversation;
+import dev.parley.server.threads.StoredMessage;
 import dev.parley.server.threads.ThreadStore;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 
 /**
  * {@code POST /v1/responses}, OpenAI's Responses API, on the same core as chat completions.
  *
  * <p>Conversation state: a response with {@code store} (the default, as OpenAI) whose input is one user
  * message (a string or one message item) and that declares no tools is kept as a Parley thread (system
- * prompt = {@code instructions}); its id, {@code resp_<thread>_<position>}, can be given as
- * {@code previous_response_id} to continue with the next user message, reusing the stored history and the
- * KV cache. Only the latest response of a conversation can be continued (a thread has no branches). Other
- * responses (several input items, tools) are stateless: their ids cannot be continued, and the client sends
- * the history as input items, as it does with chat completions.
+ * prompt = {@code instructions}); its id, stored on the messages it added (older ids had the form
+ * {@code resp_<thread>_<position>}), can be given as {@code previous_response_id} to continue with the next
+ * user message, reusing the stored history and the KV cache. Only the latest response of a conversation can
+ * be continued (a thread has no branches). With {@code conversation}, the input messages go after the
+ * thread's messages and are stored with the reply ({@link OpenAiConversations}). Other responses (several
+ * input items, tools) are stateless: their ids cannot be continued, and the client sends the history as
+ * input items, as it does with chat completions.
  */
 final class ResponsesRequests {
 
     private static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, OpenAiRequests.IGNORED, PromptCacheHints.FIELDS,
             Set.of("model", "input", "instructions", "stream", "max_output_tokens", "tools", "tool_choice", "parallel_tool_calls", "text",
                     "reasoning", "previous_response_id", "truncation", "include", "top_logprobs", "background", "max_tool_calls",
-                    "stream_options", "grammar"));
+                    "stream_options", "grammar", "conversation"));
 
     private final String model;
     private final ToolCallStyle toolStyle;
@@ -74,11 +79,33 @@ final class ResponsesRequests {
 
         boolean keep = b.bool("store", true);
         String previous = b.optionalString("previous_response_id");
+        String conversation = conversationId(b.get("conversation"));
         String lone = ResponsesInput.loneUserText(b.get("input"));
         Turn.Source source;
-        String id;
+        String id = newResponseId();
         String key = null;
-        if (previous != null) {
+        if (conversation != null) {
+            if (previous != null) {
+                throw ApiError.badRequest("previous_response_id", "send either conversation or previous_response_id, not both");
+            }
+            if (tools.templateTools() != null) {
+                throw ApiError.badRequest("tools", "tools cannot be used with conversation: Parley keeps text messages in conversations");
+            }
+            Conversation c = store.get(in.owner(), conversation).orElseThrow(() ->
+                    new ApiError(404, "Conversation with id '" + Echo.text(conversation) + "' not found.", "conversation", null));
+            List<Turn.InputMessage> input = ResponsesInput.storable(b.get("input"), "input");
+            Turn.InputMessage last = input.getLast();
+            if (!last.role().equals("user")) {
+                throw ApiError.badRequest("input", "the last input item must be a user message: it is what the model answers");
+            }
+            if (instructions != null && !instructions.isEmpty()) {
+                // for this response only, as OpenAI's instructions: the stored conversation keeps its own
+                String system = c.systemPrompt() == null || c.systemPrompt().isEmpty() ? instructions : c.systemPrompt() + "\n\n" + instructions;
+                c = new Conversation(c.id(), c.owner(), c.title(), system, c.metadata(), c.createdAt(), c.updatedAt(), c.messageCount());
+            }
+            source = new Turn.OnThread(c, last.content(), null, thinking, keep, List.of(), input.subList(0, input.size() - 1), keep ? id : null);
+            key = c.id();
+        } else if (previous != null) {
             Conversation c = previousThread(in, previous);
             if (lone == null || tools.templateTools() != null) {
                 throw ApiError.badRequest("input", "with previous_response_id, input must be one user message (a string), without tools: "
@@ -87,24 +114,22 @@ final class ResponsesRequests {
             if (instructions != null && !instructions.equals(c.systemPrompt() == null ? "" : c.systemPrompt())) {
                 throw ApiError.badRequest("instructions", "instructions differ from those of the conversation previous_response_id continues");
             }
-            source = new Turn.OnThread(c, lone, null, thinking, keep);
-            id = responseId(c.id(), c.messageCount());
+            source = new Turn.OnThread(c, lone, null, thinking, keep, List.of(), List.of(), keep ? id : null);
             key = c.id();
         } else if (keep && lone != null && tools.templateTools() == null) {
             Conversation c = store.create(in.owner(), "responses", instructions == null ? "" : instructions, "{}");
-            source = new Turn.OnThread(c, lone, null, thinking, true);
-            id = responseId(c.id(), 0);
+            source = new Turn.OnThread(c, lone, null, thinking, true, List.of(), List.of(), id);
             key = c.id();
         } else {
             var messages = Messages.parse(ResponsesInput.messages(b.get("input"), instructions), "input");
             source = new Turn.Given(new Prompt.Chat(messages, true, thinking, tools.templateTools(), Map.of()));
-            id = "resp_" + in.requestId().replaceAll("[^A-Za-z0-9]", "");
             keep = false;
         }
         ObjectNode echo = Json.object();
         echo.put("instructions", instructions);
         echo.put("max_output_tokens", max);
         echo.put("previous_response_id", previous);
+        echo.set("conversation", conversation == null ? null : Json.object().put("id", conversation));
         echo.put("store", keep);
         echo.put("parallel_tool_calls", b.bool("parallel_tool_calls", true));
         echo.set("metadata", b.has("metadata") ? b.get("metadata") : Json.object());
@@ -135,20 +160,45 @@ final class ResponsesRequests {
         return top != null ? top : included ? 0 : -1;
     }
 
-    static String responseId(String threadId, int position) {
-        return "resp_" + threadId.substring("conv_".length()) + "_" + position;
+    static String newResponseId() {
+        return "resp_" + UUID.randomUUID().toString().replace("-", "") + Long.toHexString(System.nanoTime() & 0xffffff);
     }
 
-    /** The thread behind a stored response, which must be its conversation's latest. */
-    private Conversation previousThread(Incoming in, String responseId) {
-        String[] parts = responseId.startsWith("resp_") ? responseId.substring(5).split("_") : new String[0];
-        if (parts.length != 2 || !parts[1].matches("\\d{1,9}")) {
-            throw new ApiError(404, "previous_response_id '" + responseId + "' is not a stored response", "previous_response_id", "not_found");
+    /** {@code conversation}: a conversation id, or {@code {"id": ...}}; null when absent. */
+    static String conversationId(JsonNode v) {
+        if (v == null || v.isNull()) {
+            return null;
         }
-        Conversation c = store.get(in.owner(), "conv_" + parts[0]).orElseThrow(() ->
-                new ApiError(404, "previous_response_id '" + responseId + "' is not a stored response", "previous_response_id", "not_found"));
-        if (c.messageCount() != Integer.parseInt(parts[1]) + 2) {
-            throw ApiError.badRequest("previous_response_id", "previous_response_id '" + responseId
+        JsonNode id = v.isObject() ? v.get("id") : v;
+        if (id == null || !id.isTextual() || id.textValue().isEmpty() || (v.isObject() && v.size() != 1)) {
+            throw ApiError.badRequest("conversation", "field 'conversation' must be a conversation id or {\"id\": \"conv_...\"}");
+        }
+        return id.textValue();
+    }
+
+    /**
+     * The thread behind a stored response, which must be its conversation's latest: a response id of the
+     * stored messages, or one of the older derived form {@code resp_<thread>_<position>}.
+     */
+    private Conversation previousThread(Incoming in, String responseId) {
+        ApiError unknown = new ApiError(404, "previous_response_id '" + Echo.text(responseId) + "' is not a stored response", "previous_response_id", "not_found");
+        List<StoredMessage> messages = store.responseMessages(in.owner(), responseId);
+        Conversation c;
+        int reply;
+        if (!messages.isEmpty()) {
+            c = store.get(in.owner(), messages.getFirst().conversationId()).orElseThrow(() -> unknown);
+            reply = messages.getLast().position();
+        } else {
+            String[] parts = responseId.startsWith("resp_") ? responseId.substring(5).split("_") : new String[0];
+            if (parts.length != 2 || !parts[1].matches("\\d{1,9}")) {
+                throw unknown;
+            }
+            c = store.get(in.owner(), "conv_" + parts[0]).orElseThrow(() -> unknown);
+            reply = Integer.parseInt(parts[1]) + 1;
+        }
+        List<StoredMessage> history = store.messages(c.id());
+        if (history.isEmpty() || history.getLast().position() != reply) {
+            throw ApiError.badRequest("previous_response_id", "previous_response_id '" + Echo.text(responseId)
                     + "' is not the latest response of its conversation: Parley continues only from the latest");
         }
         return c;

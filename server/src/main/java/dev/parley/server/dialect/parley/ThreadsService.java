@@ -186,7 +186,9 @@ public final class ThreadsService implements Dialect {
         o.put("thinking", m.thinking());
         if (m.role().equals("assistant")) {
             o.put("finish_reason", m.finishReason());
-            o.set("usage", ParleyEvents.usage(m.promptTokens(), m.cachedPromptTokens(), m.completionTokens(), m.reasoningTokens()));
+            // null for an assistant message a client added (OpenAI's conversation items): nothing generated it
+            o.set("usage", m.promptTokens() == null ? null
+                    : ParleyEvents.usage(m.promptTokens(), m.cachedPromptTokens(), m.completionTokens(), m.reasoningTokens()));
         }
         o.put("created_at", Instant.ofEpochMilli(m.createdAt()).toString());
         return o;
