@@ -50,8 +50,7 @@ public final class Exchange {
 
     /** Without budgets, at the default prices, with no per-owner meters (tests). */
     public Exchange(Engine engine, ThreadStore store) {
-        this(engine, store, new Credits(java.util.Map.of(), new CreditPrices(java.math.BigDecimal.ONE, new java.math.BigDecimal("0.1"),
-                java.math.BigDecimal.valueOf(4)), store.usage(), Credits.Meter.NONE));
+        this(engine, store, new Credits(java.util.Map.of(), CreditPrices.DEFAULT, store.usage(), Credits.Meter.NONE));
     }
 
     public Exchange(Engine engine, ThreadStore store, Credits credits) {
@@ -144,7 +143,6 @@ public final class Exchange {
                 res.header(TRUNCATED_FILES, String.join(",", cutFiles));
             }
             EventWriter writer = call.format().open(g.started(), res);
-            EventWriter encoder = writer;
             if (dropped > 0) {
                 writer.truncated(dropped);
             }
@@ -207,7 +205,7 @@ public final class Exchange {
                             threads.end(thread); // stored: a client that answers `done` at once must not meet a 409
                         }
                         RequestLog.finished(LOG, turn.requestId(), endpoint, d);
-                        encoder.charged(charge);
+                        writer.charged(charge);
                         writer.done(d, messageId);
                         return;
                     }

@@ -5,6 +5,7 @@ import dev.parley.runtime.engine.TokenLogprob;
 import dev.parley.runtime.tools.ToolCallEvent;
 import dev.parley.runtime.tools.ToolCallParser;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.credits.Charge;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,11 @@ final class ToolCallSplitter implements EventWriter {
     @Override
     public void heartbeat() throws IOException {
         writer.heartbeat();
+    }
+
+    @Override
+    public void charged(Charge charge) {
+        writer.charged(charge);
     }
 
     @Override
