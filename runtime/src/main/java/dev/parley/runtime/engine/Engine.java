@@ -12,6 +12,9 @@ import dev.parley.runtime.kv.Fingerprint;
 import dev.parley.runtime.kv.KvSettings;
 import dev.parley.runtime.kv.KvTierStats;
 import dev.parley.runtime.kv.KvTiers;
+import dev.parley.runtime.kv.SharedTier;
+import dev.parley.runtime.kv.SharedTierStats;
+import java.lang.foreign.Arena;
 import dev.parley.runtime.template.ChatTemplate;
 import dev.parley.runtime.template.ChatTemplateException;
 import java.time.Duration;
@@ -44,6 +47,8 @@ public final class Engine implements AutoCloseable {
     private final ContentTokenizer content;
     /** Null when both tiers are off. */
     private final KvTiers tiers;
+    /** Null without a shared tier (or without local tiers to take what it fetches). */
+    private final SharedTier shared;
     private volatile boolean accepting = true;
 
     private Engine(EngineConfig config, EngineObserver observer) {
@@ -62,15 +67,34 @@ public final class Engine implements AutoCloseable {
         this.info = describe(model, config);
         this.content = config.parseSpecialInContent() ? null : new ContentTokenizer(model.vocab());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
+        KvSettings kvs = config.kvTiers();
         try {
-            this.tiers = config.kvTiers().enabled() && config.prefixReuse() ? KvTiers.open(config.kvTiers(), fingerprint(config)) : null;
+            byte[] fp = kvs.enabled() && config.prefixReuse() ? fingerprint(config) : null;
+            this.tiers = fp != null ? KvTiers.open(kvs, fp) : null;
+            if (kvs.shared() != null && tiers == null) {
+                LOG.log(System.Logger.Level.WARNING, "the KV shared tier needs a local tier (RAM or disk) and prefix reuse: it stays off");
+            }
+            // A quarter of the RAM budget may wait for the shared tier's writer (at least 256 MiB).
+            this.shared = kvs.shared() != null && tiers != null
+                    ? SharedTier.open(kvs.shared(), fp, Math.max(256L << 20, kvs.ramBudgetBytes() / 4), new SharedTier.Listener() {
+                        @Override
+                        public void fetched(long bytes, long nanos) {
+                            observer.kvSharedFetched(bytes, nanos);
+                        }
+
+                        @Override
+                        public void written(long bytes, long nanos) {
+                            observer.kvSharedWritten(bytes, nanos);
+                        }
+                    })
+                    : null;
         } catch (RuntimeException e) {
             context.close();
             model.close();
             throw e;
         }
         this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
-                tiers, config.kvTiers().conversationHold().toNanos());
+                tiers, shared, config.kvTiers().conversationHold().toNanos());
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();
         LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s",
@@ -80,7 +104,7 @@ public final class Engine implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, tiers == null ? "KV tiers off: a slot's KV is dropped when another conversation takes the slot"
                 : "KV tiers: RAM " + (kv.ramBudgetBytes() > 0 ? KvSettings.formatSize(kv.ramBudgetBytes()) : "off")
                 + ", disk " + (tiers.directory() != null ? KvSettings.formatSize(kv.diskBudgetBytes()) + " in " + tiers.directory() : "off")
-                + ", conversation hold " + kv.conversationHold().toMillis() + " ms");
+                + ", conversation hold " + kv.conversationHold().toMillis() + " ms" + (shared != null ? ", shared " + shared.describe() : ""));
     }
 
     /** What a saved KV state depends on: the model file, the KV cache layout, and the llama.cpp build. */
@@ -187,6 +211,51 @@ public final class Engine implements AutoCloseable {
     /** The KV tiers' contents and counters ({@link KvTierStats#NONE} when they are off). */
     public KvTierStats kvStats() {
         return tiers == null ? KvTierStats.NONE : tiers.stats();
+    }
+
+    /** The shared tier's counters, or null without one. */
+    public SharedTierStats kvSharedStats() {
+        return shared == null ? null : shared.stats();
+    }
+
+    /** Where the shared tier is (no secrets) and its fetch-or-prefill estimates; null without one. */
+    public String kvSharedDescription() {
+        return shared == null ? null : shared.describe() + "; " + shared.costs();
+    }
+
+    /** Waits until the shared tier's writer has taken every queued state (tests). */
+    public void awaitKvSharedWrites() {
+        if (shared != null) {
+            shared.awaitWrites();
+        }
+    }
+
+    /**
+     * Before queueing: when the shared tier holds more of the prompt than this replica's slots and
+     * tiers, and fetching it beats prefilling the difference, it is fetched (on this, the request's
+     * thread, not the scheduler's) into the local tiers, where admission finds it.
+     */
+    private void importShared(GenerationRequest request, int[] tokens) {
+        if (shared == null) {
+            return;
+        }
+        String ns = request.cacheNamespace();
+        int local = Math.max(tiers.longestPrefix(ns, tokens, tokens.length), scheduler.slotPrefixHint(tokens, ns));
+        if (local >= tokens.length - 1) {
+            return;
+        }
+        SharedTier.Found f = shared.lookup(ns, tokens, tokens.length);
+        if (f == null || f.tokens() <= local || !shared.worthFetching(f, f.tokens() - local)) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            SharedTier.Fetched x = shared.fetch(f, ns, tokens, tokens.length, arena);
+            if (x != null && x.tokens().length <= slotCapacity) {
+                tiers.importState(ns, x.tokens(), x.state(), request.conversation() != null);
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.log(System.Logger.Level.WARNING, "could not take a state from the KV shared tier: " + e);
+        }
     }
 
     /** Waits until the disk tier has written every entry handed to it (tests; shutdown does this itself). */
@@ -363,6 +432,7 @@ public final class Engine implements AutoCloseable {
         }
         Grammar grammar = compileGrammar(request.grammar());
         pinHints(request, tokens);
+        importShared(request, tokens);
         TokenStream stream = new TokenStream(request.id());
         if (!queue.offer(new Pending(request, tokens, rendered, grammar, stream, System.nanoTime()))) {
             throw new EngineException(ErrorCode.QUEUE_FULL, "all " + config.slots() + " slots are busy and " + queue.size()
@@ -451,6 +521,9 @@ public final class Engine implements AutoCloseable {
         }
         if (tiers != null) {
             tiers.close(); // after the scheduler saved the idle slots: RAM entries go to disk
+        }
+        if (shared != null) {
+            shared.close(); // what the last turns queued is written first (bounded)
         }
         context.close();
         model.close();

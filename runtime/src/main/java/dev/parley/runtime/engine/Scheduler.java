@@ -8,6 +8,7 @@ import dev.parley.bindings.Vocab;
 import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
 import dev.parley.runtime.kv.KvTiers;
+import dev.parley.runtime.kv.SharedTier;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Iterator;
@@ -43,6 +44,8 @@ final class Scheduler implements Runnable {
     private final EngineObserver observer;
     /** Null when there are no tiers. */
     private final KvTiers tiers;
+    /** Null without a shared tier: completed turns are queued for it. */
+    private final SharedTier shared;
     private final long holdNanos;
     /** Whether a restore needs that many free cells of the one cache all slots share (see {@link #makeRoom}). */
     private final boolean countCells;
@@ -72,7 +75,7 @@ final class Scheduler implements Runnable {
     }
 
     Scheduler(LlamaContext ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
-              boolean prefixReuse, EngineObserver observer, KvTiers tiers, long holdNanos) {
+              boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos) {
         this.ctx = ctx;
         this.vocab = ctx.model().vocab();
         this.batch = ctx.newBatch(ctx.batchSize());
@@ -87,6 +90,7 @@ final class Scheduler implements Runnable {
         this.prefixReuse = prefixReuse;
         this.observer = observer;
         this.tiers = prefixReuse ? tiers : null;
+        this.shared = prefixReuse && tiers != null ? shared : null;
         this.holdNanos = holdNanos;
         this.countCells = ctx.options().unifiedKv() && !ctx.model().isRecurrent();
         this.prefillCap = batch.capacity();
@@ -255,7 +259,7 @@ final class Scheduler implements Runnable {
                     int restored = restore(s, m, ns);
                     if (restored > 0) {
                         reuse = restored;
-                        source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+                        source = sourceOf(m.tier());
                     } else {
                         reuse = 0;
                         source = CacheSource.MISS;
@@ -328,6 +332,53 @@ final class Scheduler implements Runnable {
 
     // ---- KV tiers ----
 
+    private static CacheSource sourceOf(KvTiers.Tier tier) {
+        return switch (tier) {
+            case RAM -> CacheSource.RAM;
+            case DISK -> CacheSource.DISK;
+            case SHARED -> CacheSource.SHARED;
+        };
+    }
+
+    /**
+     * Queues what slot {@code s} holds after a completed turn for the shared tier, so that the next
+     * turn finds it on any replica (and a replica that dies loses nothing already answered). The
+     * copy out of the context happens here; the write is the shared tier's writer thread's.
+     */
+    private void share(Slot s) {
+        if (shared == null || s.cachedCount < MIN_SAVE_TOKENS || ctx.maxPosition(s.id) != s.cachedCount - 1) {
+            return;
+        }
+        SharedTier.Upload u = shared.prepare(s.namespace, s.cached, s.cachedCount, ctx.sequenceStateBytes(s.id));
+        if (u == null) {
+            return;
+        }
+        long written = 0;
+        try {
+            written = ctx.saveSequence(s.id, u.segment());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot copy slot " + s.id + "'s KV state for the shared tier: " + e.getMessage());
+        } finally {
+            shared.commit(u, written);
+        }
+    }
+
+    /**
+     * The longest prefix of {@code prompt} some slot holds, read from another thread: racy, so only a
+     * hint (whether a shared-tier fetch could help); admission decides again on this thread.
+     */
+    int slotPrefixHint(int[] prompt, String ns) {
+        int best = 0;
+        for (Slot s : slots) {
+            try {
+                best = Math.max(best, s.commonPrefix(prompt, ns));
+            } catch (RuntimeException e) {
+                // a slot changing under the read: no hint from it
+            }
+        }
+        return best;
+    }
+
     /** Shorter sequences are not worth a save (the tiers index whole blocks of tokens). */
     private static final int MIN_SAVE_TOKENS = 32;
 
@@ -391,7 +442,7 @@ final class Scheduler implements Runnable {
         s.cachedCount = 0;
         s.namespace = ns;
         int[] tokens = m.entryTokens();
-        CacheSource source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+        CacheSource source = sourceOf(m.tier());
         long t0 = System.nanoTime();
         boolean ok = false;
         boolean loaded = false;
@@ -520,6 +571,9 @@ final class Scheduler implements Runnable {
             if (s.state == SlotInfo.State.PREFILL) {
                 s.state = SlotInfo.State.GENERATING;
                 s.prefillDone = now;
+                if (shared != null) {
+                    shared.notePrefill(s.prompt().length - s.promptCached, now - s.admitted);
+                }
             }
             int token;
             try {
@@ -604,6 +658,9 @@ final class Scheduler implements Runnable {
         roomMayHaveFreed = true;
         activeCount.decrementAndGet();
         stream.emit(new GenerationEvent.Done(reason, usage, stopSequence));
+        if (reason != FinishReason.CANCELLED) {
+            share(s); // after Done: the client does not wait for the copy
+        }
     }
 
     private void fail(Slot s, ErrorCode code, String message) {
