@@ -222,7 +222,8 @@ public final class ParleyServer implements AutoCloseable {
         return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
                 c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent())
-                .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), c.dataDir().resolve("kv-cache"), KV_HOLD));
+                .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), c.dataDir().resolve("kv-cache"), KV_HOLD)
+                        .withShared(c.kvShared()));
     }
 
     public int port() {

@@ -40,6 +40,10 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("kv-ram-budget", "SIZE", "host memory for idle conversations' KV state (e.g. 8GiB, 512MiB; 0 turns the RAM tier off; auto: a quarter of physical memory, at most 8GiB)", "auto"),
             new Option("kv-disk-budget", "SIZE", "disk space under --data-dir for conversations' KV state; it survives restarts (0 turns the disk tier off)", "16GiB"),
             new Option("no-kv-disk", null, "no disk tier for the KV state (the same as --kv-disk-budget 0)", "false"),
+            new Option("kv-shared", "URL", "a KV tier every replica shares, below RAM and disk: file:///PATH (a directory all mount, "
+                    + "e.g. a ReadWriteMany volume) or redis://HOST:PORT[/DB] / rediss:// (Redis or Valkey); off by default", null),
+            new Option("kv-shared-ttl", "SECONDS", "how long a state stays in the shared KV tier after it was written", "86400"),
+            new Option("kv-shared-password", "PASSWORD", "password of a redis:// or rediss:// shared KV tier (set it in the environment)", null),
             new Option("queue-size", "N", "requests that may wait for a slot; more get 503", "64"),
             new Option("queue-timeout", "SECONDS", "how long a request may wait for a slot before 504", "30"),
             new Option("max-tokens-limit", "N", "largest max_tokens a request may ask for", "8192"),

@@ -49,6 +49,7 @@ public record ServerConfig(
         String replicaName,
         long kvRamBudgetBytes,
         long kvDiskBudgetBytes,
+        dev.parley.runtime.kv.SharedSettings kvShared,
         FileSettings files,
         CreditPrices credits) {
 
@@ -58,7 +59,7 @@ public record ServerConfig(
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes, files, credits);
+                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -234,7 +235,21 @@ public record ServerConfig(
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
-                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), files(v), credits(v));
+                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), kvShared(v), files(v), credits(v));
+    }
+
+    /** The shared KV tier, or null when --kv-shared is not given. */
+    private static dev.parley.runtime.kv.SharedSettings kvShared(Values v) {
+        String url = v.string("kv-shared");
+        if (url == null || url.isBlank()) {
+            return null;
+        }
+        Duration ttl = Duration.ofSeconds(v.integer("kv-shared-ttl", 1, 365 * 86_400));
+        try {
+            return new dev.parley.runtime.kv.SharedSettings(url.strip(), ttl, v.string("kv-shared-password"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--kv-shared: " + e.getMessage());
+        }
     }
 
     private static CreditPrices credits(Values v) {
