@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisPooled;
@@ -43,7 +44,13 @@ final class RedisKvStore implements SharedKvStore {
         if (password != null && !password.isEmpty()) {
             config.password(password);
         }
-        this.redis = new JedisPooled(new HostAndPort(host, port), config.build());
+        // Request threads look up concurrently: enough connections, and a bounded wait for one (a slow
+        // store delays a request by at most the wait plus the socket timeout, then the tier is down).
+        ConnectionPoolConfig pool = new ConnectionPoolConfig();
+        pool.setMaxTotal(32);
+        pool.setMaxIdle(32);
+        pool.setMaxWait(Duration.ofSeconds(2));
+        this.redis = new JedisPooled(new HostAndPort(host, port), config.build(), pool);
         this.where = (tls ? "rediss://" : "redis://") + host + ":" + port + "/" + database;
         this.ttlMillis = ttl.toMillis();
     }
