@@ -24,6 +24,8 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 final class FileKvStore implements SharedKvStore {
 
+    private static final System.Logger LOG = System.getLogger("parley.kv.shared");
+
     /** A temporary file this old is a write whose replica died (a live write takes seconds at most). */
     private static final long ABANDONED_MILLIS = 10 * 60_000L;
 
@@ -44,22 +46,45 @@ final class FileKvStore implements SharedKvStore {
     @Override
     public Located find(List<String> keys) throws IOException {
         ping();
-        long now = System.currentTimeMillis();
         for (String key : keys) {
-            Path f = file(key);
-            try {
-                if (Files.getLastModifiedTime(f).toMillis() + ttlMillis < now) {
-                    continue; // expired: the sweep deletes it
-                }
-                DiskFiles.Header h = DiskFiles.readHeader(f, fingerprint);
-                return new Located(key, SharedIndex.of(fingerprint, h.namespace(), h.tokens(), h.stateBytes(), 0, 0));
-            } catch (NoSuchFileException e) {
-                // not here: a shorter prefix, then
-            } catch (DiskFiles.Unreadable e) {
-                Files.deleteIfExists(f); // renamed into place whole, so only damage (or another version) gets here
+            Located at = locate(key);
+            if (at != null) {
+                return at;
             }
         }
         return null;
+    }
+
+    @Override
+    public List<Located> findAll(List<String> keys) throws IOException {
+        ping();
+        List<Located> out = new java.util.ArrayList<>();
+        for (String key : keys) {
+            Located at = locate(key);
+            if (at != null) {
+                out.add(at);
+            }
+        }
+        return out;
+    }
+
+    /** The entry under {@code key}, or null: none, expired (the sweep deletes it), or unreadable (deleted now). */
+    private Located locate(String key) throws IOException {
+        Path f = file(key);
+        try {
+            if (Files.getLastModifiedTime(f).toMillis() + ttlMillis < System.currentTimeMillis()) {
+                return null;
+            }
+            DiskFiles.Header h = DiskFiles.readHeader(f, fingerprint);
+            return new Located(key, SharedIndex.of(fingerprint, h.namespace(), h.tokens(), h.stateBytes(), 0, 0));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (DiskFiles.Unreadable e) {
+            // Renamed into place whole, so only damage gets here (or a file cut short by hand).
+            LOG.log(System.Logger.Level.WARNING, "deleting a shared KV entry (" + key + "): " + e.getMessage());
+            Files.deleteIfExists(f);
+            return null;
+        }
     }
 
     @Override

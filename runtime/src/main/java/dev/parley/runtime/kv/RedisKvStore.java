@@ -65,8 +65,20 @@ final class RedisKvStore implements SharedKvStore {
 
     @Override
     public Located find(List<String> keys) throws IOException {
+        List<Located> all = indexes(keys, true);
+        return all.isEmpty() ? null : all.getFirst();
+    }
+
+    @Override
+    public List<Located> findAll(List<String> keys) throws IOException {
+        return indexes(keys, false);
+    }
+
+    /** One MGET of the index keys; a value that is not an index is no entry. */
+    private List<Located> indexes(List<String> keys, boolean firstOnly) throws IOException {
+        List<Located> out = new ArrayList<>();
         if (keys.isEmpty()) {
-            return null;
+            return out;
         }
         byte[][] names = new byte[keys.size()][];
         for (int i = 0; i < names.length; i++) {
@@ -81,10 +93,13 @@ final class RedisKvStore implements SharedKvStore {
         for (int i = 0; i < found.size(); i++) {
             SharedIndex index = found.get(i) == null ? null : SharedIndex.decode(found.get(i));
             if (index != null) {
-                return new Located(keys.get(i), index);
+                out.add(new Located(keys.get(i), index));
+                if (firstOnly) {
+                    break;
+                }
             }
         }
-        return null;
+        return out;
     }
 
     /** Chunks first, then the index; each with the TTL. */

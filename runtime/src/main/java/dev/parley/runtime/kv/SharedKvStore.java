@@ -20,6 +20,9 @@ sealed interface SharedKvStore extends AutoCloseable permits FileKvStore, RedisK
     /** The first of {@code keys} (longest prefix first) that names an entry, or null. */
     Located find(List<String> keys) throws IOException;
 
+    /** Every one of {@code keys} that names an entry (to delete those a longer entry supersedes). */
+    List<Located> findAll(List<String> keys) throws IOException;
+
     /** Stores a state under {@code key}, replacing what was there; readers see the old entry or the whole new one. */
     void write(String key, long namespace, int[] tokens, MemorySegment state) throws IOException;
 

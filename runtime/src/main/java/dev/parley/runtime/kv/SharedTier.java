@@ -93,6 +93,7 @@ public final class SharedTier implements AutoCloseable {
     private final AtomicLong writeFailures = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
     private final AtomicLong discarded = new AtomicLong();
+    private final AtomicLong superseded = new AtomicLong();
 
     SharedTier(SharedKvStore store, byte[] fingerprint, long queueBytesMax, Listener listener) {
         this.store = store;
@@ -137,7 +138,7 @@ public final class SharedTier implements AutoCloseable {
 
     public SharedTierStats stats() {
         return new SharedTierStats(store.backend(), up, hits.get(), misses.get(), skipped.get(), bytesRead.get(), bytesWritten.get(),
-                writes.get(), writeFailures.get(), dropped.get(), discarded.get(), queue.size());
+                writes.get(), writeFailures.get(), dropped.get(), discarded.get(), superseded.get(), queue.size());
     }
 
     /** A prefill of {@code tokens} took {@code nanos} (the scheduler measures each). */
@@ -326,11 +327,35 @@ public final class SharedTier implements AutoCloseable {
             writes.incrementAndGet();
             bytesWritten.addAndGet(bytes);
             listener.written(bytes, nanos);
+            supersede(u, chain);
         } catch (IOException | RuntimeException e) {
             writeFailures.incrementAndGet();
             failed("writing an entry", e);
         } finally {
             release(u);
+        }
+    }
+
+    /**
+     * Deletes the entries the one just written holds all of (the conversation's earlier turns), as the
+     * local tiers drop the entries a longer save extends: without this every turn would stay until the
+     * TTL. On the writer thread, after the write.
+     */
+    private void supersede(Upload u, long[] chain) throws IOException {
+        if (chain.length < 2) {
+            return;
+        }
+        List<String> earlier = new ArrayList<>(chain.length - 1);
+        for (int i = chain.length - 2; i >= 0; i--) {
+            earlier.add(key(chain[i]));
+        }
+        for (SharedKvStore.Located old : store.findAll(earlier)) {
+            SharedIndex x = old.index();
+            if (x.namespace() == u.namespace && Arrays.equals(x.fingerprint(), fingerprint)
+                    && x.sharedWith(u.tokens, u.tokens.length) == x.tokenCount()) {
+                store.delete(old);
+                superseded.incrementAndGet();
+            }
         }
     }
 

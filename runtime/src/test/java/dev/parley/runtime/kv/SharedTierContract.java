@@ -115,6 +115,19 @@ abstract class SharedTierContract {
     }
 
     @Test
+    void aLongerTurnReplacesTheEntriesItHoldsAllOf() throws Exception {
+        int[] turn1 = tokens(200, 15);
+        put(tier(), "alice", turn1, 4096, 16);
+        put(tier(), "bob", turn1, 4096, 16); // the same tokens, another owner: untouched
+        int[] turn2 = longer(turn1, 100);
+        put(tier(), "alice", turn2, 8192, 17);
+        assertEquals(1, tier().stats().superseded(), "turn 1's entry went when turn 2's was written");
+        assertNull(tier().lookup("alice", turn1, turn1.length), "turn 1 alone finds nothing now");
+        assertEquals(turn2.length, tier().lookup("alice", longer(turn2, 5), turn2.length + 5).tokens(), "turn 2 serves the next turn");
+        assertNotNull(tier().lookup("bob", turn1, turn1.length), "bob's entry stays");
+    }
+
+    @Test
     void aPromptDivergingInsideTheLastBlockSharesUpToThere() throws Exception {
         int[] history = tokens(100, 3); // 3 full blocks and 4 tokens
         put(tier(), "alice", history, 4096, 4);

@@ -64,7 +64,7 @@ public final class OpsApi {
         }
         body.putObject("kv_shared").put("backend", s.backend()).put("up", s.up()).put("hits", s.hits()).put("misses", s.misses())
                 .put("skipped", s.skipped()).put("writes", s.writes()).put("write_failures", s.writeFailures()).put("dropped", s.dropped())
-                .put("discarded", s.discarded()).put("queued", s.queued()).put("bytes_read", s.bytesRead()).put("bytes_written", s.bytesWritten());
+                .put("discarded", s.discarded()).put("superseded", s.superseded()).put("queued", s.queued()).put("bytes_read", s.bytesRead()).put("bytes_written", s.bytesWritten());
     }
 
     private void ready(ServerRequest req, ServerResponse res) {

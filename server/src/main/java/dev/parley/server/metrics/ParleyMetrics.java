@@ -226,7 +226,9 @@ public final class ParleyMetrics implements EngineObserver {
                 new SharedCounter("parley.kv.shared.writes", "result", "ok", SharedTierStats::writes, "states written to the shared KV tier"),
                 new SharedCounter("parley.kv.shared.writes", "result", "failed", SharedTierStats::writeFailures, "states written to the shared KV tier"),
                 new SharedCounter("parley.kv.shared.dropped", null, null, SharedTierStats::dropped, "states not written: the writer's queue was full or the store down"),
-                new SharedCounter("parley.kv.shared.discarded", null, null, SharedTierStats::discarded, "shared entries found damaged and deleted"))) {
+                new SharedCounter("parley.kv.shared.discarded", null, null, SharedTierStats::discarded, "shared entries found damaged and deleted"),
+                new SharedCounter("parley.kv.shared.superseded", null, null, SharedTierStats::superseded,
+                        "shared entries deleted because a longer one of the same conversation holds all of them"))) {
             List<Tag> tags = c.tag() == null ? List.of() : List.of(Tag.create(c.tag(), c.value()));
             registry.getOrCreate(FunctionalCounter.builder(c.name(), this, m -> shared(c.f())).description(c.description()).tags(tags));
         }
