@@ -201,8 +201,8 @@ public final class SharedTier implements AutoCloseable {
 
     /**
      * Reads a found entry into {@code arena} and checks it whole: checksum, fingerprint, namespace, and
-     * that its tokens share what the lookup said with {@code prompt}. Null when it is gone, the store
-     * is down, or it is unsound (then it is deleted).
+     * that its tokens share at least a block with {@code prompt}. Null when it is gone, the store is
+     * down, or it is unsound (then it is deleted).
      */
     public Fetched fetch(Found f, String namespace, int[] prompt, int length, Arena arena) {
         if (!up) {
@@ -225,9 +225,10 @@ public final class SharedTier implements AutoCloseable {
         try {
             DiskFiles.Parsed p = DiskFiles.parse(all, fingerprint);
             DiskFiles.Header h = p.header();
-            if (h.namespace() != Fingerprint.namespace(namespace) || PrefixIndex.commonPrefix(h.tokens(), prompt, length) < f.tokens()
-                    || h.stateBytes() != f.stateBytes()) {
-                why = "it does not hold what its index says";
+            // A file may have been replaced by a newer whole entry since the lookup (another replica's
+            // later turn): sound and the owner's, it serves for what it shares with the prompt.
+            if (h.namespace() != Fingerprint.namespace(namespace) || PrefixIndex.commonPrefix(h.tokens(), prompt, length) < PrefixIndex.BLOCK) {
+                why = "it does not hold what its key says (another owner's, or other tokens)";
             } else {
                 hits.incrementAndGet();
                 bytesRead.addAndGet(all.byteSize());
