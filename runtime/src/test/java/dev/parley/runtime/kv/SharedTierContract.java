@@ -128,6 +128,56 @@ abstract class SharedTierContract {
     }
 
     @Test
+    void replicasWritingAndReadingTheSameEntryAtOnceNeverSeeAPartOfOne() throws Exception {
+        int[] base = tokens(96, 41); // three full blocks: every state below shares the entry's key
+        try (SharedTier a = open(MODEL, Duration.ofHours(1)); SharedTier b = open(MODEL, Duration.ofHours(1))) {
+            java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread[] writers = new Thread[2];
+            for (int w = 0; w < 2; w++) {
+                SharedTier t = w == 0 ? a : b;
+                int seed = w;
+                writers[w] = Thread.ofPlatform().start(() -> {
+                    for (int i = 0; !stop.get(); i++) {
+                        int[] turn = Arrays.copyOf(base, 96 + (i + seed) % 20); // another tail, the same key
+                        SharedTier.Upload u = t.prepare("alice", turn, turn.length, 300_000 + 1000 * (i % 7));
+                        if (u != null) {
+                            u.segment().fill((byte) (i + seed));
+                            t.commit(u, u.segment().byteSize());
+                        }
+                        t.awaitWrites();
+                    }
+                });
+            }
+            int whole = 0;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1500);
+            int[] prompt = longer(base, 40);
+            while (System.nanoTime() < deadline) {
+                SharedTier.Found f = tier().lookup("alice", prompt, prompt.length);
+                if (f == null) {
+                    continue;
+                }
+                try (Arena arena = Arena.ofConfined()) {
+                    SharedTier.Fetched x = tier().fetch(f, "alice", prompt, prompt.length, arena);
+                    if (x != null) {
+                        byte[] state = x.state().toArray(ValueLayout.JAVA_BYTE);
+                        byte first = state[0];
+                        for (byte v : state) {
+                            assertEquals(first, v, "one writer's state, whole");
+                        }
+                        whole++;
+                    }
+                }
+            }
+            stop.set(true);
+            for (Thread w : writers) {
+                w.join();
+            }
+            assertTrue(whole > 0, "the reader got states while they were being replaced");
+            assertEquals(0, tier().stats().discarded(), "and never a damaged one");
+        }
+    }
+
+    @Test
     void aPromptDivergingInsideTheLastBlockSharesUpToThere() throws Exception {
         int[] history = tokens(100, 3); // 3 full blocks and 4 tokens
         put(tier(), "alice", history, 4096, 4);
