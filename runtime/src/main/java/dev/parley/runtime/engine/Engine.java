@@ -14,9 +14,9 @@ import dev.parley.runtime.kv.KvTierStats;
 import dev.parley.runtime.kv.KvTiers;
 import dev.parley.runtime.kv.SharedTier;
 import dev.parley.runtime.kv.SharedTierStats;
-import java.lang.foreign.Arena;
 import dev.parley.runtime.template.ChatTemplate;
 import dev.parley.runtime.template.ChatTemplateException;
+import java.lang.foreign.Arena;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -216,11 +216,6 @@ public final class Engine implements AutoCloseable {
     /** The shared tier's counters, or null without one. */
     public SharedTierStats kvSharedStats() {
         return shared == null ? null : shared.stats();
-    }
-
-    /** Where the shared tier is (no secrets) and its fetch-or-prefill estimates; null without one. */
-    public String kvSharedDescription() {
-        return shared == null ? null : shared.describe() + "; " + shared.costs();
     }
 
     /** Waits until the shared tier's writer has taken every queued state (tests). */

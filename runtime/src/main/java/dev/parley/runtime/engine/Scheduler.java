@@ -346,20 +346,26 @@ final class Scheduler implements Runnable {
      * copy out of the context happens here; the write is the shared tier's writer thread's.
      */
     private void share(Slot s) {
-        if (shared == null || s.cachedCount < MIN_SAVE_TOKENS || ctx.maxPosition(s.id) != s.cachedCount - 1) {
+        if (shared == null || s.cachedCount < MIN_SAVE_TOKENS) {
             return;
         }
-        SharedTier.Upload u = shared.prepare(s.namespace, s.cached, s.cachedCount, ctx.sequenceStateBytes(s.id));
-        if (u == null) {
-            return;
-        }
+        SharedTier.Upload u = null;
         long written = 0;
         try {
-            written = ctx.saveSequence(s.id, u.segment());
+            if (ctx.maxPosition(s.id) != s.cachedCount - 1) {
+                return;
+            }
+            u = shared.prepare(s.namespace, s.cached, s.cachedCount, ctx.sequenceStateBytes(s.id));
+            if (u != null) {
+                written = ctx.saveSequence(s.id, u.segment());
+            }
         } catch (RuntimeException e) {
+            // Never the scheduler's failure: the turn is answered, only its copy for other replicas is lost.
             LOG.log(System.Logger.Level.WARNING, "cannot copy slot " + s.id + "'s KV state for the shared tier: " + e.getMessage());
         } finally {
-            shared.commit(u, written);
+            if (u != null) {
+                shared.commit(u, written);
+            }
         }
     }
 
