@@ -40,7 +40,7 @@ final class RedisKvStore implements SharedKvStore {
     RedisKvStore(String host, int port, int database, boolean tls, String password, byte[] fingerprint, Duration ttl) {
         this.fingerprint = fingerprint.clone();
         DefaultJedisClientConfig.Builder config = DefaultJedisClientConfig.builder()
-                .connectionTimeoutMillis(1000).socketTimeoutMillis(5000).database(database).ssl(tls).clientName("parley-kv");
+                .connectionTimeoutMillis(1000).socketTimeoutMillis(2000).database(database).ssl(tls).clientName("parley-kv");
         if (password != null && !password.isEmpty()) {
             config.password(password);
         }

@@ -1,6 +1,7 @@
 package dev.parley.runtime.kv;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -132,6 +133,35 @@ class SharedTierRedisTest extends SharedTierContract {
         }
         assertTrue(tier().up(), "a missing key is a miss");
         assertEquals(0, tier().stats().discarded(), "and no damage");
+    }
+
+    @Test
+    void aStoreThatHangsCostsOneTimeoutThenIsSkipped() throws Exception {
+        int[] history = tokens(128, 35);
+        put(tier(), "alice", history, 5000, 36);
+        long pid = Long.parseLong(Files.readString(dir.resolve("redis.pid")).strip());
+        signal("STOP", pid); // accepts connections, answers nothing: a store that is slow beyond use
+        try {
+            long t0 = System.nanoTime();
+            assertNull(tier().lookup("alice", history, history.length), "a miss, not an exception");
+            long first = System.nanoTime() - t0;
+            assertTrue(first < TimeUnit.SECONDS.toNanos(5), "bounded by the socket timeout: " + first / 1_000_000 + " ms");
+            assertFalse(tier().up());
+            t0 = System.nanoTime();
+            assertNull(tier().lookup("alice", history, history.length));
+            assertTrue(System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(50), "while down, lookups do not wait");
+        } finally {
+            signal("CONT", pid);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!tier().up() && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertTrue(tier().up(), "back when it answers again");
+    }
+
+    private static void signal(String name, long pid) throws Exception {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start().waitFor());
     }
 
     @Test
