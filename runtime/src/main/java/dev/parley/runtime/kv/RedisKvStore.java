@@ -44,6 +44,12 @@ final class RedisKvStore implements SharedKvStore {
         if (password != null && !password.isEmpty()) {
             config.password(password);
         }
+        if (tls) {
+            // rediss:// checks that the certificate names the host, as HTTPS does (Jedis leaves it off by default).
+            javax.net.ssl.SSLParameters checkHost = new javax.net.ssl.SSLParameters();
+            checkHost.setEndpointIdentificationAlgorithm("HTTPS");
+            config.sslParameters(checkHost);
+        }
         // Request threads look up concurrently: enough connections, and a bounded wait for one (a slow
         // store delays a request by at most the wait plus the socket timeout, then the tier is down).
         ConnectionPoolConfig pool = new ConnectionPoolConfig();
