@@ -41,6 +41,7 @@ import dev.parley.server.http.Refusals;
 import dev.parley.server.http.RequestIdFilter;
 import dev.parley.server.metrics.RouterMetrics;
 import dev.parley.server.metrics.StorageStatus;
+import dev.parley.server.modelref.ModelResolver;
 import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
@@ -99,10 +100,12 @@ public final class ParleyServer implements AutoCloseable {
         Engine engine;
         DevicePlan device;
         try {
-            device = DevicePlan.decide(config, config.model(), gpus);
+            // A download (or a cache hit) happens here, before any native code; a bad file stops the start.
+            Path modelFile = new ModelResolver(config.modelSources()).modelFile(config.model());
+            device = DevicePlan.decide(config, modelFile, gpus);
             device.log();
             NativeLibraries.load(device.nativesDir());
-            engine = Engine.start(engineConfig(config, device), metrics);
+            engine = Engine.start(engineConfig(config, device, modelFile), metrics);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -217,8 +220,7 @@ public final class ParleyServer implements AutoCloseable {
     /** How long a finished turn's slot stays reserved for its conversation while other slots are free. */
     private static final Duration KV_HOLD = Duration.ofSeconds(5);
 
-    static EngineConfig engineConfig(ServerConfig c, DevicePlan device) {
-        Path model = c.model();
+    static EngineConfig engineConfig(ServerConfig c, DevicePlan device, Path model) {
         return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
                 c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent())

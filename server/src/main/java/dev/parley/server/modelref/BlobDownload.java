@@ -1,0 +1,192 @@
+package dev.parley.server.modelref;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+
+/**
+ * One file from the Hub into {@code blobs/<sha>}: written to {@code <sha>.incomplete}, resumed with an HTTP Range
+ * from what is already there (also after a restart), checked against the LFS sha256, then moved into place. A
+ * transfer cut off is retried from where it stopped; a disk that fills keeps the partial file for the next try.
+ */
+final class BlobDownload {
+
+    private static final int ATTEMPTS = 3;
+    private static final int BUFFER = 1 << 20;
+
+    private final HttpClient http;
+    private final ModelSources sources;
+    private final PullProgress progress;
+
+    BlobDownload(HttpClient http, ModelSources sources, PullProgress progress) {
+        this.http = http;
+        this.sources = sources;
+        this.progress = progress;
+    }
+
+    /** Downloads {@code file} of {@code repo} at {@code commit} unless its blob is cached; returns the blob. */
+    Path fetch(String repo, String commit, RepoFile file, HubCache cache) throws IOException, InterruptedException {
+        Path blob = cache.blob(file.blobName());
+        if (Files.isRegularFile(blob)) {
+            return blob;
+        }
+        Path partial = cache.incomplete(file.blobName());
+        Files.createDirectories(partial.getParent());
+        URI url = URI.create(sources.endpoint() + "/" + repo + "/resolve/" + commit + "/" + file.path());
+        String digest = file.sha256() == null ? null : "sha256:" + file.sha256();
+        IOException last = null;
+        for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
+            long have = Files.exists(partial) ? Files.size(partial) : 0;
+            if (file.size() >= 0 && have > file.size()) {
+                Files.delete(partial);
+                have = 0;
+            }
+            checkSpace(partial, file, have);
+            try {
+                if (have < file.size() || file.size() < 0) {
+                    transfer(url, partial, have, file, digest, repo);
+                }
+                long got = Files.size(partial);
+                if (file.size() >= 0 && got != file.size()) {
+                    throw new IOException("the transfer ended at " + got + " of " + file.size() + " bytes");
+                }
+                break;
+            } catch (WriteFailed e) {
+                throw new ModelReferenceException("cannot write " + partial + " (" + e.getCause().getMessage() + "): is the disk full? "
+                        + partialNote(partial), e.getCause());
+            } catch (IOException e) {
+                last = e;
+                if (attempt == ATTEMPTS) {
+                    throw new ModelReferenceException("downloading " + file.path() + " from " + repo + " failed " + ATTEMPTS + " times (last: "
+                            + message(e) + "); " + partialNote(partial), e);
+                }
+                Thread.sleep(250L * attempt);
+            }
+        }
+        if (file.sha256() != null) {
+            progress.status("verifying sha256 digest");
+            String actual = sha256(partial);
+            if (!actual.equals(file.sha256())) {
+                Files.deleteIfExists(partial);
+                throw new ModelReferenceException(file.path() + " from " + repo + " is corrupt: the Hub says sha256 " + file.sha256()
+                        + ", the downloaded file has " + actual + " (deleted; start again to download it anew)");
+            }
+        }
+        Files.move(partial, blob, StandardCopyOption.ATOMIC_MOVE);
+        return blob;
+    }
+
+    private void transfer(URI url, Path partial, long have, RepoFile file, String digest, String repo) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).header("User-Agent", "parley");
+        if (sources.token() != null && !sources.token().isBlank()) {
+            b.header("Authorization", "Bearer " + sources.token());
+        }
+        if (have > 0) {
+            b.header("Range", "bytes=" + have + "-");
+        }
+        HttpResponse<InputStream> res = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        int status = res.statusCode();
+        boolean append = status == 206;
+        if (status == 416 && have > 0) {
+            res.body().close();
+            Files.delete(partial); // our partial does not fit what the server has: start over
+            throw new IOException("the server refused to resume at byte " + have);
+        }
+        if (status != 200 && status != 206) {
+            res.body().close();
+            throw HubApi.statusError(status, repo, file.path(), sources);
+        }
+        long done = append ? have : 0;
+        long total = file.size() >= 0 ? file.size() : res.headers().firstValueAsLong("Content-Length").orElse(-1) + done;
+        try (InputStream in = res.body();
+             FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                     append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+            byte[] buf = new byte[BUFFER];
+            progress.bytes(file.path(), digest, total, done);
+            while (true) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                write(out, buf, n);
+                done += n;
+                progress.bytes(file.path(), digest, total, done);
+            }
+        }
+    }
+
+    private static void write(FileChannel out, byte[] buf, int n) {
+        try {
+            ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+            while (bb.hasRemaining()) {
+                out.write(bb);
+            }
+        } catch (IOException e) {
+            throw new WriteFailed(e);
+        }
+    }
+
+    /** A failed local write, kept apart from network errors: retrying cannot help it. */
+    private static final class WriteFailed extends UncheckedIOException {
+        WriteFailed(IOException cause) {
+            super(cause);
+        }
+    }
+
+    /** Refuses before the transfer when the file cannot fit, with the numbers. */
+    private static void checkSpace(Path partial, RepoFile file, long have) throws IOException {
+        if (file.size() < 0) {
+            return;
+        }
+        long usable = Files.getFileStore(partial.getParent()).getUsableSpace();
+        long need = file.size() - have;
+        if (need > usable) {
+            throw new ModelReferenceException(file.path() + " needs " + RateMeter.bytes(need) + " more on " + partial.getParent() + ", only "
+                    + RateMeter.bytes(usable) + " free; free space (or point HF_HOME at a larger disk) and start again"
+                    + (have > 0 ? "; " + partialNote(partial) : ""));
+        }
+    }
+
+    private static String partialNote(Path partial) {
+        try {
+            long n = Files.exists(partial) ? Files.size(partial) : 0;
+            return n > 0 ? "the " + n + " bytes already fetched are kept in " + partial + " and the next start resumes from there" : "nothing was kept";
+        } catch (IOException e) {
+            return "the partial file is " + partial;
+        }
+    }
+
+    private static String message(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    static String sha256(Path file) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[BUFFER];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                md.update(buf, 0, n);
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+}
