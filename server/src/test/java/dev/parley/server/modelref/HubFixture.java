@@ -39,6 +39,7 @@ final class HubFixture implements AutoCloseable {
         final String commit;
         final Map<String, byte[]> files = new LinkedHashMap<>();
         final Map<String, String> claimedSha = new ConcurrentHashMap<>();
+        final Map<String, Long> claimedSize = new ConcurrentHashMap<>();
         String token;
 
         Repo(String commit) {
@@ -101,10 +102,11 @@ final class HubFixture implements AutoCloseable {
                 if (r != null) {
                     ArrayNode list = JSON.createArrayNode();
                     for (Map.Entry<String, byte[]> f : r.files.entrySet()) {
-                        ObjectNode item = list.addObject().put("type", "file").put("path", f.getKey()).put("size", f.getValue().length)
+                        long size = r.claimedSize.getOrDefault(f.getKey(), (long) f.getValue().length);
+                        ObjectNode item = list.addObject().put("type", "file").put("path", f.getKey()).put("size", size)
                                 .put("oid", HexFormat.of().formatHex(sha256(f.getKey().getBytes(StandardCharsets.UTF_8)), 0, 20));
                         item.putObject("lfs").put("oid", r.claimedSha.getOrDefault(f.getKey(), hex(sha256(f.getValue()))))
-                                .put("size", f.getValue().length).put("pointerSize", 134);
+                                .put("size", size).put("pointerSize", 134);
                     }
                     json(ex, list);
                 }
