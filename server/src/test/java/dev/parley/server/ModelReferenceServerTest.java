@@ -1,0 +1,117 @@
+package dev.parley.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import dev.parley.runtime.testmodel.TestModels;
+import dev.parley.server.api.Json;
+import dev.parley.server.config.ConfigException;
+import dev.parley.server.config.ServerConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --model hf:ORG/REPO:QUANT} end to end: the server fetches the generated model from a fixture Hub
+ * (HF_ENDPOINT), verifies it and answers; started again offline it serves from the cache.
+ */
+class ModelReferenceServerTest {
+
+    @TempDir
+    Path dir;
+
+    static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
+
+    /** A one-repo Hub: revision, tree and resolve for org/tiny-GGUF holding the tiny model as tiny-Q8_0.gguf. */
+    HttpServer hub(byte[] model, AtomicInteger downloads) throws Exception {
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(model));
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/api/models/org/tiny-GGUF/revision/main", ex -> reply(ex, 200, ("{\"sha\":\"" + COMMIT + "\"}").getBytes()));
+        s.createContext("/api/models/org/tiny-GGUF/tree/" + COMMIT, ex -> reply(ex, 200, ("[{\"type\":\"file\",\"path\":\"tiny-Q8_0.gguf\",\"size\":"
+                + model.length + ",\"oid\":\"" + "1".repeat(40) + "\",\"lfs\":{\"oid\":\"" + sha + "\",\"size\":" + model.length + "}}]").getBytes()));
+        s.createContext("/org/tiny-GGUF/resolve/" + COMMIT + "/tiny-Q8_0.gguf", ex -> {
+            downloads.incrementAndGet();
+            reply(ex, 200, model);
+        });
+        s.start();
+        return s;
+    }
+
+    static void reply(com.sun.net.httpserver.HttpExchange ex, int status, byte[] body) throws java.io.IOException {
+        try (ex) {
+            ex.sendResponseHeaders(status, body.length);
+            ex.getResponseBody().write(body);
+        }
+    }
+
+    ParleyServer start(Map<String, String> env) {
+        String[] args = {"--model", "hf:org/tiny-GGUF:Q8_0", "--port", "0", "--threads", "2", "--threads-batch", "2",
+                "--data-dir", dir.resolve("data").toString()};
+        return ParleyServer.start(ServerConfig.load(args, env));
+    }
+
+    static JsonNode chat(ParleyServer server) throws Exception {
+        HttpResponse<String> res = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/v1/chat/completions"))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}],\"max_tokens\":4}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, res.statusCode(), res.body());
+        return Json.MAPPER.readTree(res.body());
+    }
+
+    @Test
+    void fetchesVerifiesAndServesThenServesOfflineFromTheCache() throws Exception {
+        byte[] model = Files.readAllBytes(TestModels.tinyQwen3());
+        AtomicInteger downloads = new AtomicInteger();
+        HttpServer hub = hub(model, downloads);
+        Map<String, String> env = new HashMap<>(Map.of("HF_HOME", dir.resolve("hf").toString(),
+                "HF_ENDPOINT", "http://127.0.0.1:" + hub.getAddress().getPort()));
+        try (ParleyServer server = start(env)) {
+            JsonNode reply = chat(server);
+            assertEquals("chat.completion", reply.path("object").asText());
+            assertFalse(reply.path("choices").path(0).path("message").isMissingNode());
+        } finally {
+            hub.stop(0);
+        }
+        assertEquals(1, downloads.get());
+        Path snapshot = dir.resolve("hf/hub/models--org--tiny-GGUF/snapshots").resolve(COMMIT).resolve("tiny-Q8_0.gguf");
+        assertTrue(Files.isSymbolicLink(snapshot));
+        env.put("HF_HUB_OFFLINE", "1");
+        try (ParleyServer server = start(env)) {
+            assertEquals("chat.completion", chat(server).path("object").asText());
+        }
+        assertEquals(1, downloads.get());
+    }
+
+    @Test
+    void badReferencesStopTheStartWithTheReason() {
+        String msg = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--model", "hf:nope"}, Map.of())).getMessage();
+        assertTrue(msg.startsWith("--model: ") && msg.contains("ORG/REPO"), msg);
+        msg = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--model", dir.resolve("m-00001-of-00002.gguf").toString()}, Map.of()))
+                .getMessage();
+        assertTrue(msg.contains("no such file"), msg);
+        msg = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--model", "x"}, Map.of("HF_ENDPOINT", "ftp://mirror"))).getMessage();
+        assertTrue(msg.contains("HF_ENDPOINT"), msg);
+        // offline with an empty cache: the start fails before any native code, naming the cache
+        ServerConfig c = ServerConfig.load(new String[] {"--model", "hf:org/absent-GGUF", "--data-dir", dir.resolve("d").toString()},
+                Map.of("HF_HOME", dir.resolve("empty").toString(), "HF_HUB_OFFLINE", "1"));
+        msg = assertThrows(IllegalArgumentException.class, () -> ParleyServer.start(c)).getMessage();
+        assertTrue(msg.contains("not in the Hugging Face cache") && msg.contains(dir.resolve("empty").toString()), msg);
+    }
+}
