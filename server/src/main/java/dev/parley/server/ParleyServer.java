@@ -99,9 +99,11 @@ public final class ParleyServer implements AutoCloseable {
         ParleyMetrics metrics = new ParleyMetrics();
         Engine engine;
         DevicePlan device;
+        ModelResolver resolver;
         try {
             // A download (or a cache hit) happens here, before any native code; a bad file stops the start.
-            Path modelFile = new ModelResolver(config.modelSources()).modelFile(config.model());
+            resolver = new ModelResolver(config.modelSources());
+            Path modelFile = resolver.modelFile(config.model());
             device = DevicePlan.decide(config, modelFile, gpus);
             device.log();
             NativeLibraries.load(device.nativesDir());
@@ -119,7 +121,7 @@ public final class ParleyServer implements AutoCloseable {
             Credits credits = new Credits(keys.budgets(), config.credits(), store.usage(), metrics::ownerCharged);
             Endpoints endpoints = new Endpoints(new Exchange(engine, store, credits), limits, PlainErrors.SHAPE);
             FileUploads uploads = uploads(config, store, engine);
-            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads));
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads, resolver));
             RequestOwners owners = new RequestOwners();
             StorageStatus storage = new StorageStatus(store::full, uploads::spoolFull, engine::kvDiskFull);
             metrics.bind(storage);

@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -38,19 +39,39 @@ class ModelReferenceServerTest {
 
     static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
 
-    /** A one-repo Hub: revision, tree and resolve for org/tiny-GGUF holding the tiny model as tiny-Q8_0.gguf. */
+    /**
+     * A one-repo Hub: revision, tree and resolve for org/tiny-GGUF holding the tiny model as tiny-Q8_0.gguf and, with
+     * a few bytes after its tensors (another blob, still a whole GGUF), as tiny-Q4_K_M.gguf.
+     */
     HttpServer hub(byte[] model, AtomicInteger downloads) throws Exception {
-        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(model));
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        files.put("tiny-Q8_0.gguf", model);
+        files.put("tiny-Q4_K_M.gguf", java.util.Arrays.copyOf(model, model.length + 64));
+        StringBuilder tree = new StringBuilder("[");
+        for (Map.Entry<String, byte[]> f : files.entrySet()) {
+            tree.append(tree.length() > 1 ? "," : "").append("{\"type\":\"file\",\"path\":\"").append(f.getKey()).append("\",\"size\":")
+                    .append(f.getValue().length).append(",\"oid\":\"").append("1".repeat(40)).append("\",\"lfs\":{\"oid\":\"")
+                    .append(sha256(f.getValue())).append("\",\"size\":").append(f.getValue().length).append("}}");
+        }
+        byte[] treeBody = tree.append("]").toString().getBytes();
         HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         s.createContext("/api/models/org/tiny-GGUF/revision/main", ex -> reply(ex, 200, ("{\"sha\":\"" + COMMIT + "\"}").getBytes()));
-        s.createContext("/api/models/org/tiny-GGUF/tree/" + COMMIT, ex -> reply(ex, 200, ("[{\"type\":\"file\",\"path\":\"tiny-Q8_0.gguf\",\"size\":"
-                + model.length + ",\"oid\":\"" + "1".repeat(40) + "\",\"lfs\":{\"oid\":\"" + sha + "\",\"size\":" + model.length + "}}]").getBytes()));
-        s.createContext("/org/tiny-GGUF/resolve/" + COMMIT + "/tiny-Q8_0.gguf", ex -> {
+        s.createContext("/api/models/org/tiny-GGUF/tree/" + COMMIT, ex -> reply(ex, 200, treeBody));
+        s.createContext("/org/tiny-GGUF/resolve/" + COMMIT + "/", ex -> {
+            byte[] body = files.get(ex.getRequestURI().getPath().substring(("/org/tiny-GGUF/resolve/" + COMMIT + "/").length()));
             downloads.incrementAndGet();
-            reply(ex, 200, model);
+            reply(ex, body == null ? 404 : 200, body == null ? "{\"error\":\"Entry not found\"}".getBytes() : body);
         });
         s.start();
         return s;
+    }
+
+    static String sha256(byte[] b) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static void reply(com.sun.net.httpserver.HttpExchange ex, int status, byte[] body) throws java.io.IOException {
@@ -86,17 +107,52 @@ class ModelReferenceServerTest {
             JsonNode reply = chat(server);
             assertEquals("chat.completion", reply.path("object").asText());
             assertFalse(reply.path("choices").path(0).path("message").isMissingNode());
+            assertEquals(1, downloads.get());
+            pullStreamsOllamasProgress(server, model);
         } finally {
             hub.stop(0);
         }
-        assertEquals(1, downloads.get());
+        assertEquals(2, downloads.get());
         Path snapshot = dir.resolve("hf/hub/models--org--tiny-GGUF/snapshots").resolve(COMMIT).resolve("tiny-Q8_0.gguf");
         assertTrue(Files.isSymbolicLink(snapshot));
         env.put("HF_HUB_OFFLINE", "1");
         try (ParleyServer server = start(env)) {
             assertEquals("chat.completion", chat(server).path("object").asText());
         }
-        assertEquals(1, downloads.get());
+        assertEquals(2, downloads.get());
+    }
+
+    /** {@code /api/pull} of the other quant: Ollama's NDJSON progress, then the errors in Ollama's shape. */
+    void pullStreamsOllamasProgress(ParleyServer server, byte[] model) throws Exception {
+        HttpResponse<String> res = post(server, "{\"model\":\"hf.co/org/tiny-GGUF:Q4_K_M\"}");
+        assertEquals(200, res.statusCode(), res.body());
+        assertEquals("application/x-ndjson", res.headers().firstValue("content-type").orElse(""));
+        List<JsonNode> lines = TestServer.ndjson(res.body());
+        assertEquals("pulling manifest", lines.getFirst().path("status").asText());
+        assertEquals("success", lines.getLast().path("status").asText());
+        String sha = sha256(java.util.Arrays.copyOf(model, model.length + 64));
+        JsonNode done = lines.stream().filter(l -> l.path("completed").asLong(-1) == model.length + 64).findFirst().orElseThrow();
+        assertEquals("sha256:" + sha, done.path("digest").asText());
+        assertEquals("pulling " + sha.substring(0, 12), done.path("status").asText());
+        assertEquals(model.length + 64, done.path("total").asLong());
+        assertTrue(lines.stream().anyMatch(l -> l.path("status").asText().equals("verifying sha256 digest")), res.body());
+        // a quant the repo lacks: the stream ends with Ollama's error line, naming the quants there
+        lines = TestServer.ndjson(post(server, "{\"model\":\"hf.co/org/tiny-GGUF:Q2_K\"}").body());
+        assertTrue(lines.getLast().path("error").asText().contains("Q8_0, Q4_K_M"), lines.toString());
+        res = post(server, "{\"model\":\"hf.co/org/tiny-GGUF:Q2_K\",\"stream\":false}");
+        assertEquals(500, res.statusCode());
+        assertTrue(Json.MAPPER.readTree(res.body()).path("error").asText().contains("matches quant 'Q2_K'"), res.body());
+        res = post(server, "{\"model\":\"hf:only-one-part\"}");
+        assertEquals(400, res.statusCode());
+        assertTrue(Json.MAPPER.readTree(res.body()).path("error").asText().contains("ORG/REPO"), res.body());
+        res = post(server, "{\"stream\":false}");
+        assertEquals(400, res.statusCode());
+        assertTrue(Json.MAPPER.readTree(res.body()).path("error").asText().contains("model is required"), res.body());
+    }
+
+    static HttpResponse<String> post(ParleyServer server, String body) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + "/api/pull"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

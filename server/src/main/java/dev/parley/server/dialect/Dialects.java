@@ -13,6 +13,7 @@ import dev.parley.server.dialect.paddler.PaddlerRequests;
 import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.FilesService;
 import dev.parley.server.files.FileUploads;
+import dev.parley.server.modelref.ModelResolver;
 import dev.parley.server.dialect.parley.ThreadsService;
 import dev.parley.server.dialect.parley.UsageService;
 import dev.parley.server.exchange.Dialect;
@@ -27,7 +28,7 @@ public final class Dialects {
     }
 
     /** What a dialect may need to start. */
-    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads) {}
+    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {}
 
     public static List<Dialect> all(Needs n) {
         return List.of(
@@ -42,7 +43,7 @@ public final class Dialects {
                 new FilesService(n.store().files(), n.uploads()),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
-                new OllamaService(n.engine()),
+                new OllamaService(n.engine(), n.models()),
                 new UsageService());
     }
 }

@@ -48,6 +48,9 @@ final class HubResolver {
                     }
                     download.fetch(repo, commit, f, cache);
                     snapshot = cache.link(commit, f.path(), f.blobName());
+                } else {
+                    // already here: reported whole, as Ollama reports a layer it has
+                    progress.bytes(f.path(), f.sha256() == null ? null : "sha256:" + f.sha256(), f.size(), f.size());
                 }
                 parts.add(snapshot);
             }
