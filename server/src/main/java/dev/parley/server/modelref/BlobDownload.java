@@ -9,6 +9,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -17,6 +18,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One file from the Hub into {@code blobs/<sha>}: written to {@code <sha>.incomplete}, resumed with an HTTP Range
@@ -38,15 +41,36 @@ final class BlobDownload {
         this.progress = progress;
     }
 
-    /** Downloads {@code file} of {@code repo} at {@code commit} unless its blob is cached; returns the blob. */
+    /** Downloads in this process, by blob: a second pull of the same file waits for the first instead of writing beside it. */
+    private static final ConcurrentHashMap<Path, ReentrantLock> IN_PROCESS = new ConcurrentHashMap<>();
+
+    /**
+     * Downloads {@code file} of {@code repo} at {@code commit} unless its blob is cached; returns the blob. One
+     * download per blob at a time: within the process by a lock, across Parley processes by a file lock.
+     */
     Path fetch(String repo, String commit, RepoFile file, HubCache cache) throws IOException, InterruptedException {
         Path blob = cache.blob(file.blobName());
         if (Files.isRegularFile(blob)) {
             return blob;
         }
+        ReentrantLock local = IN_PROCESS.computeIfAbsent(blob, b -> new ReentrantLock());
+        local.lockInterruptibly();
+        try {
+            Path lockFile = cache.lock(file.blobName());
+            Files.createDirectories(lockFile.getParent());
+            try (FileChannel lock = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock held = lock.lock()) {
+                return Files.isRegularFile(blob) ? blob : fetchLocked(repo, commit, file, cache, blob);
+            }
+        } finally {
+            local.unlock();
+        }
+    }
+
+    private Path fetchLocked(String repo, String commit, RepoFile file, HubCache cache, Path blob) throws IOException, InterruptedException {
         Path partial = cache.incomplete(file.blobName());
         Files.createDirectories(partial.getParent());
-        URI url = URI.create(sources.endpoint() + "/" + repo + "/resolve/" + commit + "/" + file.path());
+        URI url = URI.create(sources.endpoint() + "/" + repo + "/resolve/" + commit + "/" + encodePath(file.path()));
         String digest = file.sha256() == null ? null : "sha256:" + file.sha256();
         IOException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
@@ -168,6 +192,13 @@ final class BlobDownload {
         } catch (IOException e) {
             return "the partial file is " + partial;
         }
+    }
+
+    /** Each segment of a path in the repo percent-encoded (a space or '#' in a file name stays a file name). */
+    static String encodePath(String path) {
+        return java.util.Arrays.stream(path.split("/", -1))
+                .map(segment -> java.net.URLEncoder.encode(segment, java.nio.charset.StandardCharsets.UTF_8).replace("+", "%20"))
+                .collect(java.util.stream.Collectors.joining("/"));
     }
 
     private static String message(IOException e) {

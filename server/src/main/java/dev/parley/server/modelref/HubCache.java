@@ -26,6 +26,11 @@ public record HubCache(Path repoDir) {
         return repoDir.resolve("blobs").resolve(sha + ".incomplete");
     }
 
+    /** Where a download of the blob holds its lock (huggingface_hub's place: {@code .locks/models--ORG--REPO/}). */
+    public Path lock(String sha) {
+        return repoDir.getParent().resolve(".locks").resolve(repoDir.getFileName().toString()).resolve(sha + ".lock");
+    }
+
     public Path snapshot(String commit, String file) {
         return repoDir.resolve("snapshots").resolve(commit).resolve(file);
     }
@@ -49,7 +54,7 @@ public record HubCache(Path repoDir) {
         }
         Path ref = repoDir.resolve("refs").resolve(revision);
         Files.createDirectories(ref.getParent());
-        Path tmp = ref.resolveSibling(ref.getFileName() + ".tmp");
+        Path tmp = Files.createTempFile(ref.getParent(), ref.getFileName().toString(), ".tmp"); // one per writer: pulls may race
         Files.writeString(tmp, commit);
         Files.move(tmp, ref, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
@@ -65,8 +70,14 @@ public record HubCache(Path repoDir) {
         Files.deleteIfExists(target); // a dangling link left behind
         try {
             Files.createSymbolicLink(target, target.getParent().relativize(blob));
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            return target; // another pull of the same file linked it first
         } catch (UnsupportedOperationException | IOException e) {
-            Files.copy(blob, target);
+            try {
+                Files.copy(blob, target);
+            } catch (java.nio.file.FileAlreadyExistsException again) {
+                return target;
+            }
         }
         return target;
     }

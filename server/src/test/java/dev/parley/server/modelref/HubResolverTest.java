@@ -108,6 +108,24 @@ class HubResolverTest {
     }
 
     @Test
+    void twoPullsOfOneFileDownloadItOnce() throws Exception {
+        hub.repo("org/spaced-GGUF", 6).file("sub dir/tiny #1-Q4_K_M.gguf", q4);
+        List<Thread> threads = new ArrayList<>();
+        List<Path> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 3; i++) {
+            threads.add(Thread.ofVirtual().start(() -> got.add(resolve("hf:org/spaced-GGUF").getFirst())));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertEquals(3, got.size());
+        assertEquals(1, got.stream().distinct().count());
+        assertEquals("tiny #1-Q4_K_M.gguf", got.getFirst().getFileName().toString());
+        assertArrayEquals(q4, Files.readAllBytes(got.getFirst()));
+        assertEquals(1, hub.downloads().size());
+    }
+
+    @Test
     void unknownRepoIs404() {
         String msg = assertThrows(ModelReferenceException.class, () -> resolve("hf:org/missing-GGUF")).getMessage();
         assertTrue(msg.contains("org/missing-GGUF") && msg.contains("404"), msg);
