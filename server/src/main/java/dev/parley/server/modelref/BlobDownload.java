@@ -136,20 +136,69 @@ final class BlobDownload {
         }
         long done = append ? have : 0;
         long total = file.size() >= 0 ? file.size() : res.headers().firstValueAsLong("Content-Length").orElse(-1) + done;
-        try (InputStream in = res.body();
-             FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        InputStream in = res.body();
+        Watchdog watchdog = new Watchdog(in, sources.stallTimeout());
+        try (in; FileChannel out = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                      append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             byte[] buf = new byte[BUFFER];
             progress.bytes(file.path(), digest, total, done);
             while (true) {
-                int n = in.read(buf);
+                int n;
+                try {
+                    n = in.read(buf);
+                } catch (IOException e) {
+                    throw watchdog.fired() ? new IOException("no data for " + sources.stallTimeout().toSeconds() + " s (HF_HUB_DOWNLOAD_TIMEOUT)", e) : e;
+                }
                 if (n < 0) {
                     break;
                 }
+                watchdog.alive();
                 write(out, buf, n);
                 done += n;
                 progress.bytes(file.path(), digest, total, done);
             }
+        } finally {
+            watchdog.stop();
+        }
+    }
+
+    /**
+     * The JDK's client has no read timeout for a body: a connection that stalls would hang the start forever. This
+     * closes the stream when no byte came for the stall timeout, which wakes the blocked read with an IOException.
+     */
+    private static final class Watchdog {
+        private final Thread thread;
+        private volatile long last = System.nanoTime();
+        private volatile boolean fired;
+
+        Watchdog(InputStream in, Duration stall) {
+            long limit = stall.toNanos();
+            thread = Thread.ofVirtual().name("parley-download-watchdog").start(() -> {
+                try {
+                    while (true) {
+                        Thread.sleep(Math.max(50, Math.min(1000, stall.toMillis() / 4)));
+                        if (System.nanoTime() - last > limit) {
+                            fired = true;
+                            in.close();
+                            return;
+                        }
+                    }
+                } catch (InterruptedException | IOException e) {
+                    // stopped, or the stream is already gone
+                }
+            });
+        }
+
+        void alive() {
+            last = System.nanoTime();
+        }
+
+        boolean fired() {
+            return fired;
+        }
+
+        void stop() {
+            thread.interrupt();
         }
     }
 

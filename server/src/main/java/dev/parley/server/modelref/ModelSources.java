@@ -10,9 +10,11 @@ import java.util.Map;
 /**
  * Where models come from, read from the same environment variables the Hugging Face tools and Ollama read, so
  * a cache those tools filled is found: HF_HUB_CACHE / HF_HOME / XDG_CACHE_HOME, HF_ENDPOINT, HF_TOKEN (or the
- * token file {@code hf auth login} writes), HF_HUB_OFFLINE, OLLAMA_MODELS.
+ * token file {@code hf auth login} writes), HF_HUB_OFFLINE, HF_HUB_DOWNLOAD_TIMEOUT (seconds without a byte before a
+ * transfer is dropped and resumed), OLLAMA_MODELS.
  */
-public record ModelSources(Path hubCache, URI endpoint, String token, boolean offline, Path ollamaModels, boolean terminal) {
+public record ModelSources(Path hubCache, URI endpoint, String token, boolean offline, Path ollamaModels, boolean terminal,
+                           java.time.Duration stallTimeout) {
 
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
 
@@ -39,7 +41,19 @@ public record ModelSources(Path hubCache, URI endpoint, String token, boolean of
         boolean offline = set(env, "HF_HUB_OFFLINE") && Map.of("1", 1, "true", 1, "yes", 1, "on", 1)
                 .containsKey(env.get("HF_HUB_OFFLINE").strip().toLowerCase(Locale.ROOT));
         Path ollama = set(env, "OLLAMA_MODELS") ? Path.of(env.get("OLLAMA_MODELS")) : home.resolve(".ollama").resolve("models");
-        return new ModelSources(hubCache, uri, token, offline, ollama, System.console() != null && System.console().isTerminal());
+        long stall = 30;
+        if (set(env, "HF_HUB_DOWNLOAD_TIMEOUT")) {
+            try {
+                stall = Long.parseLong(env.get("HF_HUB_DOWNLOAD_TIMEOUT").strip());
+            } catch (NumberFormatException e) {
+                stall = -1;
+            }
+            if (stall < 1 || stall > 86_400) {
+                throw new ModelReferenceException("HF_HUB_DOWNLOAD_TIMEOUT: expected whole seconds from 1 to 86400, got '" + env.get("HF_HUB_DOWNLOAD_TIMEOUT") + "'");
+            }
+        }
+        return new ModelSources(hubCache, uri, token, offline, ollama, System.console() != null && System.console().isTerminal(),
+                java.time.Duration.ofSeconds(stall));
     }
 
     private static boolean set(Map<String, String> env, String name) {

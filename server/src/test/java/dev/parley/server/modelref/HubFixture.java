@@ -61,6 +61,9 @@ final class HubFixture implements AutoCloseable {
     /** Downloads still to cut off, and after how many bytes of the body. */
     final AtomicInteger cutsLeft = new AtomicInteger();
     volatile int cutAfter = 1000;
+    /** Downloads still to stall after {@link #cutAfter} bytes, and for how long. */
+    final AtomicInteger stallsLeft = new AtomicInteger();
+    volatile long stallMillis = 5000;
     private final HttpServer server;
 
     HubFixture() throws IOException {
@@ -160,6 +163,17 @@ final class HubFixture implements AutoCloseable {
             out.write(body, from, Math.min(cutAfter, body.length - from));
             out.flush();
             throw new IOException("cut off by the test");
+        }
+        if (stallsLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            // a connection that goes quiet mid-body and stays open
+            out.write(body, from, Math.min(cutAfter, body.length - from));
+            out.flush();
+            try {
+                Thread.sleep(stallMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            from += Math.min(cutAfter, body.length - from);
         }
         out.write(body, from, body.length - from);
     }

@@ -156,6 +156,19 @@ class HubResolverTest {
     }
 
     @Test
+    void stalledTransferIsDroppedAndResumed() throws Exception {
+        hub.cutAfter = 4000;
+        hub.stallsLeft.set(1);
+        hub.stallMillis = 10_000;
+        long start = System.nanoTime();
+        Path file = resolve("hf:org/tiny-GGUF:Q8_0", "HF_HUB_DOWNLOAD_TIMEOUT", "1").getFirst();
+        assertTrue(System.nanoTime() - start < 8_000_000_000L, "the stall was cut short by the timeout");
+        assertArrayEquals(q8, Files.readAllBytes(file));
+        assertEquals(List.of("bytes=4000-"), hub.downloads().stream().skip(1).map(HubFixture.Seen::range).toList());
+        assertThrows(ModelReferenceException.class, () -> resolve("hf:org/tiny-GGUF:Q8_0", "HF_HUB_DOWNLOAD_TIMEOUT", "0"));
+    }
+
+    @Test
     void partialDownloadIsKeptAndTheNextStartResumes() throws Exception {
         hub.cutAfter = 3000;
         hub.cutsLeft.set(3);
