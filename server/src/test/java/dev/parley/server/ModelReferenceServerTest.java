@@ -156,6 +156,37 @@ class ModelReferenceServerTest {
     }
 
     @Test
+    void servesAModelFromTheOllamaStoreInPlace() throws Exception {
+        byte[] model = Files.readAllBytes(TestModels.tinyQwen3());
+        String hex = sha256(model);
+        Path store = dir.resolve("ollama");
+        Path blob = store.resolve("blobs").resolve("sha256-" + hex);
+        Files.createDirectories(blob.getParent());
+        Files.write(blob, model);
+        Path manifest = store.resolve("manifests/registry.ollama.ai/library/tiny/q8");
+        Files.createDirectories(manifest.getParent());
+        Files.writeString(manifest, "{\"schemaVersion\":2,\"layers\":[{\"mediaType\":\"application/vnd.ollama.image.model\",\"digest\":\"sha256:"
+                + hex + "\",\"size\":" + model.length + "}]}");
+        long modified = Files.getLastModifiedTime(blob).toMillis();
+        String[] args = {"--model", "ollama:tiny:q8", "--port", "0", "--threads", "2", "--threads-batch", "2", "--data-dir", dir.resolve("data").toString()};
+        try (ParleyServer server = ParleyServer.start(ServerConfig.load(args, Map.of("OLLAMA_MODELS", store.toString())))) {
+            assertEquals(blob, server.engine().model().path());
+            assertEquals("chat.completion", chat(server).path("object").asText());
+            // pulling a name the store has: nothing to fetch, Ollama's lines end in success
+            List<JsonNode> lines = TestServer.ndjson(post(server, "{\"model\":\"tiny:q8\"}").body());
+            assertEquals("pulling manifest", lines.getFirst().path("status").asText());
+            assertTrue(lines.stream().anyMatch(l -> l.path("digest").asText().equals("sha256:" + hex) && l.path("completed").asLong() == model.length));
+            assertEquals("success", lines.getLast().path("status").asText());
+            lines = TestServer.ndjson(post(server, "{\"model\":\"tiny:q4\"}").body());
+            assertTrue(lines.getLast().path("error").asText().contains("tags there: q8"), lines.toString());
+        }
+        assertEquals(modified, Files.getLastModifiedTime(blob).toMillis()); // read in place, never written
+        try (var files = Files.walk(store)) {
+            assertEquals(2, files.filter(Files::isRegularFile).count());
+        }
+    }
+
+    @Test
     void badReferencesStopTheStartWithTheReason() {
         String msg = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--model", "hf:nope"}, Map.of())).getMessage();
         assertTrue(msg.startsWith("--model: ") && msg.contains("ORG/REPO"), msg);

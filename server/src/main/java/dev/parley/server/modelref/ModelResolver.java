@@ -30,8 +30,23 @@ public final class ModelResolver {
             }
             case ModelReference.HubQuant h -> new HubResolver(sources, http).resolve(h.repo(), h.quant(), null, h.revision(), progress);
             case ModelReference.HubFile h -> new HubResolver(sources, http).resolve(h.repo(), null, h.file(), h.revision(), progress);
-            case ModelReference.OllamaModel o -> List.of(new OllamaStore(sources.ollamaModels()).resolve(o));
+            case ModelReference.OllamaModel o -> {
+                progress.status("pulling manifest");
+                Path blob = new OllamaStore(sources.ollamaModels()).resolve(o);
+                // the blob is named by its digest; already whole on disk
+                String digest = blob.getFileName().toString().replaceFirst("^sha256-", "sha256:");
+                progress.bytes(blob.getFileName().toString(), digest.startsWith("sha256:") ? digest : null, size(blob), size(blob));
+                yield List.of(blob);
+            }
         };
+    }
+
+    private static long size(Path p) {
+        try {
+            return java.nio.file.Files.size(p);
+        } catch (java.io.IOException e) {
+            throw new ModelReferenceException("cannot read " + p + ": " + e.getMessage());
+        }
     }
 
     /** The file to hand llama.cpp, with progress shown on the console. */

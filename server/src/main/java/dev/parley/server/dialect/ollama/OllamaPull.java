@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
-import java.util.Set;
 
 /**
  * {@code POST /api/pull}: fetches a model into the Hugging Face cache (or finds it in the local Ollama store) and
@@ -27,7 +26,6 @@ import java.util.Set;
  */
 final class OllamaPull {
 
-    private static final Set<String> FIELDS = Set.of("model", "name", "stream", "insecure");
     private static final long EVERY_NANOS = 100_000_000L;
 
     private final ModelResolver resolver;
