@@ -13,6 +13,8 @@ public final class ModelResolver {
 
     public ModelResolver(ModelSources sources) {
         this.sources = sources;
+        // The Hub answers resolve for LFS files with a redirect to its CDN: the JDK follows it keeping Range and, across
+        // origins, dropping Authorization (the token never reaches the CDN, as with huggingface_hub).
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20)).followRedirects(HttpClient.Redirect.NORMAL).build();
     }
 

@@ -33,6 +33,7 @@ final class HubFixture implements AutoCloseable {
     private static final Pattern REVISION = Pattern.compile("/api/models/([^/]+/[^/]+)/revision/([^/]+)");
     private static final Pattern TREE = Pattern.compile("/api/models/([^/]+/[^/]+)/tree/([0-9a-f]{40})");
     private static final Pattern RESOLVE = Pattern.compile("/([^/]+/[^/]+)/resolve/([0-9a-f]{40})/(.+)");
+    private static final Pattern CDN = Pattern.compile("/cdn/([^/]+/[^/]+)/(.+)");
 
     /** A repo: its commit, files in listing order, and the token it needs (null: public). */
     static final class Repo {
@@ -64,6 +65,8 @@ final class HubFixture implements AutoCloseable {
     /** Downloads still to stall after {@link #cutAfter} bytes, and for how long. */
     final AtomicInteger stallsLeft = new AtomicInteger();
     volatile long stallMillis = 5000;
+    /** Answer resolve with a 302 to a CDN path, as the Hub does for LFS files (the CDN needs no token). */
+    volatile boolean redirect;
     private final HttpServer server;
 
     HubFixture() throws IOException {
@@ -85,7 +88,7 @@ final class HubFixture implements AutoCloseable {
 
     List<Seen> downloads() {
         synchronized (requests) {
-            return requests.stream().filter(s -> s.path().contains("/resolve/")).toList();
+            return requests.stream().filter(s -> s.path().contains("/resolve/") || s.path().startsWith("/cdn/")).toList();
         }
     }
 
@@ -113,9 +116,19 @@ final class HubFixture implements AutoCloseable {
                     }
                     json(ex, list);
                 }
+            } else if ((m = CDN.matcher(path)).matches()) {
+                byte[] body = repos.containsKey(m.group(1)) ? repos.get(m.group(1)).files.get(m.group(2)) : null;
+                if (body == null) {
+                    error(ex, 404, "Not found");
+                } else {
+                    download(ex, body);
+                }
             } else if ((m = RESOLVE.matcher(path)).matches()) {
                 Repo r = allowed(ex, m.group(1), auth);
-                if (r != null) {
+                if (r != null && redirect && r.files.containsKey(m.group(3))) {
+                    ex.getResponseHeaders().set("Location", endpoint() + "/cdn/" + m.group(1) + "/" + ex.getRequestURI().getRawPath().split("/resolve/[0-9a-f]{40}/")[1]);
+                    ex.sendResponseHeaders(302, -1);
+                } else if (r != null) {
                     byte[] body = r.files.get(m.group(3));
                     if (body == null) {
                         error(ex, 404, "Entry not found");

@@ -156,6 +156,18 @@ class HubResolverTest {
     }
 
     @Test
+    void redirectsToACdnAreFollowedAndResumeThere() throws Exception {
+        hub.redirect = true;
+        hub.cutAfter = 6000;
+        hub.cutsLeft.set(1);
+        Path file = resolve("hf:org/tiny-GGUF:Q8_0").getFirst();
+        assertArrayEquals(q8, Files.readAllBytes(file));
+        List<HubFixture.Seen> cdn = hub.downloads().stream().filter(s -> s.path().startsWith("/cdn/")).toList();
+        assertEquals(2, cdn.size());
+        assertEquals("bytes=6000-", cdn.get(1).range()); // the Range survives the redirect
+    }
+
+    @Test
     void stalledTransferIsDroppedAndResumed() throws Exception {
         hub.cutAfter = 4000;
         hub.stallsLeft.set(1);
