@@ -22,8 +22,9 @@ final class LogLines implements PullProgress {
             file = name;
             meter.restart(completed);
             lastLine = now;
-            LOG.log(System.Logger.Level.INFO, "downloading " + name + " (" + RateMeter.bytes(total)
-                    + (completed > 0 ? ", resuming at " + RateMeter.bytes(completed) : "") + ")");
+            // a download's first report is what was there before it: all of it means nothing to fetch
+            LOG.log(System.Logger.Level.INFO, completed >= total && total > 0 ? name + " is in the cache (" + RateMeter.bytes(total) + ")"
+                    : "downloading " + name + " (" + RateMeter.bytes(total) + (completed > 0 ? ", resuming at " + RateMeter.bytes(completed) : "") + ")");
             return;
         }
         if (now - lastLine < EVERY_NANOS && completed < total) {

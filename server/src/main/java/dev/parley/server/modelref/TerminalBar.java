@@ -30,6 +30,12 @@ final class TerminalBar implements PullProgress {
             if (file != null) {
                 out.println();
             }
+            if (completed >= total && total > 0) {
+                // the first report of a file is what was there before: all of it means it is cached
+                out.println("parley: " + name + " is in the cache (" + RateMeter.bytes(total) + ")");
+                file = null;
+                return;
+            }
             file = name;
             meter.restart(completed);
         }

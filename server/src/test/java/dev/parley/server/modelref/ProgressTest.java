@@ -30,6 +30,13 @@ class ProgressTest {
     }
 
     @Test
+    void aCachedFileIsOneLineNotABar() {
+        ByteArrayOutputStream sink = new ByteArrayOutputStream();
+        new TerminalBar(new PrintStream(sink, true, StandardCharsets.UTF_8)).bytes("m.gguf", null, 2048, 2048);
+        assertEquals("parley: m.gguf is in the cache (2.0 KiB)\n", sink.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void byteCountsAndEtaReadAsPeopleWriteThem() {
         assertEquals("512 B", RateMeter.bytes(512));
         assertEquals("1.5 KiB", RateMeter.bytes(1536));
