@@ -72,7 +72,6 @@ final class BlobDownload {
         Files.createDirectories(partial.getParent());
         URI url = URI.create(sources.endpoint() + "/" + repo + "/resolve/" + commit + "/" + encodePath(file.path()));
         String digest = file.sha256() == null ? null : "sha256:" + file.sha256();
-        IOException last = null;
         for (int attempt = 1; attempt <= ATTEMPTS; attempt++) {
             long have = Files.exists(partial) ? Files.size(partial) : 0;
             if (file.size() >= 0 && have > file.size()) {
@@ -82,7 +81,7 @@ final class BlobDownload {
             checkSpace(partial, file, have);
             try {
                 if (have < file.size() || file.size() < 0) {
-                    transfer(url, partial, have, file, digest, repo);
+                    transfer(url, partial, have, file, digest, repo, commit);
                 }
                 long got = Files.size(partial);
                 if (file.size() >= 0 && got != file.size()) {
@@ -93,7 +92,6 @@ final class BlobDownload {
                 throw new ModelReferenceException("cannot write " + partial + " (" + e.getCause().getMessage() + "): is the disk full? "
                         + partialNote(partial), e.getCause());
             } catch (IOException e) {
-                last = e;
                 if (attempt == ATTEMPTS) {
                     throw new ModelReferenceException("downloading " + file.path() + " from " + repo + " failed " + ATTEMPTS + " times (last: "
                             + message(e) + "); " + partialNote(partial), e);
@@ -114,7 +112,7 @@ final class BlobDownload {
         return blob;
     }
 
-    private void transfer(URI url, Path partial, long have, RepoFile file, String digest, String repo) throws IOException, InterruptedException {
+    private void transfer(URI url, Path partial, long have, RepoFile file, String digest, String repo, String commit) throws IOException, InterruptedException {
         HttpRequest.Builder b = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60)).header("User-Agent", "parley");
         if (sources.token() != null && !sources.token().isBlank()) {
             b.header("Authorization", "Bearer " + sources.token());
@@ -132,7 +130,13 @@ final class BlobDownload {
         }
         if (status != 200 && status != 206) {
             res.body().close();
-            throw HubApi.statusError(status, repo, file.path(), sources);
+            if (status >= 500 || status == 429) {
+                throw new IOException("HTTP " + status + " from " + url.getHost()); // the server's trouble: worth another try
+            }
+            if (status == 404) {
+                throw new ModelReferenceException(file.path() + " is listed in " + repo + " but its download is not found (HTTP 404 for " + url + ")");
+            }
+            throw HubApi.statusError(status, repo, commit, sources);
         }
         long done = append ? have : 0;
         long total = file.size() >= 0 ? file.size() : res.headers().firstValueAsLong("Content-Length").orElse(-1) + done;

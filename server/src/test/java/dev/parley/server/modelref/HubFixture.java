@@ -65,6 +65,8 @@ final class HubFixture implements AutoCloseable {
     /** Downloads still to stall after {@link #cutAfter} bytes, and for how long. */
     final AtomicInteger stallsLeft = new AtomicInteger();
     volatile long stallMillis = 5000;
+    /** Downloads still to answer 503 (a CDN having a bad moment). */
+    final AtomicInteger unavailableLeft = new AtomicInteger();
     /** Answer resolve with a 302 to a CDN path, as the Hub does for LFS files (the CDN needs no token). */
     volatile boolean redirect;
     private final HttpServer server;
@@ -130,7 +132,9 @@ final class HubFixture implements AutoCloseable {
                     ex.sendResponseHeaders(302, -1);
                 } else if (r != null) {
                     byte[] body = r.files.get(m.group(3));
-                    if (body == null) {
+                    if (unavailableLeft.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        error(ex, 503, "Service Unavailable");
+                    } else if (body == null) {
                         error(ex, 404, "Entry not found");
                     } else {
                         download(ex, body);

@@ -168,6 +168,16 @@ class HubResolverTest {
     }
 
     @Test
+    void serverErrorsAreRetriedAndListedFilesMissingAreNamed() throws Exception {
+        hub.unavailableLeft.set(2);
+        assertArrayEquals(q8, Files.readAllBytes(resolve("hf:org/tiny-GGUF:Q8_0").getFirst()));
+        assertEquals(3, hub.downloads().size());
+        hub.unavailableLeft.set(3);
+        String msg = assertThrows(ModelReferenceException.class, () -> resolve("hf:org/tiny-GGUF:Q4_K_M")).getMessage();
+        assertTrue(msg.contains("failed 3 times") && msg.contains("HTTP 503"), msg);
+    }
+
+    @Test
     void stalledTransferIsDroppedAndResumed() throws Exception {
         hub.cutAfter = 4000;
         hub.stallsLeft.set(1);
