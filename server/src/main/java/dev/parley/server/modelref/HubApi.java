@@ -97,11 +97,14 @@ public final class HubApi {
         }
     }
 
-    /** The body of a 200, or the error a user can act on. */
-    private String check(HttpResponse<String> res, String repo, String revision) {
+    /** The body of a 200, or the error a user can act on; the Hub's own trouble (5xx) counts as unreachable. */
+    private String check(HttpResponse<String> res, String repo, String revision) throws Unreachable {
         int s = res.statusCode();
         if (s == 200) {
             return res.body();
+        }
+        if (s >= 500) {
+            throw new Unreachable(sources.endpoint() + " answered HTTP " + s + " for " + repo, null);
         }
         throw statusError(s, repo, revision, sources);
     }

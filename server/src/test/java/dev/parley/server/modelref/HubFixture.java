@@ -65,6 +65,8 @@ final class HubFixture implements AutoCloseable {
     /** Downloads still to stall after {@link #cutAfter} bytes, and for how long. */
     final AtomicInteger stallsLeft = new AtomicInteger();
     volatile long stallMillis = 5000;
+    /** The API routes answer 503 (the Hub down, its files perhaps still cached). */
+    volatile boolean apiDown;
     /** Downloads still to answer 503 (a CDN having a bad moment). */
     final AtomicInteger unavailableLeft = new AtomicInteger();
     /** Answer resolve with a 302 to a CDN path, as the Hub does for LFS files (the CDN needs no token). */
@@ -100,7 +102,9 @@ final class HubFixture implements AutoCloseable {
         requests.add(new Seen(ex.getRequestMethod(), path, ex.getRequestHeaders().getFirst("Range"), auth));
         try (ex) {
             Matcher m;
-            if ((m = REVISION.matcher(path)).matches()) {
+            if (apiDown && path.startsWith("/api/")) {
+                error(ex, 503, "Service Unavailable");
+            } else if ((m = REVISION.matcher(path)).matches()) {
                 Repo r = allowed(ex, m.group(1), auth);
                 if (r != null) {
                     json(ex, JSON.createObjectNode().put("id", m.group(1)).put("sha", r.commit));
