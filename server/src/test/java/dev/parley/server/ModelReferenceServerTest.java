@@ -193,6 +193,8 @@ class ModelReferenceServerTest {
         msg = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--model", dir.resolve("m-00001-of-00002.gguf").toString()}, Map.of()))
                 .getMessage();
         assertTrue(msg.contains("no such file"), msg);
+        msg = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--model", "org/repo"}, Map.of())).getMessage();
+        assertTrue(msg.contains("no such file") && msg.contains("write hf:org/repo"), msg);
         msg = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--model", "x"}, Map.of("HF_ENDPOINT", "ftp://mirror"))).getMessage();
         assertTrue(msg.contains("HF_ENDPOINT"), msg);
         // offline with an empty cache: the start fails before any native code, naming the cache

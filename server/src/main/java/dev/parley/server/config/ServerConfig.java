@@ -59,8 +59,8 @@ public record ServerConfig(
 
     /** The same configuration with another model file. */
     public ServerConfig withModel(Path model) {
-        return new ServerConfig(new ModelReference.LocalFile(model), modelSources, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
-                threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
+        return new ServerConfig(new ModelReference.LocalFile(model), modelSources, device, contextSizeSet, host, port, slots, contextSize,
+                gpuLayers, batchSize, microBatchSize, threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
                 kvRamBudgetBytes, kvDiskBudgetBytes, files, credits);
