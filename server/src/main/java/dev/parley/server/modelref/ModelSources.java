@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Where models come from, read from the same environment variables the Hugging Face tools and Ollama read, so
- * a cache those tools filled is found: HF_HUB_CACHE / HF_HOME / XDG_CACHE_HOME, HF_ENDPOINT, HF_TOKEN (or the
+ * a cache those tools filled is found: LLAMA_CACHE / HF_HUB_CACHE / HF_HOME / XDG_CACHE_HOME, HF_ENDPOINT, HF_TOKEN (or the
  * token file {@code hf auth login} writes), HF_HUB_OFFLINE, HF_HUB_DOWNLOAD_TIMEOUT (seconds without a byte before a
  * transfer is dropped and resumed), OLLAMA_MODELS.
  */
@@ -22,7 +22,10 @@ public record ModelSources(Path hubCache, URI endpoint, String token, boolean of
         Path home = Path.of(System.getProperty("user.home"));
         Path hfHome = set(env, "HF_HOME") ? Path.of(env.get("HF_HOME"))
                 : set(env, "XDG_CACHE_HOME") ? Path.of(env.get("XDG_CACHE_HOME"), "huggingface") : home.resolve(".cache").resolve("huggingface");
-        Path hubCache = set(env, "HF_HUB_CACHE") ? Path.of(env.get("HF_HUB_CACHE")) : hfHome.resolve("hub");
+        // llama.cpp's order (LLAMA_CACHE first), which is huggingface_hub's with llama.cpp's own variable in front
+        Path hubCache = set(env, "LLAMA_CACHE") ? Path.of(env.get("LLAMA_CACHE"))
+                : set(env, "HF_HUB_CACHE") ? Path.of(env.get("HF_HUB_CACHE"))
+                : set(env, "HUGGINGFACE_HUB_CACHE") ? Path.of(env.get("HUGGINGFACE_HUB_CACHE")) : hfHome.resolve("hub");
         String endpoint = set(env, "HF_ENDPOINT") ? env.get("HF_ENDPOINT").strip() : DEFAULT_ENDPOINT;
         while (endpoint.endsWith("/")) {
             endpoint = endpoint.substring(0, endpoint.length() - 1);

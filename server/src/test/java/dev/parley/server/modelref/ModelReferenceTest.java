@@ -50,6 +50,21 @@ class ModelReferenceTest {
     }
 
     @Test
+    void theCacheIsWhereLlamaCppAndTheHubToolsLook() {
+        Path home = Path.of(System.getProperty("user.home"));
+        assertEquals(home.resolve(".cache/huggingface/hub"), ModelSources.from(java.util.Map.of()).hubCache());
+        assertEquals(Path.of("/x/huggingface/hub"), ModelSources.from(java.util.Map.of("XDG_CACHE_HOME", "/x")).hubCache());
+        assertEquals(Path.of("/h/hub"), ModelSources.from(java.util.Map.of("XDG_CACHE_HOME", "/x", "HF_HOME", "/h")).hubCache());
+        assertEquals(Path.of("/c"), ModelSources.from(java.util.Map.of("HF_HOME", "/h", "HF_HUB_CACHE", "/c")).hubCache());
+        assertEquals(Path.of("/l"), ModelSources.from(java.util.Map.of("HF_HUB_CACHE", "/c", "LLAMA_CACHE", "/l")).hubCache());
+        assertEquals(home.resolve(".ollama/models"), ModelSources.from(java.util.Map.of()).ollamaModels());
+        assertEquals("https://hf-mirror.example", ModelSources.from(java.util.Map.of("HF_ENDPOINT", "https://hf-mirror.example/")).endpoint().toString());
+        assertTrue(ModelSources.from(java.util.Map.of("HF_HUB_OFFLINE", "1")).offline());
+        assertTrue(!ModelSources.from(java.util.Map.of("HF_HUB_OFFLINE", "0")).offline());
+        assertEquals("hf_abc", ModelSources.from(java.util.Map.of("HF_TOKEN", " hf_abc ")).token());
+    }
+
+    @Test
     void splitModelNeedsEveryPart() throws Exception {
         for (int i = 1; i <= 3; i++) {
             Files.write(dir.resolve(String.format("m-Q4_K_M-%05d-of-00003.gguf", i)), Ggufs.bytes("part" + i));
