@@ -36,10 +36,11 @@ public sealed interface ModelReference {
     }
 
     /** A model pulled by Ollama, read in place from its store. */
-    record OllamaModel(String namespace, String name, String tag) implements ModelReference {
+    record OllamaModel(String host, String namespace, String name, String tag) implements ModelReference {
         @Override
         public String display() {
-            return "ollama:" + (namespace.equals("library") ? "" : namespace + "/") + name + ":" + tag;
+            return "ollama:" + (host.equals("registry.ollama.ai") ? "" : host + "/") + (namespace.equals("library") ? "" : namespace + "/")
+                    + name + ":" + tag;
         }
     }
 

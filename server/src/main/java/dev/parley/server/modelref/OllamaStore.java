@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Models Ollama has pulled, read in place: {@code manifests/registry.ollama.ai/NAMESPACE/NAME/TAG} is an OCI
+ * Models Ollama has pulled, read in place: {@code manifests/HOST/NAMESPACE/NAME/TAG} (HOST registry.ollama.ai, or
+ * hf.co for {@code ollama pull hf.co/ORG/REPO}) is an OCI
  * manifest whose layer of media type {@code application/vnd.ollama.image.model} is the GGUF, stored as
  * {@code blobs/sha256-<hex>}. Nothing is copied or written.
  */
@@ -26,7 +27,7 @@ final class OllamaStore {
     }
 
     Path resolve(ModelReference.OllamaModel ref) {
-        Path manifest = root.resolve("manifests").resolve("registry.ollama.ai").resolve(ref.namespace()).resolve(ref.name()).resolve(ref.tag());
+        Path manifest = root.resolve("manifests").resolve(ref.host()).resolve(ref.namespace()).resolve(ref.name()).resolve(ref.tag());
         if (!Files.isRegularFile(manifest)) {
             throw new ModelReferenceException(ref.display() + " is not in the Ollama store " + root + " (set OLLAMA_MODELS if it lives elsewhere)"
                     + available(ref));
@@ -56,7 +57,7 @@ final class OllamaStore {
 
     /** The tags that do exist for the name, to put in the error. */
     private String available(ModelReference.OllamaModel ref) {
-        Path dir = root.resolve("manifests").resolve("registry.ollama.ai").resolve(ref.namespace()).resolve(ref.name());
+        Path dir = root.resolve("manifests").resolve(ref.host()).resolve(ref.namespace()).resolve(ref.name());
         if (!Files.isDirectory(dir)) {
             return "";
         }

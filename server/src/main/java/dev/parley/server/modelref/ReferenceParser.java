@@ -18,7 +18,8 @@ final class ReferenceParser {
     private static final Pattern REPO = Pattern.compile("(" + NAME + "/" + NAME + ")");
     private static final Pattern QUANT = Pattern.compile("[A-Za-z0-9_.-]{1,64}");
     private static final Pattern REVISION = Pattern.compile("[A-Za-z0-9_./-]{1,128}");
-    private static final Pattern OLLAMA = Pattern.compile("(?:(" + NAME + ")/)?(" + NAME + ")(?::(" + NAME + "))?");
+    private static final Pattern OLLAMA_PART = Pattern.compile(NAME);
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)+");
     /** llama-server's -hf form without a prefix: ORG/REPO:QUANT (the quant keeps it apart from a relative path). */
     private static final Pattern PLAIN_HUB = Pattern.compile(NAME + "/" + NAME + ":[A-Za-z0-9_.-]+(?:@[A-Za-z0-9_./-]+)?");
 
@@ -102,13 +103,22 @@ final class ReferenceParser {
         return new ModelReference.HubFile(repo, file, revision);
     }
 
+    /** {@code NAME[:TAG]}, {@code NAMESPACE/NAME[:TAG]}, or {@code HOST/NAMESPACE/NAME[:TAG]} as Ollama names pulls from hf.co. */
     private static ModelReference ollama(String original, String rest) {
-        Matcher m = OLLAMA.matcher(rest);
-        if (!m.matches()) {
-            throw new ModelReferenceException("'" + original + "': expected ollama:NAME[:TAG] (like ollama:qwen3:0.6b)");
+        String[] parts = rest.split("/", -1);
+        String last = parts[parts.length - 1];
+        int colon = last.indexOf(':');
+        String name = colon < 0 ? last : last.substring(0, colon);
+        String tag = colon < 0 ? "latest" : last.substring(colon + 1);
+        String host = parts.length == 3 ? parts[0] : "registry.ollama.ai";
+        String namespace = parts.length >= 2 ? parts[parts.length - 2] : "library";
+        boolean ok = parts.length <= 3 && OLLAMA_PART.matcher(name).matches() && OLLAMA_PART.matcher(tag).matches()
+                && OLLAMA_PART.matcher(namespace).matches() && HOST.matcher(host).matches();
+        if (!ok) {
+            throw new ModelReferenceException("'" + original + "': expected ollama:NAME[:TAG], ollama:USER/NAME[:TAG] or ollama:hf.co/ORG/REPO[:TAG]"
+                    + " (like ollama:qwen3:0.6b)");
         }
-        return new ModelReference.OllamaModel(m.group(1) == null ? "library" : m.group(1), m.group(2).toLowerCase(Locale.ROOT),
-                m.group(3) == null ? "latest" : m.group(3));
+        return new ModelReference.OllamaModel(host, namespace, name, tag);
     }
 
 }

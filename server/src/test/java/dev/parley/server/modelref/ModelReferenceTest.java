@@ -30,9 +30,11 @@ class ModelReferenceTest {
 
     @Test
     void ollamaAndLocalFormsParse() {
-        assertEquals(new ModelReference.OllamaModel("library", "qwen3", "0.6b"), ModelReference.parse("ollama:qwen3:0.6b"));
-        assertEquals(new ModelReference.OllamaModel("library", "qwen3", "latest"), ModelReference.parse("ollama:qwen3"));
-        assertEquals(new ModelReference.OllamaModel("someone", "tiny", "q4"), ModelReference.parse("ollama:someone/tiny:q4"));
+        assertEquals(new ModelReference.OllamaModel("registry.ollama.ai", "library", "qwen3", "0.6b"), ModelReference.parse("ollama:qwen3:0.6b"));
+        assertEquals(new ModelReference.OllamaModel("registry.ollama.ai", "library", "qwen3", "latest"), ModelReference.parse("ollama:qwen3"));
+        assertEquals(new ModelReference.OllamaModel("registry.ollama.ai", "someone", "tiny", "q4"), ModelReference.parse("ollama:someone/tiny:q4"));
+        assertEquals(new ModelReference.OllamaModel("hf.co", "bartowski", "Llama-3.2-1B-Instruct-GGUF", "Q4_K_M"),
+                ModelReference.parse("ollama:hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"));
         assertEquals(new ModelReference.LocalFile(Path.of("models/x.gguf")), ModelReference.parse("models/x.gguf"));
         // a plain ORG/REPO with no quant is a relative path, as before: only the quant marks llama-server's -hf form
         assertInstanceOf(ModelReference.LocalFile.class, ModelReference.parse("org/repo"));
@@ -46,6 +48,8 @@ class ModelReferenceTest {
         assertTrue(assertThrows(ModelReferenceException.class, () -> ModelReference.parse("hf:org/repo/README.md")).getMessage().contains(".gguf"));
         assertTrue(assertThrows(ModelReferenceException.class, () -> ModelReference.parse("hf:org/repo/../x.gguf")).getMessage().contains("bad file path"));
         assertTrue(assertThrows(ModelReferenceException.class, () -> ModelReference.parse("ollama:")).getMessage().contains("ollama:NAME"));
+        assertTrue(assertThrows(ModelReferenceException.class, () -> ModelReference.parse("ollama:a/b/c/d")).getMessage().contains("ollama:NAME"));
+        assertTrue(assertThrows(ModelReferenceException.class, () -> ModelReference.parse("ollama:nohost/b/c")).getMessage().contains("ollama:NAME"));
         assertTrue(assertThrows(ModelReferenceException.class, () -> ModelReference.parse(" ")).getMessage().contains("hf:ORG/REPO"));
     }
 

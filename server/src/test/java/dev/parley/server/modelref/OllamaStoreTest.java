@@ -20,6 +20,10 @@ class OllamaStoreTest {
 
     /** Writes a manifest for NAMESPACE/NAME:TAG whose model layer is {@code gguf}; returns the blob. */
     Path pulled(String namespace, String name, String tag, byte[] gguf) throws Exception {
+        return pulled("registry.ollama.ai", namespace, name, tag, gguf);
+    }
+
+    Path pulled(String host, String namespace, String name, String tag, byte[] gguf) throws Exception {
         String hex = HubFixture.hex(HubFixture.sha256(gguf));
         Path blob = store.resolve("blobs").resolve("sha256-" + hex);
         Files.createDirectories(blob.getParent());
@@ -33,7 +37,7 @@ class OllamaStoreTest {
         m.putArray("layers").add(json.createObjectNode().put("mediaType", "application/vnd.ollama.image.params").put("digest", "sha256:" + paramsHex)
                 .put("size", params.length)).add(json.createObjectNode().put("mediaType", "application/vnd.ollama.image.model")
                 .put("digest", "sha256:" + hex).put("size", gguf.length));
-        Path manifest = store.resolve("manifests").resolve("registry.ollama.ai").resolve(namespace).resolve(name).resolve(tag);
+        Path manifest = store.resolve("manifests").resolve(host).resolve(namespace).resolve(name).resolve(tag);
         Files.createDirectories(manifest.getParent());
         json.writeValue(manifest.toFile(), m);
         return blob;
@@ -51,6 +55,8 @@ class OllamaStoreTest {
         assertEquals(blob, resolve("ollama:tiny:q8"));
         assertEquals(other, resolve("ollama:tiny"));
         assertEquals(user, resolve("ollama:someone/tiny"));
+        Path hf = pulled("hf.co", "org", "Tiny-GGUF", "Q8_0", Ggufs.bytes("hf"));
+        assertEquals(hf, resolve("ollama:hf.co/org/Tiny-GGUF:Q8_0"));
     }
 
     @Test
