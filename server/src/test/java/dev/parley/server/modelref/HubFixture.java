@@ -42,6 +42,8 @@ final class HubFixture implements AutoCloseable {
         final Map<String, String> claimedSha = new ConcurrentHashMap<>();
         final Map<String, Long> claimedSize = new ConcurrentHashMap<>();
         String token;
+        /** Gated as the Hub gates: listing is public, only downloads need the token (private repos need it for all). */
+        boolean listingPublic;
 
         Repo(String commit) {
             this.commit = commit;
@@ -105,12 +107,12 @@ final class HubFixture implements AutoCloseable {
             if (apiDown && path.startsWith("/api/")) {
                 error(ex, 503, "Service Unavailable");
             } else if ((m = REVISION.matcher(path)).matches()) {
-                Repo r = allowed(ex, m.group(1), auth);
+                Repo r = listing(ex, m.group(1), auth);
                 if (r != null) {
                     json(ex, JSON.createObjectNode().put("id", m.group(1)).put("sha", r.commit));
                 }
             } else if ((m = TREE.matcher(path)).matches()) {
-                Repo r = allowed(ex, m.group(1), auth);
+                Repo r = listing(ex, m.group(1), auth);
                 if (r != null) {
                     ArrayNode list = JSON.createArrayNode();
                     for (Map.Entry<String, byte[]> f : r.files.entrySet()) {
@@ -148,6 +150,11 @@ final class HubFixture implements AutoCloseable {
                 error(ex, 404, "Not found");
             }
         }
+    }
+
+    private Repo listing(HttpExchange ex, String id, String auth) throws IOException {
+        Repo r = repos.get(id);
+        return r != null && r.listingPublic ? r : allowed(ex, id, auth);
     }
 
     private Repo allowed(HttpExchange ex, String id, String auth) throws IOException {

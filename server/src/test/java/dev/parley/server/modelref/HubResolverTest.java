@@ -126,6 +126,19 @@ class HubResolverTest {
     }
 
     @Test
+    void gatedRepoWithAPublicListingRefusesTheDownload() throws Exception {
+        HubFixture.Repo r = hub.repos.get("org/tiny-GGUF");
+        r.token = "hf_secret";
+        r.listingPublic = true;
+        String msg = assertThrows(ModelReferenceException.class, () -> resolve("hf:org/tiny-GGUF:Q8_0")).getMessage();
+        assertTrue(msg.contains("HTTP 401") && msg.contains("set HF_TOKEN"), msg);
+        try (var blobs = Files.list(repoDir("org/tiny-GGUF").resolve("blobs"))) {
+            assertEquals(0, blobs.filter(Files::isRegularFile).count());
+        }
+        assertArrayEquals(q8, Files.readAllBytes(resolve("hf:org/tiny-GGUF:Q8_0", "HF_TOKEN", "hf_secret").getFirst()));
+    }
+
+    @Test
     void unknownRepoIs404() {
         String msg = assertThrows(ModelReferenceException.class, () -> resolve("hf:org/missing-GGUF")).getMessage();
         assertTrue(msg.contains("org/missing-GGUF") && msg.contains("404"), msg);
