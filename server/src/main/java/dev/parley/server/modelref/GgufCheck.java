@@ -1,7 +1,7 @@
 package dev.parley.server.modelref;
 
+import java.io.EOFException;
 import java.io.IOException;
-import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -12,7 +12,9 @@ import java.util.Map;
 
 /**
  * Reads a GGUF's header, metadata and tensor table (no tensor data) and checks that the file is long enough for
- * every tensor it declares: a non-GGUF or a cut-off download is refused in Java, before llama.cpp maps it.
+ * every tensor it declares: a non-GGUF or a cut-off download is refused in Java, before llama.cpp maps it. It reads
+ * through a small buffer rather than a mapping, so the file is closed when the check returns (a mapping would
+ * keep it open until a garbage collection).
  */
 public final class GgufCheck {
 
@@ -35,80 +37,150 @@ public final class GgufCheck {
     public static void verify(Path file) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            ByteBuffer buf = ch.map(FileChannel.MapMode.READ_ONLY, 0, Math.min(size, Integer.MAX_VALUE)).order(ByteOrder.LITTLE_ENDIAN);
-            if (size < 24 || buf.getInt() != MAGIC) {
+            Reader in = new Reader(ch);
+            if (size < 24 || in.i32() != MAGIC) {
                 throw new ModelReferenceException(file + " is not a GGUF file (no GGUF magic at its start)");
             }
-            int version = buf.getInt();
+            int version = in.i32();
             if (version < 2 || version > 3) {
                 throw new ModelReferenceException(file + ": unsupported GGUF version " + version);
             }
-            long tensors = buf.getLong();
-            long kvs = buf.getLong();
+            long tensors = in.i64();
+            long kvs = in.i64();
             long alignment = 32;
             for (long i = 0; i < kvs; i++) {
-                String key = string(buf);
-                int type = buf.getInt();
+                String key = in.string();
+                int type = in.i32();
                 if (key.equals("general.alignment") && type == 4) {
-                    alignment = Integer.toUnsignedLong(buf.getInt());
+                    alignment = Integer.toUnsignedLong(in.i32());
                 } else {
-                    skip(buf, type);
+                    skip(in, type);
                 }
             }
             long end = 0;
             for (long i = 0; i < tensors; i++) {
-                string(buf);
-                int dims = buf.getInt();
+                in.skipString();
+                int dims = in.i32();
                 long elements = 1;
                 for (int d = 0; d < dims; d++) {
-                    elements *= buf.getLong();
+                    elements = Math.multiplyExact(elements, in.i64());
                 }
-                int type = buf.getInt();
-                long offset = buf.getLong();
+                int type = in.i32();
+                long offset = in.i64();
                 long[] ts = TYPE_SIZES.get(type);
                 end = Math.max(end, offset + (ts == null ? 1 : elements / ts[1] * ts[0]));
             }
-            long dataStart = alignment <= 0 ? buf.position() : (buf.position() + alignment - 1) / alignment * alignment;
+            long dataStart = alignment <= 0 ? in.position() : (in.position() + alignment - 1) / alignment * alignment;
             if (tensors > 0 && dataStart + end > size) {
                 throw new ModelReferenceException(file + " is truncated: its tensors need " + (dataStart + end) + " bytes, the file has " + size);
             }
         } catch (ModelReferenceException e) {
             throw e;
-        } catch (BufferUnderflowException | IllegalArgumentException | IndexOutOfBoundsException | ArithmeticException e) {
+        } catch (EOFException | IllegalArgumentException | ArithmeticException e) {
             throw new ModelReferenceException(file + " is truncated or corrupt (its GGUF header ends early)");
         } catch (IOException e) {
             throw new ModelReferenceException("cannot read " + file + ": " + e.getMessage());
         }
     }
 
-    private static String string(ByteBuffer buf) {
-        long len = buf.getLong();
-        if (len < 0 || len > buf.remaining()) {
-            throw new BufferUnderflowException();
-        }
-        byte[] b = new byte[(int) len];
-        buf.get(b);
-        return new String(b, StandardCharsets.UTF_8);
-    }
-
-    private static void skip(ByteBuffer buf, int type) {
+    private static void skip(Reader in, int type) throws IOException {
         switch (type) {
-            case 0, 1, 7 -> buf.position(buf.position() + 1);
-            case 2, 3 -> buf.position(buf.position() + 2);
-            case 4, 5, 6 -> buf.position(buf.position() + 4);
-            case 10, 11, 12 -> buf.position(buf.position() + 8);
-            case 8 -> string(buf);
+            case 0, 1, 7 -> in.skip(1);
+            case 2, 3 -> in.skip(2);
+            case 4, 5, 6 -> in.skip(4);
+            case 10, 11, 12 -> in.skip(8);
+            case 8 -> in.skipString();
             case 9 -> {
-                int element = buf.getInt();
-                long n = buf.getLong();
-                if (n < 0 || n > buf.remaining()) {
-                    throw new BufferUnderflowException();
+                int element = in.i32();
+                long n = in.i64();
+                if (n < 0) {
+                    throw new EOFException();
                 }
-                for (long i = 0; i < n; i++) {
-                    skip(buf, element);
+                int fixed = switch (element) {
+                    case 0, 1, 7 -> 1;
+                    case 2, 3 -> 2;
+                    case 4, 5, 6 -> 4;
+                    case 10, 11, 12 -> 8;
+                    default -> 0;
+                };
+                if (fixed > 0) {
+                    in.skip(Math.multiplyExact(n, fixed));
+                } else {
+                    for (long i = 0; i < n; i++) {
+                        skip(in, element);
+                    }
                 }
             }
-            default -> throw new BufferUnderflowException();
+            default -> throw new EOFException("unknown GGUF value type " + type);
+        }
+    }
+
+    /** Little-endian reads through a 1 MiB window; running past the end is an EOFException. */
+    private static final class Reader {
+        private final FileChannel ch;
+        private final ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+        private long bufStart;
+
+        Reader(FileChannel ch) throws IOException {
+            this.ch = ch;
+            buf.limit(0);
+        }
+
+        long position() {
+            return bufStart + buf.position();
+        }
+
+        private void need(int n) throws IOException {
+            if (buf.remaining() >= n) {
+                return;
+            }
+            long pos = position();
+            buf.clear();
+            bufStart = pos;
+            while (buf.position() < n) {
+                if (ch.read(buf, bufStart + buf.position()) < 0) {
+                    throw new EOFException();
+                }
+            }
+            buf.flip();
+        }
+
+        int i32() throws IOException {
+            need(4);
+            return buf.getInt();
+        }
+
+        long i64() throws IOException {
+            need(8);
+            return buf.getLong();
+        }
+
+        void skip(long n) throws IOException {
+            long target = position() + n;
+            if (n < 0 || target > ch.size()) {
+                throw new EOFException();
+            }
+            if (n <= buf.remaining()) {
+                buf.position(buf.position() + (int) n);
+            } else {
+                bufStart = target;
+                buf.limit(0);
+            }
+        }
+
+        String string() throws IOException {
+            long len = i64();
+            if (len < 0 || len > (1 << 20)) {
+                throw new EOFException();
+            }
+            need((int) len);
+            byte[] b = new byte[(int) len];
+            buf.get(b);
+            return new String(b, StandardCharsets.UTF_8);
+        }
+
+        void skipString() throws IOException {
+            skip(i64());
         }
     }
 }

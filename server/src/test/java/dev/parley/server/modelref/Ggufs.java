@@ -14,11 +14,16 @@ final class Ggufs {
     }
 
     static byte[] bytes(String name) {
+        return bytes(name, 64);
+    }
+
+    /** A GGUF with one {@code side} x {@code side} f32 tensor (4 side² bytes of data). */
+    static byte[] bytes(String name, int side) {
         try {
             Path tmp = Files.createTempFile("parley-gguf", ".gguf");
             try {
                 new GgufWriter().put("general.architecture", GgufValue.string("test")).put("general.name", GgufValue.string(name))
-                        .add(new GgufWriter.Tensor("weights", new long[] {64, 64}, GgufWriter.TensorType.F32, (out, n) -> {
+                        .add(new GgufWriter.Tensor("weights", new long[] {side, side}, GgufWriter.TensorType.F32, (out, n) -> {
                             for (int i = 0; i < n; i++) {
                                 out[i] = i * 0.5f;
                             }
