@@ -85,6 +85,10 @@ class AuthTest {
         String alicesMessage = Json.MAPPER.readTree(turn.body()).get("message_id").asText();
         assertEquals(404, server.send("POST", path + "/fork", "{\"at_message_id\": \"" + alicesMessage + "\"}", "Authorization", bearer(BOB))
                 .statusCode(), "bob cannot fork alice's thread");
+        JsonNode bobsSearch = Json.MAPPER.readTree(server.get("/api/v1/conversations?q=alice", "Authorization", bearer(BOB)).body());
+        assertEquals(0, bobsSearch.get("data").size(), "bob's search never finds alice's threads: " + bobsSearch);
+        JsonNode alicesSearch = Json.MAPPER.readTree(server.get("/api/v1/conversations?q=alice", "Authorization", bearer(ALICE)).body());
+        assertTrue(alicesSearch.get("data").size() > 0, "alice's does: " + alicesSearch);
 
         JsonNode alicesView = Json.MAPPER.readTree(server.get(path, "Authorization", bearer(ALICE)).body());
         assertEquals("alice's", alicesView.get("title").asText(), "untouched by bob's attempts");
