@@ -59,6 +59,12 @@ class AuthTest {
         assertEquals("invalid_api_key", Json.MAPPER.readTree(openAi.body()).get("error").get("code").asText());
         assertEquals("authentication_error", Json.MAPPER.readTree(openAi.body()).get("error").get("type").asText());
         assertTrue(openAi.headers().firstValue("x-request-id").isPresent(), "refusals carry the request id too");
+        for (String explorer : List.of("/openapi.json", "/docs", "/docs/swagger-ui-bundle.js")) {
+            HttpResponse<String> refused = server.get(explorer);
+            assertEquals(401, refused.statusCode(), explorer + " needs a key like every API route");
+            assertEquals(401, Json.MAPPER.readTree(refused.body()).get("Error").get("error").get("code").asInt());
+            assertEquals(200, server.get(explorer, "Authorization", bearer(ALICE)).statusCode(), explorer + " with a key");
+        }
         assertEquals(200, server.get("/health").statusCode(), "health stays open");
         assertEquals(200, server.get("/metrics").statusCode(), "metrics open unless --metrics-require-key");
         assertEquals(200, server.get("/v1/models", "x-api-key", ALICE).statusCode(), "x-api-key works too");
