@@ -8,6 +8,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import dev.parley.server.exchange.RouteTable;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -16,6 +20,7 @@ import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -111,5 +116,51 @@ class ApiExplorerTest {
         HttpResponse<String> other = server.get("/docs/index.html");
         assertEquals(404, other.statusCode(), "only the page's own assets are served");
         assertEquals(404, Json.MAPPER.readTree(other.body()).get("Error").get("error").get("code").asInt());
+    }
+
+    /** Debian's chromium (the launcher installs it for the page tests), or null. */
+    private static Path chromium() {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            for (String name : List.of("chromium", "chromium-browser")) {
+                Path p = Path.of(dir, name);
+                if (Files.isExecutable(p)) {
+                    return p;
+                }
+            }
+        }
+        return null;
+    }
+
+    @Test
+    void aRealBrowserRendersEveryPathUnderThePolicy() throws Exception {
+        Path chromium = chromium();
+        if (chromium == null) {
+            System.err.println("SKIPPING the /docs browser check: no chromium on PATH");
+            Assumptions.abort("no chromium on PATH");
+        }
+        Path profile = Files.createTempDirectory("parley-docs-browser");
+        Path dom = profile.resolve("dom.html");
+        Path log = profile.resolve("chromium.log");
+        Process p = new ProcessBuilder(chromium.toString(), "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                "--user-data-dir=" + profile.resolve("profile"), "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000",
+                "--dump-dom", server.uri("/docs").toString())
+                .redirectOutput(dom.toFile()).redirectError(log.toFile()).start();
+        if (!p.waitFor(90, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("chromium did not finish within 90 s");
+        }
+        // Swagger UI marks each operation with its path: the rendered set is the document's
+        Set<String> rendered = new TreeSet<>();
+        Matcher m = Pattern.compile("class=\"opblock-summary-path\" data-path=\"([^\"]+)\"").matcher(Files.readString(dom));
+        while (m.find()) {
+            rendered.add(m.group(1));
+        }
+        Set<String> paths = new TreeSet<>();
+        spec().get("paths").properties().forEach(e -> paths.add(e.getKey()));
+        assertEquals(paths, rendered, "the page rendered every path of /openapi.json");
+        // Chromium logs each Content-Security-Policy violation as a console message
+        List<String> refused = Files.readAllLines(log, StandardCharsets.UTF_8).stream()
+                .filter(l -> l.contains("Content Security Policy")).toList();
+        assertEquals(List.of(), refused, "nothing the page needs is refused by its policy");
     }
 }
