@@ -1,0 +1,219 @@
+// The chat page in a real browser (Debian's chromium driven by playwright-core) against a test server
+// with API keys on: the key prompt, a new thread and its streamed answer, stop mid-answer, reload, an
+// edit that forks (the original stays), attachments (one read, one refused in the API's words),
+// sanitized markdown (raw HTML and javascript: links shown as text, never run), delete with a
+// confirmation. Writes chat-page-wide.png and chat-page-narrow.png into OUT_DIR.
+// Arguments: BASE_URL OUT_DIR GOOD_PDF REFUSED_FILE; environment PARLEY_KEY, CHROMIUM.
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { chromium } from "playwright-core";
+
+const [base, outDir, goodPdf, refusedFile] = process.argv.slice(2);
+const key = process.env.PARLEY_KEY;
+const T = 20_000;
+const started = Date.now();
+const step = (name) => console.log(`${((Date.now() - started) / 1000).toFixed(1)}s ${name}`);
+
+async function api(method, path, body) {
+  const res = await fetch(base + path, {
+    method,
+    headers: { Authorization: `Bearer ${key}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+const profile = mkdtempSync(join(tmpdir(), "parley-chromium-"));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+  headless: true,
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync"],
+  viewport: { width: 1280, height: 800 },
+});
+const problems = [];
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(T);
+  // Any alert/confirm/prompt is a script that should never have run (the page's own confirmations are <dialog>s).
+  page.on("dialog", (d) => {
+    problems.push(`a JavaScript dialog opened: ${d.type()} ${d.message()}`);
+    d.dismiss();
+  });
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of 401/.test(m.text())) problems.push(`console error: ${m.text()}`);
+  });
+  const requested = [];
+  page.on("request", (r) => requested.push(r.url()));
+
+  // ---- the page, its policy and the key prompt ----
+  const response = await page.goto(base + "/");
+  assert.match(response.headers()["content-type"], /^text\/html/);
+  const csp = response.headers()["content-security-policy"];
+  assert.match(csp, /script-src 'self'(;|$)/, "no inline script, no eval");
+  assert.match(csp, /default-src 'none'/);
+  await page.locator("#key-dialog").waitFor({ state: "visible" });
+  await page.fill("#key-input", key);
+  await page.press("#key-input", "Enter");
+  await page.locator("body[data-ready=true]").waitFor();
+  assert.equal(await page.evaluate(() => sessionStorage.getItem("parley.api_key")), key);
+  step("page loaded, key taken");
+
+  const threadItems = page.locator('[data-testid="thread-list"] li[data-thread-id]');
+  const messages = page.locator('[data-testid="message"]');
+  const composer = page.locator('[data-testid="composer"] textarea');
+  const answers = page.locator('[data-testid="message"][data-role="assistant"]');
+
+  async function setMaxTokens(n) {
+    if (await page.locator("#settings").isHidden()) await page.click("#settings-button");
+    await page.fill("#set-max-tokens", String(n));
+    await page.click("#settings-save");
+    await page.locator("#settings-note").filter({ hasText: /Saved|Kept/ }).waitFor();
+  }
+
+  // ---- a new thread and its streamed answer (Enter sends; Shift+Enter is a new line) ----
+  await setMaxTokens(12);
+  await composer.click();
+  await composer.type("Hello there,");
+  await composer.press("Shift+Enter");
+  await composer.type("how are you?");
+  assert.equal(await composer.inputValue(), "Hello there,\nhow are you?");
+  await composer.press("Enter");
+  await answers.first().locator(".stats").filter({ hasText: /tokens\/s/ }).waitFor();
+  assert.equal(await threadItems.count(), 1);
+  const firstId = await threadItems.first().getAttribute("data-thread-id");
+  const stored = (await api("GET", `/api/v1/conversations/${firstId}`)).body;
+  assert.deepEqual(stored.messages.map((m) => m.role), ["user", "assistant"]);
+  assert.equal(stored.messages[0].content, "Hello there,\nhow are you?");
+  assert.equal(stored.metadata.settings.max_tokens, 12, "the settings were saved with the thread");
+  const stats = await answers.first().locator(".stats").textContent();
+  assert.match(stats, new RegExp(`^${stored.messages[1].usage.completion_tokens} tokens · [0-9.]+ tokens/s · first token \\d+ ms · \\d+ of \\d+ prompt tokens from cache`));
+  step("first answer streamed");
+
+  // ---- stop mid-answer: the partial answer shows, nothing is stored ----
+  await setMaxTokens(3000);
+  await composer.fill("Tell me a very long story.");
+  await composer.press("Enter");
+  const live = answers.nth(1);
+  await live.locator(".content").filter({ hasText: /\S/ }).waitFor();
+  await page.click('[data-testid="stop"]');
+  await live.locator(".note").filter({ hasText: /Stopped/ }).waitFor();
+  const partial = (await live.locator(".content").textContent()).length;
+  assert.ok(partial > 0, "part of the answer arrived before the stop");
+  assert.ok(await page.locator('[data-testid="stop"]').isHidden());
+  await setMaxTokens(12);
+  step(`stopped after ${partial} characters`);
+
+  // ---- reload: the thread is there, with its stored turn and its settings ----
+  await page.reload();
+  await page.locator("body[data-ready=true]").waitFor();
+  await messages.nth(1).waitFor();
+  assert.equal(await messages.count(), 2, "the stopped turn was not stored");
+  assert.equal(await page.locator("#thread-title").textContent(), stored.title);
+  assert.equal(await page.inputValue("#set-max-tokens"), "12");
+  assert.equal(await threadItems.count(), 1);
+  step("reloaded");
+
+  // ---- edit the first message: a fork appears, the original stays ----
+  const firstUser = messages.first();
+  await firstUser.getByRole("button", { name: /Edit this message/ }).click();
+  await firstUser.locator("textarea").fill("Hello again, edited.");
+  await firstUser.locator('[data-testid="fork"]').click();
+  await page.waitForFunction((id) => location.hash.startsWith("#/t/") && !location.hash.endsWith(id), firstId);
+  await answers.first().locator(".stats").filter({ hasText: /tokens/ }).waitFor();
+  await page.locator('#fork-origin[data-testid="fork"]').waitFor({ state: "visible" });
+  assert.equal(await threadItems.count(), 2);
+  assert.equal(await page.locator('[data-testid="thread-list"] [data-testid="fork"]').count(), 1, "the list marks the fork");
+  const forkId = decodeURIComponent((await page.evaluate(() => location.hash)).slice(4));
+  const fork = (await api("GET", `/api/v1/conversations/${forkId}`)).body;
+  assert.equal(fork.parent_id, firstId);
+  assert.equal(fork.messages.find((m) => m.role === "user").content, "Hello again, edited.");
+  const original = (await api("GET", `/api/v1/conversations/${firstId}`)).body;
+  assert.equal(original.messages[0].content, "Hello there,\nhow are you?", "the original branch is unchanged");
+  await page.click("#fork-origin");
+  await page.locator('[data-testid="message"][data-role="user"]').filter({ hasText: "Hello there," }).waitFor();
+  step("edited: fork made, original kept");
+
+  // ---- attachments: a PDF read (its size in tokens), a file refused in the API's own words ----
+  const refusedDirect = await fetch(`${base}/api/v1/files?filename=${encodeURIComponent(basename(refusedFile))}`, {
+    method: "POST", headers: { Authorization: `Bearer ${key}` }, body: readFileSync(refusedFile),
+  });
+  assert.ok(refusedDirect.status >= 400);
+  const refusal = JSON.parse(await refusedDirect.text()).Error.error.description;
+  await page.setInputFiles("#file-input", [goodPdf, refusedFile]);
+  const good = page.locator("#attachments li").filter({ hasText: basename(goodPdf) });
+  await good.locator(".info").filter({ hasText: /^\d+ tokens$/ }).waitFor();
+  const bad = page.locator("#attachments li.refused");
+  await bad.waitFor();
+  assert.equal(await bad.locator(".info").textContent(), refusal);
+  const fileId = await good.getAttribute("data-file-id");
+  await composer.fill("What does the report say?");
+  await composer.press("Enter");
+  await answers.nth(1).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
+  const withFile = (await api("GET", `/api/v1/conversations/${firstId}`)).body;
+  assert.deepEqual(withFile.messages[2].files, [fileId]);
+  assert.ok(withFile.messages[3].usage.prompt_tokens > original.messages[1].usage.prompt_tokens, "the document went into the prompt");
+  step("attached");
+
+  // ---- markdown from the model is sanitized: raw HTML and javascript: links are text, nothing runs ----
+  const hostile = (await api("POST", "/api/v1/conversations", { title: "Hostile markup" })).body;
+  const turn = await api("POST", `/api/v1/conversations/${hostile.id}/messages`, {
+    prompt: "<img src=x onerror=alert(1)> and [click me](javascript:alert(2))",
+    stream: false,
+    max_tokens: 120,
+    grammar: 'root ::= "<think>\\nweighing it\\n</think>\\n\\nSee <img src=x onerror=alert(3)> and [run](javascript:alert(4)).\\n\\n```js\\nlet x = 1;\\n```\\n"',
+  });
+  assert.equal(turn.status, 200, JSON.stringify(turn.body));
+  await page.reload();
+  await page.locator("body[data-ready=true]").waitFor();
+  await page.locator('[data-testid="thread-list"] li').filter({ hasText: "Hostile markup" }).locator(".open").click();
+  await answers.first().locator(".code-block").waitFor();
+  await page.waitForTimeout(300); // an onerror would have fired by now
+  const shown = page.locator('[data-testid="message"]');
+  assert.equal(await shown.locator("img, script, iframe").count(), 0, "no element made from the text");
+  assert.equal(await shown.locator('a[href^="javascript"], [onerror]').count(), 0);
+  assert.match(await shown.first().textContent(), /<img src=x onerror=alert\(1\)> and \[click me\]\(javascript:alert\(2\)\)/);
+  const answerText = await answers.first().locator(".content").textContent();
+  assert.match(answerText, /See <img src=x onerror=alert\(3\)> and \[run\]\(javascript:alert\(4\)\)\./);
+  assert.equal(await answers.first().locator(".code-block .copy").count(), 1, "a code block has its copy button");
+  assert.equal(await answers.first().locator("code.hljs").count(), 1, "and is highlighted");
+  const thinking = answers.first().locator("details.thinking");
+  assert.equal(await thinking.getAttribute("open"), null, "thinking is collapsed");
+  assert.match(await thinking.textContent(), /weighing it/);
+  step("hostile markup shown as text");
+
+  // ---- screenshots: the original thread (answers, stats, the attachment) wide and narrow ----
+  await page.click(`[data-testid="thread-list"] li[data-thread-id="${firstId}"] .open`);
+  await answers.nth(1).locator(".stats").waitFor();
+  await page.screenshot({ path: join(outDir, "chat-page-wide.png") });
+  await page.setViewportSize({ width: 390, height: 844 });
+  assert.ok(await page.locator("#sidebar").evaluate((e) => e.getBoundingClientRect().right <= 0), "the list is a drawer when narrow");
+  await page.screenshot({ path: join(outDir, "chat-page-narrow.png") });
+  await page.click("#open-sidebar");
+  await page.locator("#sidebar.open").waitFor();
+  await page.keyboard.press("Escape");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  step("screenshots");
+
+  // ---- delete a thread, after a confirmation ----
+  const doomed = page.locator(`[data-testid="thread-list"] li[data-thread-id="${hostile.id}"]`);
+  await doomed.getByRole("button", { name: /Delete thread/ }).click();
+  await page.locator("#confirm-dialog").waitFor({ state: "visible" });
+  await page.click("#confirm-ok");
+  await doomed.waitFor({ state: "detached" });
+  assert.equal((await api("GET", `/api/v1/conversations/${hostile.id}`)).status, 404);
+  assert.equal(await threadItems.count(), 2);
+  step("deleted");
+
+  const foreign = requested.filter((u) => !u.startsWith(base) && !u.startsWith("data:"));
+  assert.deepEqual(foreign, [], "the page fetched nothing from elsewhere");
+  assert.deepEqual(problems, []);
+  console.log(`chat-page: ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}
