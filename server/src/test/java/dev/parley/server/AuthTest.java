@@ -79,6 +79,12 @@ class AuthTest {
         assertEquals(404, server.send("POST", path + "/messages", "{\"prompt\": \"hi\", \"stream\": false}", "Authorization", bearer(BOB)).statusCode());
         assertEquals(404, server.send("PATCH", path, "{\"title\": \"mine now\"}", "Authorization", bearer(BOB)).statusCode());
         assertEquals(404, server.send("DELETE", path, null, "Authorization", bearer(BOB)).statusCode());
+        HttpResponse<String> turn = server.send("POST", path + "/messages", "{\"prompt\": \"hi\", \"stream\": false, \"max_tokens\": 2}",
+                "Authorization", bearer(ALICE));
+        assertEquals(200, turn.statusCode(), turn.body());
+        String alicesMessage = Json.MAPPER.readTree(turn.body()).get("message_id").asText();
+        assertEquals(404, server.send("POST", path + "/fork", "{\"at_message_id\": \"" + alicesMessage + "\"}", "Authorization", bearer(BOB))
+                .statusCode(), "bob cannot fork alice's thread");
 
         JsonNode alicesView = Json.MAPPER.readTree(server.get(path, "Authorization", bearer(ALICE)).body());
         assertEquals("alice's", alicesView.get("title").asText(), "untouched by bob's attempts");

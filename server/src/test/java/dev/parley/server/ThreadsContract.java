@@ -132,6 +132,92 @@ abstract class ThreadsContract {
     }
 
     @Test
+    void aForkSharesTheHistoryUpToAMessageAndItsKv() throws Exception {
+        String parent = createThread("{\"title\": \"branches\", \"system_prompt\": \"Be brief.\", \"metadata\": {\"n\": 1}}");
+        JsonNode t1 = say(parent, "Tell me about ferries.", "");
+        say(parent, "And about trains?", "");
+        JsonNode before = json(server().get(BASE + "/" + parent)).get("messages");
+        String firstAnswer = before.get(1).get("id").asText();
+
+        HttpResponse<String> forked = server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + firstAnswer + "\"}");
+        assertEquals(201, forked.statusCode(), forked.body());
+        JsonNode fork = json(forked);
+        String id = fork.get("id").asText();
+        assertEquals(parent, fork.get("parent_id").asText());
+        assertEquals(firstAnswer, fork.get("forked_at_message_id").asText());
+        assertEquals(2, fork.get("message_count").asInt());
+        assertEquals("Be brief.", fork.get("system_prompt").asText());
+        assertEquals(1, fork.get("metadata").get("n").asInt());
+        assertTrue(json(server().get(BASE + "/" + parent)).get("parent_id").isNull(), "the parent is no fork");
+
+        JsonNode copied = json(server().get(BASE + "/" + id)).get("messages");
+        assertEquals(2, copied.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(before.get(i).get("content").asText(), copied.get(i).get("content").asText());
+            assertEquals(before.get(i).get("role").asText(), copied.get(i).get("role").asText());
+            assertFalse(before.get(i).get("id").asText().equals(copied.get(i).get("id").asText()), "a copy has its own id");
+        }
+        assertEquals(4, json(server().get(BASE + "/" + parent)).get("messages").size(), "the parent keeps its branch");
+
+        // The fork's first turn renders the same prefix as the parent's second did: the KV cache covers it.
+        JsonNode turn = say(id, "And about planes?", "");
+        int sharedHistory = t1.get("usage").get("prompt_tokens").asInt() + t1.get("usage").get("completion_tokens").asInt();
+        assertTrue(turn.get("usage").get("cached_prompt_tokens").asInt() >= sharedHistory,
+                "the shared history (" + sharedHistory + " tokens) came from cache: " + turn);
+        assertEquals(4, json(server().get(BASE + "/" + id)).get("messages").size());
+        assertEquals(4, json(server().get(BASE + "/" + parent)).get("messages").size(), "a turn on the fork leaves the parent alone");
+    }
+
+    @Test
+    void aForkCanReplaceTheMessageItIsMadeAt() throws Exception {
+        String parent = createThread("{}");
+        say(parent, "Question one.", "");
+        say(parent, "Question two.", "");
+        JsonNode before = json(server().get(BASE + "/" + parent)).get("messages");
+        String secondQuestion = before.get(2).get("id").asText();
+        HttpResponse<String> edited = server().post(BASE + "/" + parent + "/fork",
+                "{\"at_message_id\": \"" + secondQuestion + "\", \"content\": \"Question two, edited.\"}");
+        assertEquals(201, edited.statusCode(), edited.body());
+        JsonNode messages = json(server().get(BASE + "/" + json(edited).get("id").asText())).get("messages");
+        assertEquals(3, messages.size());
+        assertEquals("user", messages.get(2).get("role").asText());
+        assertEquals("Question two, edited.", messages.get(2).get("content").asText());
+        assertEquals("Question two.", json(server().get(BASE + "/" + parent)).get("messages").get(2).get("content").asText(), "the original stays");
+
+        String firstAnswer = before.get(1).get("id").asText();
+        HttpResponse<String> rewritten = server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + firstAnswer + "\", \"content\": \"Short.\"}");
+        JsonNode answer = json(server().get(BASE + "/" + json(rewritten).get("id").asText())).get("messages").get(1);
+        assertEquals("Short.", answer.get("content").asText());
+        assertTrue(answer.get("usage").isNull(), "a rewritten answer was not generated: it has no usage");
+    }
+
+    @Test
+    void aForkOfAnUnknownThreadOrMessageIs404AndBadBodiesAre400() throws Exception {
+        String parent = createThread("{}");
+        say(parent, "Hello.", "");
+        HttpResponse<String> noMessage = server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"msg_nope\"}");
+        assertEquals(404, noMessage.statusCode(), noMessage.body());
+        assertEquals(404, json(noMessage).get("Error").get("error").get("code").asInt());
+        HttpResponse<String> noThread = server().post(BASE + "/conv_nope/fork", "{\"at_message_id\": \"msg_nope\"}");
+        assertEquals(404, noThread.statusCode());
+        assertEquals(404, json(noThread).get("Error").get("error").get("code").asInt());
+        String other = createThread("{}");
+        say(other, "Elsewhere.", "");
+        String othersMessage = json(server().get(BASE + "/" + other)).get("messages").get(0).get("id").asText();
+        assertEquals(404, server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + othersMessage + "\"}").statusCode(),
+                "a message of another thread is not this thread's");
+        HttpResponse<String> missing = server().post(BASE + "/" + parent + "/fork", "{}");
+        assertEquals(400, missing.statusCode());
+        assertEquals(400, json(missing).get("Error").get("error").get("code").asInt());
+        assertEquals(400, server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + othersMessage + "\", \"colour\": 1}").statusCode());
+        long forks = 0;
+        for (JsonNode t : json(server().get(BASE + "?limit=100")).get("data")) {
+            forks += t.get("parent_id").asText("").equals(parent) ? 1 : 0;
+        }
+        assertEquals(0, forks, "the refused requests made no fork");
+    }
+
+    @Test
     void additionalContextReachesThePromptButNotTheStore() throws Exception {
         String plain = createThread("{}");
         String withContext = createThread("{}");
