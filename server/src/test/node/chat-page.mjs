@@ -45,8 +45,11 @@ try {
   });
   page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
   page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 401/.test(m.text())) problems.push(`console error: ${m.text()}`);
+    // failed loads are checked by their responses below; any other error (a CSP violation, say) is a problem
+    if (m.type() === "error" && !/^Failed to load resource/.test(m.text())) problems.push(`console error: ${m.text()}`);
   });
+  const refusals = [];
+  page.on("response", (r) => r.status() >= 400 && refusals.push(`${r.status()} ${new URL(r.url()).pathname}`));
   const requested = [];
   page.on("request", (r) => requested.push(r.url()));
 
@@ -77,6 +80,7 @@ try {
 
   // ---- a new thread and its streamed answer (Enter sends; Shift+Enter is a new line) ----
   await setMaxTokens(12);
+  assert.ok(await page.locator("#model-field").isHidden(), "one model served: no model choice");
   await composer.click();
   await composer.type("Hello there,");
   await composer.press("Shift+Enter");
@@ -118,26 +122,6 @@ try {
   assert.equal(await threadItems.count(), 1);
   step("reloaded");
 
-  // ---- edit the first message: a fork appears, the original stays ----
-  const firstUser = messages.first();
-  await firstUser.getByRole("button", { name: /Edit this message/ }).click();
-  await firstUser.locator("textarea").fill("Hello again, edited.");
-  await firstUser.locator('[data-testid="fork"]').click();
-  await page.waitForFunction((id) => location.hash.startsWith("#/t/") && !location.hash.endsWith(id), firstId);
-  await answers.first().locator(".stats").filter({ hasText: /tokens/ }).waitFor();
-  await page.locator('#fork-origin[data-testid="fork"]').waitFor({ state: "visible" });
-  assert.equal(await threadItems.count(), 2);
-  assert.equal(await page.locator('[data-testid="thread-list"] [data-testid="fork"]').count(), 1, "the list marks the fork");
-  const forkId = decodeURIComponent((await page.evaluate(() => location.hash)).slice(4));
-  const fork = (await api("GET", `/api/v1/conversations/${forkId}`)).body;
-  assert.equal(fork.parent_id, firstId);
-  assert.equal(fork.messages.find((m) => m.role === "user").content, "Hello again, edited.");
-  const original = (await api("GET", `/api/v1/conversations/${firstId}`)).body;
-  assert.equal(original.messages[0].content, "Hello there,\nhow are you?", "the original branch is unchanged");
-  await page.click("#fork-origin");
-  await page.locator('[data-testid="message"][data-role="user"]').filter({ hasText: "Hello there," }).waitFor();
-  step("edited: fork made, original kept");
-
   // ---- attachments: a PDF read (its size in tokens), a file refused in the API's own words ----
   const refusedDirect = await fetch(`${base}/api/v1/files?filename=${encodeURIComponent(basename(refusedFile))}`, {
     method: "POST", headers: { Authorization: `Bearer ${key}` }, body: readFileSync(refusedFile),
@@ -156,8 +140,34 @@ try {
   await answers.nth(1).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
   const withFile = (await api("GET", `/api/v1/conversations/${firstId}`)).body;
   assert.deepEqual(withFile.messages[2].files, [fileId]);
-  assert.ok(withFile.messages[3].usage.prompt_tokens > original.messages[1].usage.prompt_tokens, "the document went into the prompt");
+  assert.ok(withFile.messages[3].usage.prompt_tokens - withFile.messages[1].usage.prompt_tokens > 15, "the document went into the prompt");
   step("attached");
+
+  // ---- edit the second message: a fork appears (sharing the history before it), the original stays ----
+  const secondUser = page.locator('[data-testid="message"][data-role="user"]').nth(1);
+  await secondUser.getByRole("button", { name: /Edit this message/ }).click();
+  await secondUser.locator("textarea").fill("What does the report say? Answer briefly.");
+  await secondUser.locator('[data-testid="fork"]').click();
+  await page.waitForFunction((id) => location.hash.startsWith("#/t/") && !location.hash.endsWith(id), firstId);
+  await answers.nth(1).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
+  await page.locator('#fork-origin[data-testid="fork"]').waitFor({ state: "visible" });
+  assert.equal(await threadItems.count(), 2);
+  assert.equal(await page.locator('[data-testid="thread-list"] [data-testid="fork"]').count(), 1, "the list marks the fork");
+  const forkId = decodeURIComponent((await page.evaluate(() => location.hash)).slice(4));
+  const fork = (await api("GET", `/api/v1/conversations/${forkId}`)).body;
+  assert.equal(fork.parent_id, firstId);
+  assert.deepEqual(fork.messages.slice(0, 2).map((m) => m.content), withFile.messages.slice(0, 2).map((m) => m.content), "the shared history");
+  assert.deepEqual(fork.messages.map((m) => m.role), ["user", "assistant", "user", "assistant"]);
+  assert.equal(fork.messages[2].content, "What does the report say? Answer briefly.");
+  assert.deepEqual(fork.messages[2].files, [fileId], "the edited message keeps its attachment");
+  assert.ok(fork.messages[3].usage.cached_prompt_tokens > 0, "the fork's first turn reused the parent's KV");
+  assert.match(await answers.nth(1).locator(".stats").textContent(), new RegExp(`${fork.messages[3].usage.cached_prompt_tokens} of \\d+ prompt tokens from cache`));
+  const original = (await api("GET", `/api/v1/conversations/${firstId}`)).body;
+  assert.deepEqual(original.messages.map((m) => m.content), withFile.messages.map((m) => m.content), "the original branch is unchanged");
+  await page.click("#fork-origin");
+  await page.locator('[data-testid="message"][data-role="user"]').filter({ hasText: "What does the report say?" }).first().waitFor();
+  await page.waitForFunction((id) => location.hash.endsWith(encodeURIComponent(id)), firstId);
+  step("edited: fork made, original kept");
 
   // ---- markdown from the model is sanitized: raw HTML and javascript: links are text, nothing runs ----
   const hostile = (await api("POST", "/api/v1/conversations", { title: "Hostile markup" })).body;
@@ -189,9 +199,12 @@ try {
   // ---- screenshots: the original thread (answers, stats, the attachment) wide and narrow ----
   await page.click(`[data-testid="thread-list"] li[data-thread-id="${firstId}"] .open`);
   await answers.nth(1).locator(".stats").waitFor();
+  if (await page.locator("#settings").isVisible()) await page.click("#settings-button");
+  await page.locator(".files").filter({ hasText: `${basename(goodPdf)} (` }).waitFor();
   await page.screenshot({ path: join(outDir, "chat-page-wide.png") });
   await page.setViewportSize({ width: 390, height: 844 });
-  assert.ok(await page.locator("#sidebar").evaluate((e) => e.getBoundingClientRect().right <= 0), "the list is a drawer when narrow");
+  // narrow, the list is a drawer off screen (once its slide has ended)
+  await page.waitForFunction(() => document.getElementById("sidebar").getBoundingClientRect().right <= 0, null, { timeout: 3000 });
   await page.screenshot({ path: join(outDir, "chat-page-narrow.png") });
   await page.click("#open-sidebar");
   await page.locator("#sidebar.open").waitFor();
@@ -212,6 +225,7 @@ try {
   const foreign = requested.filter((u) => !u.startsWith(base) && !u.startsWith("data:"));
   assert.deepEqual(foreign, [], "the page fetched nothing from elsewhere");
   assert.deepEqual(problems, []);
+  assert.deepEqual(refusals, ["401 /api/v1/conversations", "422 /api/v1/files"], "the key prompt's 401 and the refused file, nothing else");
   console.log(`chat-page: ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } finally {
   await context.close();

@@ -30,7 +30,7 @@ class ChatPageBrowserTest {
     static void start() throws Exception {
         Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "page-user:" + KEY + "\n");
         // unset max_tokens stays short, so that every answer but the stopped one ends quickly
-        server = new TestServer("--slots", "2", "--ctx-size", "8192", "--default-max-tokens", "16", "--api-keys-file", keys.toString());
+        server = new TestServer("--slots", "1", "--ctx-size", "8192", "--default-max-tokens", "16", "--api-keys-file", keys.toString());
     }
 
     @AfterAll

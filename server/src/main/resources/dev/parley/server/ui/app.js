@@ -157,22 +157,29 @@ async function stream(thread, body) {
 }
 
 /**
- * Edit or regenerate: a fork of the thread that shares the history before the message `m`, answered
- * with `text`; the original thread stays as it was, reachable from the fork's header and the list.
+ * Edit or regenerate: a fork of the thread. The fork API keeps the history up to and including a
+ * message, so the fork is made at the message before the edited one and the edited text is sent as the
+ * fork's first turn (whose prompt prefix the parent's KV cache already holds). The original thread stays
+ * as it was, reachable from the fork's header and the list. The first message has nothing before it:
+ * the fork then keeps the edited message itself, and the next message sent continues from it.
  */
 async function fork(m, text, messages, index) {
   const parent = state.thread;
+  const before = messages[index - 1];
+  const files = m.files ?? [];
+  if (before) {
+    const forked = await postJson(threadPath(parent.id, "/fork"), { at_message_id: before.id });
+    await openThread(forked.id);
+    conversation.appendUser(text, files);
+    await stream(state.thread, { prompt: text, files });
+    return;
+  }
   const body = { at_message_id: m.id };
   if (text !== m.content) body.content = text;
   const forked = await postJson(threadPath(parent.id, "/fork"), body);
   await openThread(forked.id);
   await threads.reload();
-  const last = state.thread.messages.at(-1);
-  if (!last || last.role !== "user") {
-    // the fork holds the history before the edited message: send the message as the fork's first turn
-    conversation.appendUser(text, m.files ?? []);
-    await stream(state.thread, { prompt: text, files: m.files ?? [] });
-  }
+  status.textContent = "Forked with the edited first message. Parley answers a new message only: write one to continue.";
 }
 
 // ---- layout: the thread list as a drawer on narrow screens ----

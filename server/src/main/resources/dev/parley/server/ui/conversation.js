@@ -2,6 +2,7 @@
 // User text is shown as text; answers as sanitized markdown (markdown.js), thinking collapsed beside
 // them, and per answer the server's usage: tokens, tokens/s and time to first token (measured here, for
 // the answers streamed in this tab) and the prompt tokens that came from the KV cache.
+import { getJson } from "./api.js";
 import { renderInto } from "./markdown.js";
 
 const STATS = "parley.answer_timings";
@@ -30,6 +31,16 @@ function statsText(usage, timing) {
   parts.push(`${usage.cached_prompt_tokens} of ${usage.prompt_tokens} prompt tokens from cache`);
   if (usage.reasoning_tokens) parts.push(`${usage.reasoning_tokens} thinking`);
   return parts.join(" · ");
+}
+
+const fileLabels = new Map();
+
+/** "name (N tokens)" for a file id, asked once per page; the id itself when the file is gone. */
+function fileLabel(id) {
+  if (!fileLabels.has(id)) {
+    fileLabels.set(id, getJson(`/api/v1/files/${encodeURIComponent(id)}`).then((f) => `${f.name} (${f.tokens} tokens)`, () => id));
+  }
+  return fileLabels.get(id);
 }
 
 export class Conversation {
@@ -98,6 +109,7 @@ export class Conversation {
       files.className = "files";
       files.textContent = `Attached: ${m.files.join(", ")}`;
       article.append(files);
+      Promise.all(m.files.map(fileLabel)).then((labels) => (files.textContent = `Attached: ${labels.join(", ")}`));
     }
     if (m.id) {
       const actions = document.createElement("div");

@@ -112,7 +112,7 @@ export class ThreadList {
     const remove = document.createElement("button");
     remove.type = "button";
     remove.className = "icon";
-    remove.textContent = "🗑";
+    remove.textContent = "✕";
     remove.setAttribute("aria-label", `Delete thread ${t.title || "Untitled"}`);
     remove.addEventListener("click", () => this.remove(li, t));
     li.append(open, rename, remove);
