@@ -169,6 +169,18 @@ try {
   await page.waitForFunction((id) => location.hash.endsWith(encodeURIComponent(id)), firstId);
   step("edited: fork made, original kept");
 
+  // ---- regenerate the last answer: another fork, asking the same message again ----
+  await answers.nth(1).getByRole("button", { name: /Regenerate this answer/ }).click();
+  await page.waitForFunction((ids) => !ids.some((id) => location.hash.endsWith(encodeURIComponent(id))), [firstId, forkId]);
+  await answers.nth(1).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
+  assert.equal(await threadItems.count(), 3);
+  const againId = decodeURIComponent((await page.evaluate(() => location.hash)).slice(4));
+  const again = (await api("GET", `/api/v1/conversations/${againId}`)).body;
+  assert.equal(again.parent_id, firstId);
+  assert.deepEqual(again.messages.slice(0, 3).map((m) => [m.content, m.files]), withFile.messages.slice(0, 3).map((m) => [m.content, m.files]));
+  assert.equal(again.messages.length, 4);
+  step("regenerated: a second fork");
+
   // ---- markdown from the model is sanitized: raw HTML and javascript: links are text, nothing runs ----
   const hostile = (await api("POST", "/api/v1/conversations", { title: "Hostile markup" })).body;
   const turn = await api("POST", `/api/v1/conversations/${hostile.id}/messages`, {
@@ -219,7 +231,7 @@ try {
   await page.click("#confirm-ok");
   await doomed.waitFor({ state: "detached" });
   assert.equal((await api("GET", `/api/v1/conversations/${hostile.id}`)).status, 404);
-  assert.equal(await threadItems.count(), 2);
+  assert.equal(await threadItems.count(), 3);
   step("deleted");
 
   const foreign = requested.filter((u) => !u.startsWith(base) && !u.startsWith("data:"));
