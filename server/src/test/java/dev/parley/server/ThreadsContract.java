@@ -217,6 +217,60 @@ abstract class ThreadsContract {
         assertEquals(0, forks, "the refused requests made no fork");
     }
 
+    /** The ids of a search's threads, across all its pages of {@code limit}. */
+    List<String> search(String q, int limit) throws Exception {
+        List<String> ids = new ArrayList<>();
+        String cursor = null;
+        do {
+            HttpResponse<String> r = server().get(BASE + "?limit=" + limit + "&q=" + java.net.URLEncoder.encode(q, StandardCharsets.UTF_8)
+                    + (cursor == null ? "" : "&cursor=" + cursor));
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode page = json(r);
+            assertTrue(page.get("data").size() <= limit);
+            page.get("data").forEach(t -> ids.add(t.get("id").asText()));
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+        } while (cursor != null);
+        return ids;
+    }
+
+    /** A word no other test's thread holds (the server is shared): letters and digits only. */
+    static String uniqueWord() {
+        return "w" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    @Test
+    void searchFindsThreadsByMessageTextAndTitle() throws Exception {
+        String word = uniqueWord();
+        String apples = createThread("{}");
+        say(apples, "The " + word + "harbour sells apples.", "");
+        String pears = createThread("{}");
+        say(pears, "The " + word + "harbour sells pears.", "");
+        String titled = createThread("{\"title\": \"Notes on " + word + "titles\"}");
+        String unrelated = createThread("{\"title\": \"Other things\"}");
+        say(unrelated, "Nothing to see here.", "");
+
+        assertEquals(List.of(pears, apples), search(word + "harbour", 20), "a message's word, newest first");
+        assertEquals(List.of(pears, apples), search(word.toUpperCase() + "HARB", 20), "case does not matter; a word matches words it starts");
+        assertEquals(List.of(pears), search(word + "harbour PEARS", 20), "every word is required");
+        assertEquals(List.of(titled), search(word + "titles", 20), "titles are searched");
+        assertEquals(List.of(titled, pears, apples), search(word, 1), "one a page, the cursor as in the plain list");
+        assertEquals(List.of(), search(word + "nothing", 20));
+
+        server().send("PATCH", BASE + "/" + titled, "{\"title\": \"Renamed\"}");
+        assertEquals(List.of(pears, apples), search(word, 20), "a renamed thread is found by its new title only");
+        String fork = json(server().post(BASE + "/" + apples + "/fork", "{\"at_message_id\": \""
+                + json(server().get(BASE + "/" + apples)).get("messages").get(0).get("id").asText() + "\"}")).get("id").asText();
+        assertEquals(List.of(fork, apples), search(word + " apples", 20), "a fork's copied messages are searched too");
+        assertEquals(200, server().send("DELETE", BASE + "/" + apples, null).statusCode());
+        assertEquals(List.of(fork, pears), search(word, 20), "a deleted thread is gone from the index");
+
+        HttpResponse<String> noWords = server().get(BASE + "?q=" + java.net.URLEncoder.encode("*\"()", StandardCharsets.UTF_8));
+        assertEquals(400, noWords.statusCode(), noWords.body());
+        assertEquals(400, json(noWords).get("Error").get("error").get("code").asInt());
+        assertEquals(200, server().get(BASE + "?q=" + java.net.URLEncoder.encode("AND OR NOT NEAR", StandardCharsets.UTF_8)).statusCode(),
+                "query syntax in the text is words, not syntax");
+    }
+
     @Test
     void additionalContextReachesThePromptButNotTheStore() throws Exception {
         String plain = createThread("{}");

@@ -10,6 +10,7 @@ import dev.parley.server.dialect.ollama.OllamaService;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.openai.TokenizerRoutes;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
+import dev.parley.server.dialect.parley.ApiExplorer;
 import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.FilesService;
 import dev.parley.server.files.FileUploads;
@@ -43,6 +44,7 @@ public final class Dialects {
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
                 new OllamaService(n.engine()),
-                new UsageService());
+                new UsageService(),
+                new ApiExplorer());
     }
 }

@@ -40,6 +40,8 @@ public final class ThreadStore implements AutoCloseable {
     private final String location;
     /** The SQLite store's directory (its free space is known here), or null for PostgreSQL. */
     private final Path directory;
+    /** PostgreSQL, else SQLite: the two differ only in full-text search. */
+    private final boolean postgres;
     private final FileStore files = new FileStore(this);
     /** When a write last failed for a full disk (nanoTime), or 0 while writes succeed. */
     private volatile long fullSince;
@@ -48,12 +50,15 @@ public final class ThreadStore implements AutoCloseable {
     private volatile UnaryOperator<Connection> seam = UnaryOperator.identity();
     private final UsageStore usage = new UsageStore(this);
 
-    private ThreadStore(HikariDataSource pool, String description, String location, Path directory) {
+    private ThreadStore(HikariDataSource pool, String description, String location, Path directory, boolean postgres) {
         this.pool = pool;
         this.description = description;
         this.location = location;
         this.directory = directory;
-        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        this.postgres = postgres;
+        // Portable migrations, then each database's own (full-text search is not portable SQL).
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration", postgres ? "classpath:db/postgresql" : "classpath:db/sqlite")
+                .load().migrate();
     }
 
     /** An SQLite database file {@code parley.db} in {@code dataDir}, created on first start. */
@@ -72,7 +77,7 @@ public final class ThreadStore implements AutoCloseable {
         c.addDataSourceProperty("journal_mode", "WAL");
         c.addDataSourceProperty("busy_timeout", "10000");
         c.setPoolName("parley-sqlite");
-        return open(c, "SQLite " + file, "the data directory " + file.getParent(), file.getParent());
+        return open(c, "SQLite " + file, "the data directory " + file.getParent(), file.getParent(), false);
     }
 
     /** A PostgreSQL database at a JDBC URL. */
@@ -88,14 +93,14 @@ public final class ThreadStore implements AutoCloseable {
         c.setMaximumPoolSize(8);
         c.setPoolName("parley-postgres");
         String safe = jdbcUrl.replaceAll("password=[^&]*", "password=***");
-        return open(c, "PostgreSQL " + safe, "the PostgreSQL database " + safe, null);
+        return open(c, "PostgreSQL " + safe, "the PostgreSQL database " + safe, null, true);
     }
 
-    private static ThreadStore open(HikariConfig config, String description, String location, Path directory) {
+    private static ThreadStore open(HikariConfig config, String description, String location, Path directory, boolean postgres) {
         config.setAutoCommit(false);
         config.setInitializationFailTimeout(10_000);
         try {
-            return new ThreadStore(new HikariDataSource(config), description, location, directory);
+            return new ThreadStore(new HikariDataSource(config), description, location, directory, postgres);
         } catch (RuntimeException e) {
             throw new StoreException("cannot open the thread database (" + description + ")", e);
         }
@@ -348,16 +353,40 @@ public final class ThreadStore implements AutoCloseable {
     public record Page(List<Conversation> items, String nextCursor) {}
 
     public Page list(String owner, String cursor, int limit) {
+        return list(owner, cursor, limit, null);
+    }
+
+    /**
+     * As above, only the threads whose title or some message matches {@code search} (all of its words),
+     * on the database's own full-text index; null lists them all. Newest first, like every list, so a
+     * page's cursor works as it does there.
+     */
+    public Page list(String owner, String cursor, int limit, SearchQuery search) {
         Cursor after = Cursor.parse(cursor);
-        return inTransaction("list conversations", con -> {
-            try (PreparedStatement s = con.prepareStatement(SELECT
-                    + " WHERE c.owner = ? AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?)) GROUP BY " + GROUP
-                    + " ORDER BY c.created_at DESC, c.id DESC LIMIT ?")) {
-                s.setString(1, owner);
-                s.setLong(2, after.createdAt());
-                s.setLong(3, after.createdAt());
-                s.setString(4, after.id());
-                s.setInt(5, limit + 1);
+        String matching = "";
+        List<String> terms = List.of();
+        if (search != null && postgres) {
+            matching = " AND (c.title_search @@ to_tsquery('simple', ?) OR c.id IN (SELECT sm.conversation_id FROM messages sm "
+                    + "WHERE sm.search @@ to_tsquery('simple', ?)))";
+            terms = List.of(search.tsquery(), search.tsquery());
+        } else if (search != null) {
+            matching = " AND c.id IN (SELECT d.conversation_id FROM search_text st JOIN search_docs d ON d.id = st.rowid WHERE search_text MATCH ?)";
+            terms = List.of(search.fts5());
+        }
+        String sql = SELECT + " WHERE c.owner = ? AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))" + matching + " GROUP BY " + GROUP
+                + " ORDER BY c.created_at DESC, c.id DESC LIMIT ?";
+        List<String> bound = terms;
+        return inTransaction(search == null ? "list conversations" : "search conversations", con -> {
+            try (PreparedStatement s = con.prepareStatement(sql)) {
+                int i = 1;
+                s.setString(i++, owner);
+                s.setLong(i++, after.createdAt());
+                s.setLong(i++, after.createdAt());
+                s.setString(i++, after.id());
+                for (String t : bound) {
+                    s.setString(i++, t);
+                }
+                s.setInt(i, limit + 1);
                 List<Conversation> items = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {

@@ -18,6 +18,7 @@ import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.NoSuchMessageException;
+import dev.parley.server.threads.SearchQuery;
 import dev.parley.server.threads.StoredMessage;
 import dev.parley.server.threads.ThreadStore;
 import io.helidon.webserver.http.HttpRules;
@@ -74,9 +75,18 @@ public final class ThreadsService implements Dialect {
     private void list(Incoming in, ServerResponse res) {
         var q = in.http().query();
         int limit = in.limitParam(20, 100);
+        // q: the threads whose title or some message holds its words; absent or blank lists them all
+        SearchQuery search = null;
+        if (q.contains("q") && !q.get("q").isBlank()) {
+            try {
+                search = SearchQuery.parse(q.get("q"));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("q", e.getMessage());
+            }
+        }
         ThreadStore.Page page;
         try {
-            page = store.list(in.owner(), q.contains("cursor") ? q.get("cursor") : null, limit);
+            page = store.list(in.owner(), q.contains("cursor") ? q.get("cursor") : null, limit, search);
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("cursor", e.getMessage());
         }
