@@ -192,7 +192,14 @@ try {
   assert.equal(turn.status, 200, JSON.stringify(turn.body));
   await page.reload();
   await page.locator("body[data-ready=true]").waitFor();
-  await page.locator('[data-testid="thread-list"] li').filter({ hasText: "Hostile markup" }).locator(".open").click();
+  // the search box finds it by a word of its messages (the API's ?q=), and only it
+  await page.fill("#search", "onerror");
+  await page.waitForFunction(() => {
+    const items = document.querySelectorAll('[data-testid="thread-list"] li[data-thread-id]');
+    return items.length === 1;
+  });
+  assert.equal(await threadItems.first().getAttribute("data-thread-id"), hostile.id);
+  await threadItems.first().locator(".open").click();
   await answers.first().locator(".code-block").waitFor();
   await page.waitForTimeout(300); // an onerror would have fired by now
   const shown = page.locator('[data-testid="message"]');
@@ -207,6 +214,10 @@ try {
   assert.equal(await thinking.getAttribute("open"), null, "thinking is collapsed");
   assert.match(await thinking.textContent(), /weighing it/);
   step("hostile markup shown as text");
+
+  await page.fill("#search", "");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="thread-list"] li[data-thread-id]').length === 4);
+  step("searched");
 
   // ---- screenshots: the original thread (answers, stats, the attachment) wide and narrow ----
   await page.click(`[data-testid="thread-list"] li[data-thread-id="${firstId}"] .open`);
