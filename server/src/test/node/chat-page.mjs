@@ -60,6 +60,11 @@ try {
   assert.match(csp, /script-src 'self'(;|$)/, "no inline script, no eval");
   assert.match(csp, /default-src 'none'/);
   await page.locator("#key-dialog").waitFor({ state: "visible" });
+  // a refused key is forgotten and the prompt comes back with the server's words
+  await page.fill("#key-input", "not-the-key");
+  await page.press("#key-input", "Enter");
+  await page.waitForFunction(() => document.getElementById("key-dialog").open && document.getElementById("key-input").value === "");
+  assert.match(await page.locator("#key-reason").textContent(), /key/i);
   await page.fill("#key-input", key);
   await page.press("#key-input", "Enter");
   await page.locator("body[data-ready=true]").waitFor();
@@ -248,7 +253,8 @@ try {
   const foreign = requested.filter((u) => !u.startsWith(base) && !u.startsWith("data:"));
   assert.deepEqual(foreign, [], "the page fetched nothing from elsewhere");
   assert.deepEqual(problems, []);
-  assert.deepEqual(refusals, ["401 /api/v1/conversations", "422 /api/v1/files"], "the key prompt's 401 and the refused file, nothing else");
+  assert.deepEqual(refusals, ["401 /api/v1/conversations", "401 /api/v1/conversations", "422 /api/v1/files"],
+    "no key, the wrong key, the refused file: nothing else");
   console.log(`chat-page: ok in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 } finally {
   await context.close();

@@ -1,6 +1,6 @@
 // The page's one way to the server: Parley's public APIs with the key as a bearer header. Errors come
 // back as ApiError holding the API's own words (the "description" of Parley's error shape).
-import { askForKey, currentKey } from "./keys.js";
+import { askForKey, currentKey, forgetKey } from "./keys.js";
 
 export class ApiError extends Error {
   constructor(status, description) {
@@ -30,7 +30,7 @@ function headers(extra) {
   return h;
 }
 
-/** fetch with the key; on 401 asks for a key and tries once more. */
+/** fetch with the key; on 401 asks for a key (a refused one is forgotten) and tries again, three times at most. */
 export async function send(method, path, { json, body, accept, signal } = {}) {
   for (let attempt = 0; ; attempt++) {
     const h = headers(accept ? { Accept: accept } : {});
@@ -40,8 +40,9 @@ export async function send(method, path, { json, body, accept, signal } = {}) {
       payload = JSON.stringify(json);
     }
     const res = await fetch(path, { method, headers: h, body: payload, signal });
-    if (res.status === 401 && attempt === 0) {
+    if (res.status === 401 && attempt < 3) {
       const reason = describe(401, await res.text());
+      if (currentKey()) forgetKey();
       if (await askForKey(reason)) continue;
     }
     if (!res.ok) throw new ApiError(res.status, describe(res.status, await res.text()));

@@ -109,6 +109,8 @@ async function sendTurn(text, files) {
 
 async function stream(thread, body) {
   const view = conversation.streaming();
+  // screen readers hear the answer once it is complete, not every re-render of it
+  view.article.setAttribute("aria-busy", "true");
   const controller = new AbortController();
   state.controller = controller;
   composer.setBusy(true);
@@ -146,6 +148,7 @@ async function stream(thread, body) {
     if (e.name === "AbortError") view.note("Stopped. A stopped answer is not saved: the thread is as it was before this message.", "stopped");
     else view.note(e.message, "error");
   } finally {
+    view.article.removeAttribute("aria-busy");
     state.controller = null;
     composer.setBusy(false);
   }

@@ -6,6 +6,11 @@ export function currentKey() {
   return sessionStorage.getItem(STORE);
 }
 
+/** Drops a key the server refused, so that the prompt asks for another. */
+export function forgetKey() {
+  sessionStorage.removeItem(STORE);
+}
+
 let pending = null;
 
 /** Shows the key prompt (once, however many requests are waiting) and resolves when a key is entered. */
