@@ -37,6 +37,7 @@ const context = await chromium.launchPersistentContext(profile, {
 const problems = [];
 try {
   const page = context.pages()[0] ?? (await context.newPage());
+  const listed = (n) => page.waitForFunction((count) => document.querySelectorAll('[data-testid="thread-list"] li[data-thread-id]').length === count, n);
   page.setDefaultTimeout(T);
   // Any alert/confirm/prompt is a script that should never have run (the page's own confirmations are <dialog>s).
   page.on("dialog", (d) => {
@@ -156,7 +157,7 @@ try {
   await page.waitForFunction((id) => location.hash.startsWith("#/t/") && !location.hash.endsWith(id), firstId);
   await answers.nth(1).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
   await page.locator('#fork-origin[data-testid="fork"]').waitFor({ state: "visible" });
-  assert.equal(await threadItems.count(), 2);
+  await listed(2);
   assert.equal(await page.locator('[data-testid="thread-list"] [data-testid="fork"]').count(), 1, "the list marks the fork");
   const forkId = decodeURIComponent((await page.evaluate(() => location.hash)).slice(4));
   const fork = (await api("GET", `/api/v1/conversations/${forkId}`)).body;
@@ -178,7 +179,7 @@ try {
   await answers.nth(1).getByRole("button", { name: /Regenerate this answer/ }).click();
   await page.waitForFunction((ids) => !ids.some((id) => location.hash.endsWith(encodeURIComponent(id))), [firstId, forkId]);
   await answers.nth(1).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
-  assert.equal(await threadItems.count(), 3);
+  await listed(3);
   const againId = decodeURIComponent((await page.evaluate(() => location.hash)).slice(4));
   const again = (await api("GET", `/api/v1/conversations/${againId}`)).body;
   assert.equal(again.parent_id, firstId);
@@ -249,6 +250,24 @@ try {
   assert.equal((await api("GET", `/api/v1/conversations/${hostile.id}`)).status, 404);
   assert.equal(await threadItems.count(), 3);
   step("deleted");
+
+  // ---- rename in place (Enter saves), then page through a longer list ----
+  const item = page.locator(`[data-testid="thread-list"] li[data-thread-id="${firstId}"]`);
+  await item.getByRole("button", { name: /Rename thread/ }).click();
+  await item.locator("input.rename").fill("Lumen report");
+  await item.locator("input.rename").press("Enter");
+  await item.locator(".title").filter({ hasText: /^Lumen report$/ }).waitFor();
+  assert.equal((await api("GET", `/api/v1/conversations/${firstId}`)).body.title, "Lumen report");
+  assert.equal(await page.locator("#thread-title").textContent(), "Lumen report", "the open thread's header follows");
+  for (let i = 0; i < 20; i++) assert.equal((await api("POST", "/api/v1/conversations", { title: `Filler ${i}` })).status, 201);
+  await page.reload();
+  await page.locator("body[data-ready=true]").waitFor();
+  assert.equal(await threadItems.count(), 20, "a page of 20, newest first");
+  assert.equal(await threadItems.first().locator(".title").textContent(), "Filler 19");
+  await page.click("#more-threads");
+  await page.waitForFunction(() => document.querySelectorAll('[data-testid="thread-list"] li[data-thread-id]').length === 23);
+  assert.ok(await page.locator("#more-threads").isHidden(), "no page after the last");
+  step("renamed, paged");
 
   const foreign = requested.filter((u) => !u.startsWith(base) && !u.startsWith("data:"));
   assert.deepEqual(foreign, [], "the page fetched nothing from elsewhere");

@@ -173,6 +173,7 @@ async function fork(m, text, messages, index) {
   if (before) {
     const forked = await postJson(threadPath(parent.id, "/fork"), { at_message_id: before.id });
     await openThread(forked.id);
+    await threads.reload();
     conversation.appendUser(text, files);
     await stream(state.thread, { prompt: text, files });
     return;
