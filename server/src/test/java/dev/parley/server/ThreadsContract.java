@@ -192,6 +192,35 @@ abstract class ThreadsContract {
     }
 
     @Test
+    void aForkMadeAtAQuestionIsAnsweredWithoutANewPrompt() throws Exception {
+        String parent = createThread("{\"system_prompt\": \"Be brief.\"}");
+        JsonNode first = say(parent, "Name a colour.", "");
+        String question = json(server().get(BASE + "/" + parent)).get("messages").get(0).get("id").asText();
+        // edit the first question: a fork ending in the edited question, then its answer
+        String fork = json(server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + question
+                + "\", \"content\": \"Name a fruit.\"}")).get("id").asText();
+        HttpResponse<String> r = server().post(BASE + "/" + fork + "/messages", "{\"stream\": false, \"max_tokens\": 6, \"temperature\": 0}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode answer = json(r);
+        assertEquals(6, answer.get("usage").get("completion_tokens").asInt());
+        JsonNode messages = json(server().get(BASE + "/" + fork)).get("messages");
+        assertEquals(2, messages.size(), "the reply alone was stored: " + messages);
+        assertEquals("Name a fruit.", messages.get(0).get("content").asText());
+        assertEquals(answer.get("message_id").asText(), messages.get(1).get("id").asText());
+        assertEquals(answer.get("text").asText(), messages.get(1).get("content").asText());
+
+        // regenerate the first answer: a fork at the question, answered again; same prompt, so all but one token is cached
+        String again = json(server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + question + "\"}")).get("id").asText();
+        JsonNode regenerated = json(server().post(BASE + "/" + again + "/messages", "{\"stream\": false, \"max_tokens\": 6, \"temperature\": 0}"));
+        assertEquals(first.get("usage").get("prompt_tokens").asInt(), regenerated.get("usage").get("prompt_tokens").asInt(), "the same prompt");
+        assertEquals(first.get("text").asText(), regenerated.get("text").asText(), "greedy: the same answer");
+
+        HttpResponse<String> answered = server().post(BASE + "/" + parent + "/messages", "{\"stream\": false}");
+        assertEquals(400, answered.statusCode(), "a thread ending in an answer needs a prompt: " + answered.body());
+        assertEquals(400, json(answered).get("Error").get("error").get("code").asInt());
+    }
+
+    @Test
     void aForkOfAnUnknownThreadOrMessageIs404AndBadBodiesAre400() throws Exception {
         String parent = createThread("{}");
         say(parent, "Hello.", "");

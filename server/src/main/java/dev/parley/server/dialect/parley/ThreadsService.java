@@ -166,9 +166,15 @@ public final class ThreadsService implements Dialect {
         Conversation c = owned(in);
         RequestBody b = in.body();
         b.onlyFields(MESSAGE_FIELDS);
+        // Without a prompt the turn answers the thread's last message, when that is a user message no reply follows
+        // (a fork made at an edited question, or at a question whose answer is regenerated); the exchange checks that.
         String prompt = b.optionalString("prompt");
-        if (prompt == null || prompt.isEmpty()) {
-            throw ApiError.badRequest("prompt", "field 'prompt' is required: the new user message");
+        if (prompt != null && prompt.isEmpty()) {
+            throw ApiError.badRequest("prompt", "field 'prompt' must not be empty: the new user message (leave it out to answer "
+                    + "the thread's last message)");
+        }
+        if (prompt == null && b.has("files")) {
+            throw ApiError.badRequest("files", "field 'files' names the new message's files: it needs a 'prompt'");
         }
         List<String> files = checkedFiles(in, b);
         var source = new Turn.OnThread(c, prompt, b.optionalString("additional_context"), b.optionalBool("enable_thinking"),
