@@ -175,16 +175,18 @@ try {
   await page.waitForFunction((id) => location.hash.endsWith(encodeURIComponent(id)), firstId);
   step("edited: fork made, original kept");
 
-  // ---- regenerate the last answer: another fork, asking the same message again ----
-  await answers.nth(1).getByRole("button", { name: /Regenerate this answer/ }).click();
+  // ---- regenerate the first answer: another fork, made at the first question and answered anew ----
+  await answers.nth(0).getByRole("button", { name: /Regenerate this answer/ }).click();
   await page.waitForFunction((ids) => !ids.some((id) => location.hash.endsWith(encodeURIComponent(id))), [firstId, forkId]);
-  await answers.nth(1).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
+  await answers.nth(0).locator(".stats").filter({ hasText: /tokens/ }).waitFor();
   await listed(3);
   const againId = decodeURIComponent((await page.evaluate(() => location.hash)).slice(4));
   const again = (await api("GET", `/api/v1/conversations/${againId}`)).body;
   assert.equal(again.parent_id, firstId);
-  assert.deepEqual(again.messages.slice(0, 3).map((m) => [m.content, m.files]), withFile.messages.slice(0, 3).map((m) => [m.content, m.files]));
-  assert.equal(again.messages.length, 4);
+  assert.equal(again.forked_at_message_id, withFile.messages[0].id);
+  assert.deepEqual(again.messages.map((m) => m.role), ["user", "assistant"]);
+  assert.equal(again.messages[0].content, withFile.messages[0].content);
+  assert.equal(await messages.count(), 2);
   step("regenerated: a second fork");
 
   // ---- markdown from the model is sanitized: raw HTML and javascript: links are text, nothing runs ----

@@ -36,10 +36,10 @@ threads.onRenamed = (t) => {
 };
 const settings = new Settings({ onError: report });
 const conversation = new Conversation({
-  onEdit: (m, text, messages, i) => fork(m, text, messages, i).catch(report),
+  onEdit: (m, text) => fork(m, text).catch(report),
   onRegenerate: (m, messages, i) => {
     const user = messages.slice(0, i).findLast((x) => x.role === "user");
-    if (user) fork(user, user.content, messages, messages.indexOf(user)).catch(report);
+    if (user) fork(user, user.content).catch(report);
   },
 });
 const composer = new Composer({ onSend: (text, files) => sendTurn(text, files).catch(report), onStop: () => state.controller?.abort() });
@@ -160,30 +160,18 @@ async function stream(thread, body) {
 }
 
 /**
- * Edit or regenerate: a fork of the thread. The fork API keeps the history up to and including a
- * message, so the fork is made at the message before the edited one and the edited text is sent as the
- * fork's first turn (whose prompt prefix the parent's KV cache already holds). The original thread stays
- * as it was, reachable from the fork's header and the list. The first message has nothing before it:
- * the fork then keeps the edited message itself, and the next message sent continues from it.
+ * Edit or regenerate: a fork of the thread made at the user message (its text replaced by the edit),
+ * then a turn without a new prompt, which answers that message. The fork's history is the original's
+ * up to there, so the parent's KV cache serves its prompt. The original thread stays as it was,
+ * reachable from the fork's header and the list.
  */
-async function fork(m, text, messages, index) {
-  const parent = state.thread;
-  const before = messages[index - 1];
-  const files = m.files ?? [];
-  if (before) {
-    const forked = await postJson(threadPath(parent.id, "/fork"), { at_message_id: before.id });
-    await openThread(forked.id);
-    await threads.reload();
-    conversation.appendUser(text, files);
-    await stream(state.thread, { prompt: text, files });
-    return;
-  }
+async function fork(m, text) {
   const body = { at_message_id: m.id };
   if (text !== m.content) body.content = text;
-  const forked = await postJson(threadPath(parent.id, "/fork"), body);
+  const forked = await postJson(threadPath(state.thread.id, "/fork"), body);
   await openThread(forked.id);
   await threads.reload();
-  status.textContent = "Forked with the edited first message. Parley answers a new message only: write one to continue.";
+  await stream(state.thread, {});
 }
 
 // ---- layout: the thread list as a drawer on narrow screens ----
