@@ -42,6 +42,7 @@ import dev.parley.server.http.RequestIdFilter;
 import dev.parley.server.metrics.RouterMetrics;
 import dev.parley.server.metrics.StorageStatus;
 import dev.parley.server.modelref.ModelResolver;
+import dev.parley.server.ui.ChatPage;
 import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
@@ -181,7 +182,9 @@ public final class ParleyServer implements AutoCloseable {
                             d.register(routes.recording(r), endpoints);
                         }
                         ops.register(routes.recording(r));
-                        new FrontDoor(engine.model().name(), routes).register(routes.recording(r));
+                        ChatPage page = new ChatPage(refusals);
+                        page.register(routes.recording(r));
+                        new FrontDoor(engine.model().name(), routes, page).register(routes.recording(r));
                         // the metrics feature's own routes (it also keeps /metrics/{scope} for old clients)
                         routes.add(Method.GET, "/metrics");
                         routes.add(Method.OPTIONS, "/metrics");
