@@ -81,7 +81,8 @@ record DevicePlan(String device, Path nativesDir, Integer gpuLayers, int context
             int headDim = integer(meta, arch + ".attention.key_length", heads == 0 ? 0 : embd / heads);
             GgufValue tokens = meta.get("tokenizer.ggml.tokens");
             int vocab = tokens == null ? 32000 : tokens.list().size();
-            return new FitPlanner.ModelFacts(Files.size(model), layers, embd, kvHeads, headDim, vocab);
+            // a split model's weights are all its parts
+            return new FitPlanner.ModelFacts(dev.parley.server.modelref.SplitGguf.totalSize(model), layers, embd, kvHeads, headDim, vocab);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read model metadata from " + model + ": " + e.getMessage());
         }

@@ -32,8 +32,8 @@ public final class Main {
         try {
             if (config.model() == null) {
                 config = config.withModel(TestModels.tinyQwen3());
-                LOG.log(System.Logger.Level.INFO, "no --model given: serving the generated tiny demo model " + config.model()
-                        + " (random weights, so its answers are gibberish; pass --model PATH for a real one)");
+                LOG.log(System.Logger.Level.INFO, "no --model given: serving the generated tiny demo model " + config.model().display()
+                        + " (random weights, so its answers are gibberish; pass --model PATH or --model hf:ORG/REPO:QUANT for a real one)");
             }
             ParleyServer server = ParleyServer.start(config);
             Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("parley-shutdown").unstarted(() -> {

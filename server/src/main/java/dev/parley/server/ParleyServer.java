@@ -41,6 +41,8 @@ import dev.parley.server.http.Refusals;
 import dev.parley.server.http.RequestIdFilter;
 import dev.parley.server.metrics.RouterMetrics;
 import dev.parley.server.metrics.StorageStatus;
+import dev.parley.server.modelref.ModelResolver;
+import dev.parley.server.ui.ChatPage;
 import io.helidon.http.Method;
 import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
@@ -98,11 +100,15 @@ public final class ParleyServer implements AutoCloseable {
         ParleyMetrics metrics = new ParleyMetrics();
         Engine engine;
         DevicePlan device;
+        ModelResolver resolver;
         try {
-            device = DevicePlan.decide(config, config.model(), gpus);
+            // A download (or a cache hit) happens here, before any native code; a bad file stops the start.
+            resolver = new ModelResolver(config.modelSources());
+            Path modelFile = resolver.modelFile(config.model());
+            device = DevicePlan.decide(config, modelFile, gpus);
             device.log();
             NativeLibraries.load(device.nativesDir());
-            engine = Engine.start(engineConfig(config, device), metrics);
+            engine = Engine.start(engineConfig(config, device, modelFile), metrics);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -116,7 +122,7 @@ public final class ParleyServer implements AutoCloseable {
             Credits credits = new Credits(keys.budgets(), config.credits(), store.usage(), metrics::ownerCharged);
             Endpoints endpoints = new Endpoints(new Exchange(engine, store, credits), limits, PlainErrors.SHAPE);
             FileUploads uploads = uploads(config, store, engine);
-            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads));
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads, resolver));
             RequestOwners owners = new RequestOwners();
             StorageStatus storage = new StorageStatus(store::full, uploads::spoolFull, engine::kvDiskFull);
             metrics.bind(storage);
@@ -176,7 +182,9 @@ public final class ParleyServer implements AutoCloseable {
                             d.register(routes.recording(r), endpoints);
                         }
                         ops.register(routes.recording(r));
-                        new FrontDoor(engine.model().name(), routes).register(routes.recording(r));
+                        ChatPage page = new ChatPage(refusals);
+                        page.register(routes.recording(r));
+                        new FrontDoor(engine.model().name(), routes, page).register(routes.recording(r));
                         // the metrics feature's own routes (it also keeps /metrics/{scope} for old clients)
                         routes.add(Method.GET, "/metrics");
                         routes.add(Method.OPTIONS, "/metrics");
@@ -217,8 +225,7 @@ public final class ParleyServer implements AutoCloseable {
     /** How long a finished turn's slot stays reserved for its conversation while other slots are free. */
     private static final Duration KV_HOLD = Duration.ofSeconds(5);
 
-    static EngineConfig engineConfig(ServerConfig c, DevicePlan device) {
-        Path model = c.model();
+    static EngineConfig engineConfig(ServerConfig c, DevicePlan device, Path model) {
         return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
                 c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent())

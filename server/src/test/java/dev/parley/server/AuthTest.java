@@ -59,6 +59,12 @@ class AuthTest {
         assertEquals("invalid_api_key", Json.MAPPER.readTree(openAi.body()).get("error").get("code").asText());
         assertEquals("authentication_error", Json.MAPPER.readTree(openAi.body()).get("error").get("type").asText());
         assertTrue(openAi.headers().firstValue("x-request-id").isPresent(), "refusals carry the request id too");
+        for (String explorer : List.of("/openapi.json", "/docs", "/docs/swagger-ui-bundle.js")) {
+            HttpResponse<String> refused = server.get(explorer);
+            assertEquals(401, refused.statusCode(), explorer + " needs a key like every API route");
+            assertEquals(401, Json.MAPPER.readTree(refused.body()).get("Error").get("error").get("code").asInt());
+            assertEquals(200, server.get(explorer, "Authorization", bearer(ALICE)).statusCode(), explorer + " with a key");
+        }
         assertEquals(200, server.get("/health").statusCode(), "health stays open");
         assertEquals(200, server.get("/metrics").statusCode(), "metrics open unless --metrics-require-key");
         assertEquals(200, server.get("/v1/models", "x-api-key", ALICE).statusCode(), "x-api-key works too");
@@ -79,6 +85,16 @@ class AuthTest {
         assertEquals(404, server.send("POST", path + "/messages", "{\"prompt\": \"hi\", \"stream\": false}", "Authorization", bearer(BOB)).statusCode());
         assertEquals(404, server.send("PATCH", path, "{\"title\": \"mine now\"}", "Authorization", bearer(BOB)).statusCode());
         assertEquals(404, server.send("DELETE", path, null, "Authorization", bearer(BOB)).statusCode());
+        HttpResponse<String> turn = server.send("POST", path + "/messages", "{\"prompt\": \"hi\", \"stream\": false, \"max_tokens\": 2}",
+                "Authorization", bearer(ALICE));
+        assertEquals(200, turn.statusCode(), turn.body());
+        String alicesMessage = Json.MAPPER.readTree(turn.body()).get("message_id").asText();
+        assertEquals(404, server.send("POST", path + "/fork", "{\"at_message_id\": \"" + alicesMessage + "\"}", "Authorization", bearer(BOB))
+                .statusCode(), "bob cannot fork alice's thread");
+        JsonNode bobsSearch = Json.MAPPER.readTree(server.get("/api/v1/conversations?q=alice", "Authorization", bearer(BOB)).body());
+        assertEquals(0, bobsSearch.get("data").size(), "bob's search never finds alice's threads: " + bobsSearch);
+        JsonNode alicesSearch = Json.MAPPER.readTree(server.get("/api/v1/conversations?q=alice", "Authorization", bearer(ALICE)).body());
+        assertTrue(alicesSearch.get("data").size() > 0, "alice's does: " + alicesSearch);
 
         JsonNode alicesView = Json.MAPPER.readTree(server.get(path, "Authorization", bearer(ALICE)).body());
         assertEquals("alice's", alicesView.get("title").asText(), "untouched by bob's attempts");

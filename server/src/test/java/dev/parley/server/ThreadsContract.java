@@ -132,6 +132,175 @@ abstract class ThreadsContract {
     }
 
     @Test
+    void aForkSharesTheHistoryUpToAMessageAndItsKv() throws Exception {
+        String parent = createThread("{\"title\": \"branches\", \"system_prompt\": \"Be brief.\", \"metadata\": {\"n\": 1}}");
+        JsonNode t1 = say(parent, "Tell me about ferries.", "");
+        say(parent, "And about trains?", "");
+        JsonNode before = json(server().get(BASE + "/" + parent)).get("messages");
+        String firstAnswer = before.get(1).get("id").asText();
+
+        HttpResponse<String> forked = server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + firstAnswer + "\"}");
+        assertEquals(201, forked.statusCode(), forked.body());
+        JsonNode fork = json(forked);
+        String id = fork.get("id").asText();
+        assertEquals(parent, fork.get("parent_id").asText());
+        assertEquals(firstAnswer, fork.get("forked_at_message_id").asText());
+        assertEquals(2, fork.get("message_count").asInt());
+        assertEquals("Be brief.", fork.get("system_prompt").asText());
+        assertEquals(1, fork.get("metadata").get("n").asInt());
+        assertTrue(json(server().get(BASE + "/" + parent)).get("parent_id").isNull(), "the parent is no fork");
+
+        JsonNode copied = json(server().get(BASE + "/" + id)).get("messages");
+        assertEquals(2, copied.size());
+        for (int i = 0; i < 2; i++) {
+            assertEquals(before.get(i).get("content").asText(), copied.get(i).get("content").asText());
+            assertEquals(before.get(i).get("role").asText(), copied.get(i).get("role").asText());
+            assertFalse(before.get(i).get("id").asText().equals(copied.get(i).get("id").asText()), "a copy has its own id");
+        }
+        assertEquals(4, json(server().get(BASE + "/" + parent)).get("messages").size(), "the parent keeps its branch");
+
+        // The fork's first turn renders the same prefix as the parent's second did: the KV cache covers it.
+        JsonNode turn = say(id, "And about planes?", "");
+        int sharedHistory = t1.get("usage").get("prompt_tokens").asInt() + t1.get("usage").get("completion_tokens").asInt();
+        assertTrue(turn.get("usage").get("cached_prompt_tokens").asInt() >= sharedHistory,
+                "the shared history (" + sharedHistory + " tokens) came from cache: " + turn);
+        assertEquals(4, json(server().get(BASE + "/" + id)).get("messages").size());
+        assertEquals(4, json(server().get(BASE + "/" + parent)).get("messages").size(), "a turn on the fork leaves the parent alone");
+    }
+
+    @Test
+    void aForkCanReplaceTheMessageItIsMadeAt() throws Exception {
+        String parent = createThread("{}");
+        say(parent, "Question one.", "");
+        say(parent, "Question two.", "");
+        JsonNode before = json(server().get(BASE + "/" + parent)).get("messages");
+        String secondQuestion = before.get(2).get("id").asText();
+        HttpResponse<String> edited = server().post(BASE + "/" + parent + "/fork",
+                "{\"at_message_id\": \"" + secondQuestion + "\", \"content\": \"Question two, edited.\"}");
+        assertEquals(201, edited.statusCode(), edited.body());
+        JsonNode messages = json(server().get(BASE + "/" + json(edited).get("id").asText())).get("messages");
+        assertEquals(3, messages.size());
+        assertEquals("user", messages.get(2).get("role").asText());
+        assertEquals("Question two, edited.", messages.get(2).get("content").asText());
+        assertEquals("Question two.", json(server().get(BASE + "/" + parent)).get("messages").get(2).get("content").asText(), "the original stays");
+
+        String firstAnswer = before.get(1).get("id").asText();
+        HttpResponse<String> rewritten = server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + firstAnswer + "\", \"content\": \"Short.\"}");
+        JsonNode answer = json(server().get(BASE + "/" + json(rewritten).get("id").asText())).get("messages").get(1);
+        assertEquals("Short.", answer.get("content").asText());
+        assertTrue(answer.get("usage").isNull(), "a rewritten answer was not generated: it has no usage");
+    }
+
+    @Test
+    void aForkMadeAtAQuestionIsAnsweredWithoutANewPrompt() throws Exception {
+        String parent = createThread("{\"system_prompt\": \"Be brief.\"}");
+        JsonNode first = say(parent, "Name a colour.", "");
+        String question = json(server().get(BASE + "/" + parent)).get("messages").get(0).get("id").asText();
+        // edit the first question: a fork ending in the edited question, then its answer
+        String fork = json(server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + question
+                + "\", \"content\": \"Name a fruit.\"}")).get("id").asText();
+        HttpResponse<String> r = server().post(BASE + "/" + fork + "/messages", "{\"stream\": false, \"max_tokens\": 6, \"temperature\": 0}");
+        assertEquals(200, r.statusCode(), r.body());
+        JsonNode answer = json(r);
+        assertEquals(6, answer.get("usage").get("completion_tokens").asInt());
+        JsonNode messages = json(server().get(BASE + "/" + fork)).get("messages");
+        assertEquals(2, messages.size(), "the reply alone was stored: " + messages);
+        assertEquals("Name a fruit.", messages.get(0).get("content").asText());
+        assertEquals(answer.get("message_id").asText(), messages.get(1).get("id").asText());
+        assertEquals(answer.get("text").asText(), messages.get(1).get("content").asText());
+
+        // regenerate the first answer: a fork at the question, answered again; same prompt, so all but one token is cached
+        String again = json(server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + question + "\"}")).get("id").asText();
+        JsonNode regenerated = json(server().post(BASE + "/" + again + "/messages", "{\"stream\": false, \"max_tokens\": 6, \"temperature\": 0}"));
+        assertEquals(first.get("usage").get("prompt_tokens").asInt(), regenerated.get("usage").get("prompt_tokens").asInt(), "the same prompt");
+        assertEquals(first.get("text").asText(), regenerated.get("text").asText(), "greedy: the same answer");
+
+        HttpResponse<String> answered = server().post(BASE + "/" + parent + "/messages", "{\"stream\": false}");
+        assertEquals(400, answered.statusCode(), "a thread ending in an answer needs a prompt: " + answered.body());
+        assertEquals(400, json(answered).get("Error").get("error").get("code").asInt());
+    }
+
+    @Test
+    void aForkOfAnUnknownThreadOrMessageIs404AndBadBodiesAre400() throws Exception {
+        String parent = createThread("{}");
+        say(parent, "Hello.", "");
+        HttpResponse<String> noMessage = server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"msg_nope\"}");
+        assertEquals(404, noMessage.statusCode(), noMessage.body());
+        assertEquals(404, json(noMessage).get("Error").get("error").get("code").asInt());
+        HttpResponse<String> noThread = server().post(BASE + "/conv_nope/fork", "{\"at_message_id\": \"msg_nope\"}");
+        assertEquals(404, noThread.statusCode());
+        assertEquals(404, json(noThread).get("Error").get("error").get("code").asInt());
+        String other = createThread("{}");
+        say(other, "Elsewhere.", "");
+        String othersMessage = json(server().get(BASE + "/" + other)).get("messages").get(0).get("id").asText();
+        assertEquals(404, server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + othersMessage + "\"}").statusCode(),
+                "a message of another thread is not this thread's");
+        HttpResponse<String> missing = server().post(BASE + "/" + parent + "/fork", "{}");
+        assertEquals(400, missing.statusCode());
+        assertEquals(400, json(missing).get("Error").get("error").get("code").asInt());
+        assertEquals(400, server().post(BASE + "/" + parent + "/fork", "{\"at_message_id\": \"" + othersMessage + "\", \"colour\": 1}").statusCode());
+        long forks = 0;
+        for (JsonNode t : json(server().get(BASE + "?limit=100")).get("data")) {
+            forks += t.get("parent_id").asText("").equals(parent) ? 1 : 0;
+        }
+        assertEquals(0, forks, "the refused requests made no fork");
+    }
+
+    /** The ids of a search's threads, across all its pages of {@code limit}. */
+    List<String> search(String q, int limit) throws Exception {
+        List<String> ids = new ArrayList<>();
+        String cursor = null;
+        do {
+            HttpResponse<String> r = server().get(BASE + "?limit=" + limit + "&q=" + java.net.URLEncoder.encode(q, StandardCharsets.UTF_8)
+                    + (cursor == null ? "" : "&cursor=" + cursor));
+            assertEquals(200, r.statusCode(), r.body());
+            JsonNode page = json(r);
+            assertTrue(page.get("data").size() <= limit);
+            page.get("data").forEach(t -> ids.add(t.get("id").asText()));
+            cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").asText();
+        } while (cursor != null);
+        return ids;
+    }
+
+    /** A word no other test's thread holds (the server is shared): letters and digits only. */
+    static String uniqueWord() {
+        return "w" + java.util.UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    }
+
+    @Test
+    void searchFindsThreadsByMessageTextAndTitle() throws Exception {
+        String word = uniqueWord();
+        String apples = createThread("{}");
+        say(apples, "The " + word + "harbour sells apples.", "");
+        String pears = createThread("{}");
+        say(pears, "The " + word + "harbour sells pears.", "");
+        String titled = createThread("{\"title\": \"Notes on " + word + "titles\"}");
+        String unrelated = createThread("{\"title\": \"Other things\"}");
+        say(unrelated, "Nothing to see here.", "");
+
+        assertEquals(List.of(pears, apples), search(word + "harbour", 20), "a message's word, newest first");
+        assertEquals(List.of(pears, apples), search(word.toUpperCase() + "HARB", 20), "case does not matter; a word matches words it starts");
+        assertEquals(List.of(pears), search(word + "harbour PEARS", 20), "every word is required");
+        assertEquals(List.of(titled), search(word + "titles", 20), "titles are searched");
+        assertEquals(List.of(titled, pears, apples), search(word, 1), "one a page, the cursor as in the plain list");
+        assertEquals(List.of(), search(word + "nothing", 20));
+
+        server().send("PATCH", BASE + "/" + titled, "{\"title\": \"Renamed\"}");
+        assertEquals(List.of(pears, apples), search(word, 20), "a renamed thread is found by its new title only");
+        String fork = json(server().post(BASE + "/" + apples + "/fork", "{\"at_message_id\": \""
+                + json(server().get(BASE + "/" + apples)).get("messages").get(0).get("id").asText() + "\"}")).get("id").asText();
+        assertEquals(List.of(fork, apples), search(word + " apples", 20), "a fork's copied messages are searched too");
+        assertEquals(200, server().send("DELETE", BASE + "/" + apples, null).statusCode());
+        assertEquals(List.of(fork, pears), search(word, 20), "a deleted thread is gone from the index");
+
+        HttpResponse<String> noWords = server().get(BASE + "?q=" + java.net.URLEncoder.encode("*\"()", StandardCharsets.UTF_8));
+        assertEquals(400, noWords.statusCode(), noWords.body());
+        assertEquals(400, json(noWords).get("Error").get("error").get("code").asInt());
+        assertEquals(200, server().get(BASE + "?q=" + java.net.URLEncoder.encode("AND OR NOT NEAR", StandardCharsets.UTF_8)).statusCode(),
+                "query syntax in the text is words, not syntax");
+    }
+
+    @Test
     void additionalContextReachesThePromptButNotTheStore() throws Exception {
         String plain = createThread("{}");
         String withContext = createThread("{}");

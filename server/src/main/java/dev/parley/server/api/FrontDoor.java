@@ -2,6 +2,8 @@ package dev.parley.server.api;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.server.exchange.RouteTable;
+import dev.parley.server.ui.ChatPage;
+import io.helidon.http.HeaderNames;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
@@ -14,9 +16,10 @@ import java.util.Map;
 import java.util.Properties;
 
 /**
- * {@code GET /}: what answers here, for a person or a script trying the base URL: name, version,
- * model, the main routes and every route the server has (from the {@link RouteTable}, so it cannot
- * list one that is not there).
+ * {@code GET /}: what answers here, for a person or a script trying the base URL. A browser (it asks
+ * for HTML by name) gets the chat page; everyone else a JSON index: name, version, model, the main
+ * routes and every route the server has (from the {@link RouteTable}, so it cannot list one that is
+ * not there).
  */
 public final class FrontDoor {
 
@@ -25,10 +28,12 @@ public final class FrontDoor {
 
     private final String model;
     private final RouteTable routes;
+    private final ChatPage page;
 
-    public FrontDoor(String model, RouteTable routes) {
+    public FrontDoor(String model, RouteTable routes, ChatPage page) {
         this.model = model;
         this.routes = routes;
+        this.page = page;
     }
 
     public void register(HttpRules rules) {
@@ -36,6 +41,11 @@ public final class FrontDoor {
     }
 
     private void index(ServerRequest req, ServerResponse res) {
+        if (ChatPage.wanted(req)) {
+            page.sendPage(res);
+            return;
+        }
+        res.header(HeaderNames.VARY, "Accept");
         ObjectNode body = Json.object().put("name", "parley").put("version", VERSION).put("model", model)
                 .put("docs", "docs/api.md in Parley's sources describes every route");
         ObjectNode links = body.putObject("links");
@@ -60,6 +70,7 @@ public final class FrontDoor {
         l.put("ollama_generate", "/api/generate");
         l.put("threads", "/api/v1/conversations");
         l.put("files", "/api/v1/files");
+        l.put("chat_page", "/ui/index.html");
         l.put("slots", "/api/v1/slots");
         l.put("health", "/health");
         l.put("metrics", "/metrics");

@@ -20,7 +20,9 @@ record Option(String name, String valueName, String description, String defaultV
     }
 
     static final List<Option> ALL = List.of(
-            new Option("model", "PATH", "GGUF model file (default: generate and serve the tiny demo model)", null),
+            new Option("model", "REF", "the model: PATH.gguf (a split model by its first part), hf:ORG/REPO[:QUANT], hf:ORG/REPO/FILE.gguf, "
+                    + "ORG/REPO:QUANT, hf.co/ORG/REPO[:QUANT] (downloaded into the Hugging Face cache) or ollama:NAME[:TAG] "
+                    + "(read from the Ollama store); default: generate and serve the tiny demo model", null),
             new Option("device", "DEVICE", "auto (CUDA when a device is usable, else CPU), cuda or cpu", "auto"),
             new Option("host", "ADDR", "address to listen on (0.0.0.0 for all interfaces)", "127.0.0.1"),
             new Option("port", "N", "port to listen on (0 picks a free one)", "8080"),

@@ -2,6 +2,10 @@ package dev.parley.server.config;
 
 import dev.parley.bindings.ContextOptions;
 import dev.parley.bindings.KvCacheType;
+import dev.parley.server.modelref.ModelReference;
+import dev.parley.server.modelref.ModelReferenceException;
+import dev.parley.server.modelref.ModelSources;
+import dev.parley.server.modelref.SplitGguf;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -14,7 +18,8 @@ import java.util.Properties;
 
 /** The server's configuration, from flags, then environment variables, then a config file, then defaults. */
 public record ServerConfig(
-        Path model,
+        ModelReference model,
+        ModelSources modelSources,
         String device,
         boolean contextSizeSet,
         String host,
@@ -53,10 +58,10 @@ public record ServerConfig(
         FileSettings files,
         CreditPrices credits) {
 
-    /** The same configuration with another model. */
+    /** The same configuration with another model file. */
     public ServerConfig withModel(Path model) {
-        return new ServerConfig(model, device, contextSizeSet, host, port, slots, contextSize, gpuLayers, batchSize, microBatchSize,
-                threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
+        return new ServerConfig(new ModelReference.LocalFile(model), modelSources, device, contextSizeSet, host, port, slots, contextSize,
+                gpuLayers, batchSize, microBatchSize, threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
                 kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits);
@@ -131,7 +136,7 @@ public record ServerConfig(
                 explicit.remove(o.name());
             }
         }
-        return from(new Values(values), explicit.contains("ctx-size"));
+        return from(new Values(values), explicit.contains("ctx-size"), env);
     }
 
     private static Map<String, String> readFile(Path file) {
@@ -192,7 +197,7 @@ public record ServerConfig(
         }
     }
 
-    private static ServerConfig from(Values v, boolean contextSizeSet) {
+    private static ServerConfig from(Values v, boolean contextSizeSet, Map<String, String> env) {
         String device = v.string("device").strip().toLowerCase(Locale.ROOT);
         if (!java.util.Set.of("auto", "cuda", "cpu").contains(device)) {
             throw new ConfigException("--device: expected auto, cuda or cpu, got '" + v.string("device") + "'");
@@ -227,7 +232,13 @@ public record ServerConfig(
         }
         String gpu = v.string("n-gpu-layers");
         Integer gpuLayers = gpu == null || gpu.isBlank() || gpu.equals("auto") ? null : v.integer("n-gpu-layers", -1, 100_000);
-        return new ServerConfig(v.file("model", true), device, contextSizeSet, v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
+        ModelSources sources;
+        try {
+            sources = ModelSources.from(env);
+        } catch (ModelReferenceException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        return new ServerConfig(model(v.string("model")), sources, device, contextSizeSet, v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
                 batch, ubatch, v.integer("threads", 1, 1024), v.integer("threads-batch", 1, 1024), kv, unified, fa,
                 !v.bool("no-prefix-reuse"), v.integer("queue-size", 0, 1_000_000), Duration.ofSeconds(v.integer("queue-timeout", 1, 86_400)),
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
@@ -249,6 +260,31 @@ public record ServerConfig(
             return new dev.parley.runtime.kv.SharedSettings(url.strip(), ttl, v.string("kv-shared-password"));
         } catch (IllegalArgumentException e) {
             throw new ConfigException("--kv-shared: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The --model reference, checked in shape now; a local file (and each part of a split one) must exist now,
+     * a download waits for the server's start.
+     */
+    private static ModelReference model(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        try {
+            ModelReference ref = ModelReference.parse(value);
+            if (ref instanceof ModelReference.LocalFile f) {
+                if (!Files.exists(f.path()) && !value.toLowerCase(Locale.ROOT).endsWith(".gguf") && value.matches("[^/]+/[^/:]+")) {
+                    throw new ConfigException("--model: no such file: " + f.path().toAbsolutePath() + " (for the Hugging Face repo write hf:" + value + ")");
+                }
+                if (!Files.isRegularFile(f.path())) {
+                    throw new ConfigException("--model: no such file: " + f.path().toAbsolutePath());
+                }
+                SplitGguf.parts(f.path());
+            }
+            return ref;
+        } catch (ModelReferenceException e) {
+            throw new ConfigException("--model: " + e.getMessage());
         }
     }
 

@@ -10,9 +10,11 @@ import dev.parley.server.dialect.ollama.OllamaService;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.openai.TokenizerRoutes;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
+import dev.parley.server.dialect.parley.ApiExplorer;
 import dev.parley.server.dialect.parley.ConversationRequests;
 import dev.parley.server.dialect.parley.FilesService;
 import dev.parley.server.files.FileUploads;
+import dev.parley.server.modelref.ModelResolver;
 import dev.parley.server.dialect.parley.ThreadsService;
 import dev.parley.server.dialect.parley.UsageService;
 import dev.parley.server.exchange.Dialect;
@@ -27,7 +29,7 @@ public final class Dialects {
     }
 
     /** What a dialect may need to start. */
-    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads) {}
+    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {}
 
     public static List<Dialect> all(Needs n) {
         return List.of(
@@ -42,7 +44,8 @@ public final class Dialects {
                 new FilesService(n.store().files(), n.uploads()),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
-                new OllamaService(n.engine()),
-                new UsageService());
+                new OllamaService(n.engine(), n.models()),
+                new UsageService(),
+                new ApiExplorer());
     }
 }

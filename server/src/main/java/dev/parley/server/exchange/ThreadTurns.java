@@ -63,22 +63,32 @@ final class ThreadTurns {
             if (!systemContent.isEmpty()) {
                 messages.add(Map.of("role", "system", "content", systemContent));
             }
+            // No new message: the turn answers the thread's last one, a user message no reply follows (a fork made at it).
+            boolean answering = t.message() == null;
+            if (answering && (history.isEmpty() || !history.getLast().role().equals("user"))) {
+                throw ApiError.badRequest("prompt", "field 'prompt' is required: the new user message (only a thread that ends with "
+                        + "a user message, such as a fork made at one, can be answered without one)");
+            }
+            String context = t.additionalContext();
             for (StoredMessage m : history) {
                 Map<String, Object> msg = new LinkedHashMap<>();
                 msg.put("role", promptRole(m.role()));
-                msg.put("content", Documents.inline(pick(documents, messageFiles.getOrDefault(m.id(), List.of())), m.content()));
+                // additional_context is for this exchange only: it reaches the prompt, never the store.
+                String content = answering && m == history.getLast() && context != null && !context.isEmpty()
+                        ? context + "\n\n" + m.content() : m.content();
+                msg.put("content", Documents.inline(pick(documents, messageFiles.getOrDefault(m.id(), List.of())), content));
                 if (m.thinking() != null && !m.thinking().isEmpty()) {
                     msg.put("reasoning_content", m.thinking());
                 }
                 messages.add(msg);
             }
-            // additional_context is for this exchange only: it reaches the prompt, never the store.
-            String context = t.additionalContext();
-            String text = context == null || context.isEmpty() ? t.message() : context + "\n\n" + t.message();
-            for (Turn.InputMessage m : t.before()) {
-                messages.add(Map.of("role", promptRole(m.role()), "content", m.content()));
+            if (!answering) {
+                String text = context == null || context.isEmpty() ? t.message() : context + "\n\n" + t.message();
+                for (Turn.InputMessage m : t.before()) {
+                    messages.add(Map.of("role", promptRole(m.role()), "content", m.content()));
+                }
+                messages.add(Map.of("role", "user", "content", Documents.inline(pick(documents, t.files()), text)));
             }
-            messages.add(Map.of("role", "user", "content", Documents.inline(pick(documents, t.files()), text)));
             // Positions, not counts: a deleted message (OpenAI's item delete) leaves a gap.
             int position = history.isEmpty() ? 0 : history.getLast().position() + 1;
             return new Begun(t, position, new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()),
@@ -140,11 +150,14 @@ final class ThreadTurns {
         for (Turn.InputMessage m : b.turn().before()) {
             messages.add(new StoredMessage(newMessageId(), threadId, at++, m.role(), m.content(), null, null, null, null, null, null, now, exchange));
         }
-        StoredMessage user = new StoredMessage(newMessageId(), threadId, at++, "user", b.turn().message(), null, null, null, null, null,
-                null, now, exchange);
+        // an answer to the thread's last message (no new one) stores the reply alone
+        StoredMessage user = b.turn().message() == null ? null
+                : new StoredMessage(newMessageId(), threadId, at++, "user", b.turn().message(), null, null, null, null, null, null, now, exchange);
         StoredMessage reply = new StoredMessage(newMessageId(), threadId, at, "assistant", content, thinking.isEmpty() ? null : thinking,
                 u.promptTokens(), u.cachedPromptTokens(), u.generatedTokens(), u.reasoningTokens(), d.reason().wireName(), now, exchange);
-        messages.add(user);
+        if (user != null) {
+            messages.add(user);
+        }
         messages.add(reply);
         store.appendMessages(threadId, b.position(), messages, user, b.turn().files());
         return reply.id();

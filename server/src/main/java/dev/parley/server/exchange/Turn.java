@@ -44,7 +44,8 @@ public record Turn(String requestId, Source source, GenerationOptions options, S
      * A turn on a saved thread: the exchange reads the thread's history, appends {@code message} (after
      * {@code additionalContext}, which reaches this prompt only), and when {@code save} stores the user
      * message (with the ids of the files it references, {@code files}) and the reply atomically once the
-     * generation completes.
+     * generation completes. A null {@code message} answers the thread's last message instead (it must be a user
+     * message no reply follows: a fork made at one) and stores the reply alone.
      */
     public record OnThread(Conversation thread, String message, String additionalContext, Boolean enableThinking, boolean save,
                            List<String> files, List<InputMessage> before, String exchangeId) implements Source {

@@ -40,6 +40,8 @@ public final class ThreadStore implements AutoCloseable {
     private final String location;
     /** The SQLite store's directory (its free space is known here), or null for PostgreSQL. */
     private final Path directory;
+    /** PostgreSQL, else SQLite: the two differ only in full-text search. */
+    private final boolean postgres;
     private final FileStore files = new FileStore(this);
     /** When a write last failed for a full disk (nanoTime), or 0 while writes succeed. */
     private volatile long fullSince;
@@ -48,12 +50,15 @@ public final class ThreadStore implements AutoCloseable {
     private volatile UnaryOperator<Connection> seam = UnaryOperator.identity();
     private final UsageStore usage = new UsageStore(this);
 
-    private ThreadStore(HikariDataSource pool, String description, String location, Path directory) {
+    private ThreadStore(HikariDataSource pool, String description, String location, Path directory, boolean postgres) {
         this.pool = pool;
         this.description = description;
         this.location = location;
         this.directory = directory;
-        Flyway.configure().dataSource(pool).locations("classpath:db/migration").load().migrate();
+        this.postgres = postgres;
+        // Portable migrations, then each database's own (full-text search is not portable SQL).
+        Flyway.configure().dataSource(pool).locations("classpath:db/migration", postgres ? "classpath:db/postgresql" : "classpath:db/sqlite")
+                .load().migrate();
     }
 
     /** An SQLite database file {@code parley.db} in {@code dataDir}, created on first start. */
@@ -72,7 +77,7 @@ public final class ThreadStore implements AutoCloseable {
         c.addDataSourceProperty("journal_mode", "WAL");
         c.addDataSourceProperty("busy_timeout", "10000");
         c.setPoolName("parley-sqlite");
-        return open(c, "SQLite " + file, "the data directory " + file.getParent(), file.getParent());
+        return open(c, "SQLite " + file, "the data directory " + file.getParent(), file.getParent(), false);
     }
 
     /** A PostgreSQL database at a JDBC URL. */
@@ -88,14 +93,14 @@ public final class ThreadStore implements AutoCloseable {
         c.setMaximumPoolSize(8);
         c.setPoolName("parley-postgres");
         String safe = jdbcUrl.replaceAll("password=[^&]*", "password=***");
-        return open(c, "PostgreSQL " + safe, "the PostgreSQL database " + safe, null);
+        return open(c, "PostgreSQL " + safe, "the PostgreSQL database " + safe, null, true);
     }
 
-    private static ThreadStore open(HikariConfig config, String description, String location, Path directory) {
+    private static ThreadStore open(HikariConfig config, String description, String location, Path directory, boolean postgres) {
         config.setAutoCommit(false);
         config.setInitializationFailTimeout(10_000);
         try {
-            return new ThreadStore(new HikariDataSource(config), description, location, directory);
+            return new ThreadStore(new HikariDataSource(config), description, location, directory, postgres);
         } catch (RuntimeException e) {
             throw new StoreException("cannot open the thread database (" + description + ")", e);
         }
@@ -263,21 +268,42 @@ public final class ThreadStore implements AutoCloseable {
 
     private void insert(Conversation c, List<String> fileIds) {
         inTransaction("create a conversation", con -> {
-            try (PreparedStatement s = con.prepareStatement(
-                    "INSERT INTO conversations (id, owner, title, system_prompt, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-                s.setString(1, c.id());
-                s.setString(2, c.owner());
-                setNullable(s, 3, c.title());
-                setNullable(s, 4, c.systemPrompt());
-                s.setString(5, c.metadata());
-                s.setLong(6, c.createdAt());
-                s.setLong(7, c.updatedAt());
-                s.executeUpdate();
-            }
+            insertRow(con, c);
             writeThreadFiles(con, c.id(), fileIds);
             return null;
         });
         stored();
+    }
+
+    static void insertRow(Connection con, Conversation c) throws SQLException {
+        try (PreparedStatement s = con.prepareStatement(
+                "INSERT INTO conversations (id, owner, title, system_prompt, metadata, created_at, updated_at, parent_id, forked_at_message_id) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            s.setString(1, c.id());
+            s.setString(2, c.owner());
+            setNullable(s, 3, c.title());
+            setNullable(s, 4, c.systemPrompt());
+            s.setString(5, c.metadata());
+            s.setLong(6, c.createdAt());
+            s.setLong(7, c.updatedAt());
+            setNullable(s, 8, c.parentId());
+            setNullable(s, 9, c.forkedAtMessageId());
+            s.executeUpdate();
+        }
+    }
+
+    /**
+     * A new thread of the owner's made from thread {@code id}'s history up to and including message
+     * {@code atMessageId} (that message's text replaced by {@code content} when it is not null), with the
+     * parent's title, system prompt, metadata and files; written in one transaction. Empty when the owner
+     * has no thread {@code id}.
+     *
+     * @throws NoSuchMessageException when the thread has no message {@code atMessageId}
+     */
+    public Optional<Conversation> fork(String owner, String id, String atMessageId, String content) {
+        Optional<Conversation> made = inTransaction("fork a conversation", con -> Forks.fork(con, owner, id, atMessageId, content));
+        made.ifPresent(c -> stored());
+        return made.flatMap(c -> get(owner, c.id()));
     }
 
     /** The files a thread carries for all its turns, in order. */
@@ -296,7 +322,7 @@ public final class ThreadStore implements AutoCloseable {
         });
     }
 
-    private static void writeThreadFiles(Connection con, String conversationId, List<String> fileIds) throws SQLException {
+    static void writeThreadFiles(Connection con, String conversationId, List<String> fileIds) throws SQLException {
         try (PreparedStatement d = con.prepareStatement("DELETE FROM conversation_files WHERE conversation_id = ?");
              PreparedStatement s = con.prepareStatement("INSERT INTO conversation_files (conversation_id, position, file_id) VALUES (?, ?, ?)")) {
             d.setString(1, conversationId);
@@ -327,16 +353,40 @@ public final class ThreadStore implements AutoCloseable {
     public record Page(List<Conversation> items, String nextCursor) {}
 
     public Page list(String owner, String cursor, int limit) {
+        return list(owner, cursor, limit, null);
+    }
+
+    /**
+     * As above, only the threads whose title or some message matches {@code search} (all of its words),
+     * on the database's own full-text index; null lists them all. Newest first, like every list, so a
+     * page's cursor works as it does there.
+     */
+    public Page list(String owner, String cursor, int limit, SearchQuery search) {
         Cursor after = Cursor.parse(cursor);
-        return inTransaction("list conversations", con -> {
-            try (PreparedStatement s = con.prepareStatement(SELECT
-                    + " WHERE c.owner = ? AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?)) GROUP BY " + GROUP
-                    + " ORDER BY c.created_at DESC, c.id DESC LIMIT ?")) {
-                s.setString(1, owner);
-                s.setLong(2, after.createdAt());
-                s.setLong(3, after.createdAt());
-                s.setString(4, after.id());
-                s.setInt(5, limit + 1);
+        String matching = "";
+        List<String> terms = List.of();
+        if (search != null && postgres) {
+            matching = " AND (c.title_search @@ to_tsquery('simple', ?) OR c.id IN (SELECT sm.conversation_id FROM messages sm "
+                    + "WHERE sm.search @@ to_tsquery('simple', ?)))";
+            terms = List.of(search.tsquery(), search.tsquery());
+        } else if (search != null) {
+            matching = " AND c.id IN (SELECT d.conversation_id FROM search_text st JOIN search_docs d ON d.id = st.rowid WHERE search_text MATCH ?)";
+            terms = List.of(search.fts5());
+        }
+        String sql = SELECT + " WHERE c.owner = ? AND (c.created_at < ? OR (c.created_at = ? AND c.id < ?))" + matching + " GROUP BY " + GROUP
+                + " ORDER BY c.created_at DESC, c.id DESC LIMIT ?";
+        List<String> bound = terms;
+        return inTransaction(search == null ? "list conversations" : "search conversations", con -> {
+            try (PreparedStatement s = con.prepareStatement(sql)) {
+                int i = 1;
+                s.setString(i++, owner);
+                s.setLong(i++, after.createdAt());
+                s.setLong(i++, after.createdAt());
+                s.setString(i++, after.id());
+                for (String t : bound) {
+                    s.setString(i++, t);
+                }
+                s.setInt(i, limit + 1);
                 List<Conversation> items = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
@@ -398,7 +448,7 @@ public final class ThreadStore implements AutoCloseable {
 
     // ---- messages ----
 
-    private static final String MESSAGE_COLUMNS = "m.id, m.conversation_id, m.position, m.role, m.content, m.thinking, m.prompt_tokens, "
+    static final String MESSAGE_COLUMNS = "m.id, m.conversation_id, m.position, m.role, m.content, m.thinking, m.prompt_tokens, "
             + "m.cached_prompt_tokens, m.completion_tokens, m.reasoning_tokens, m.finish_reason, m.created_at, m.response_id";
 
     public List<StoredMessage> messages(String conversationId) {
@@ -412,6 +462,12 @@ public final class ThreadStore implements AutoCloseable {
                 + "WHERE m.response_id = ? AND c.owner = ? ORDER BY m.position", responseId, owner);
     }
 
+    /** A row of {@link #MESSAGE_COLUMNS}. */
+    static StoredMessage message(ResultSet r) throws SQLException {
+        return new StoredMessage(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getString(5), r.getString(6),
+                integer(r, 7), integer(r, 8), integer(r, 9), integer(r, 10), r.getString(11), r.getLong(12), r.getString(13));
+    }
+
     private List<StoredMessage> readMessages(String what, String sql, String... params) {
         return inTransaction(what, con -> {
             try (PreparedStatement s = con.prepareStatement(sql)) {
@@ -421,8 +477,7 @@ public final class ThreadStore implements AutoCloseable {
                 List<StoredMessage> out = new ArrayList<>();
                 try (ResultSet r = s.executeQuery()) {
                     while (r.next()) {
-                        out.add(new StoredMessage(r.getString(1), r.getString(2), r.getInt(3), r.getString(4), r.getString(5), r.getString(6),
-                                integer(r, 7), integer(r, 8), integer(r, 9), integer(r, 10), r.getString(11), r.getLong(12), r.getString(13)));
+                        out.add(message(r));
                     }
                 }
                 return out;
@@ -566,21 +621,22 @@ public final class ThreadStore implements AutoCloseable {
 
     // ---- plumbing ----
 
-    private static final String SELECT = "SELECT c.id, c.owner, c.title, c.system_prompt, c.metadata, c.created_at, c.updated_at, "
-            + "COUNT(m.id) FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id";
-    private static final String GROUP = "c.id, c.owner, c.title, c.system_prompt, c.metadata, c.created_at, c.updated_at";
+    static final String SELECT = "SELECT c.id, c.owner, c.title, c.system_prompt, c.metadata, c.created_at, c.updated_at, "
+            + "COUNT(m.id), c.parent_id, c.forked_at_message_id FROM conversations c LEFT JOIN messages m ON m.conversation_id = c.id";
+    static final String GROUP = "c.id, c.owner, c.title, c.system_prompt, c.metadata, c.created_at, c.updated_at, c.parent_id, "
+            + "c.forked_at_message_id";
 
-    private static Conversation conversation(ResultSet r) throws SQLException {
+    static Conversation conversation(ResultSet r) throws SQLException {
         return new Conversation(r.getString(1), r.getString(2), r.getString(3), r.getString(4), r.getString(5), r.getLong(6), r.getLong(7),
-                r.getInt(8));
+                r.getInt(8), r.getString(9), r.getString(10));
     }
 
-    private static Integer integer(ResultSet r, int col) throws SQLException {
+    static Integer integer(ResultSet r, int col) throws SQLException {
         int v = r.getInt(col);
         return r.wasNull() ? null : v;
     }
 
-    private static void setNullable(PreparedStatement s, int i, String v) throws SQLException {
+    static void setNullable(PreparedStatement s, int i, String v) throws SQLException {
         if (v == null) {
             s.setNull(i, Types.VARCHAR);
         } else {
@@ -588,7 +644,7 @@ public final class ThreadStore implements AutoCloseable {
         }
     }
 
-    private static void setNullable(PreparedStatement s, int i, Integer v) throws SQLException {
+    static void setNullable(PreparedStatement s, int i, Integer v) throws SQLException {
         if (v == null) {
             s.setNull(i, Types.INTEGER);
         } else {

@@ -45,9 +45,21 @@ final class DialectParsers {
         HttpRules rules = capturing(routes);
         ThreadStore store = store();
         for (Dialect d : List.of(new PaddlerRequests(store.files()), new OpenAiRequests(engine, store, null), new AiChatRequests(),
-                new UiChatRequests(), new ConversationRequests(store.files()), new OllamaService(engine),
+                new UiChatRequests(), new ConversationRequests(store.files()), new OllamaService(engine, offlineResolver()),
                 new AnthropicRequests(engine, store.files()))) {
             d.register(rules, endpoints);
+        }
+    }
+
+    /** Model sources that never reach a network: offline, over empty caches. */
+    private static dev.parley.server.modelref.ModelResolver offlineResolver() {
+        try {
+            Path dir = java.nio.file.Files.createTempDirectory("parley-fuzz-models");
+            dir.toFile().deleteOnExit();
+            return new dev.parley.server.modelref.ModelResolver(dev.parley.server.modelref.ModelSources.from(Map.of("HF_HOME", dir.toString(),
+                    "HF_HUB_OFFLINE", "1", "OLLAMA_MODELS", dir.toString())));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 
@@ -90,8 +102,9 @@ final class DialectParsers {
 
     private static HttpRules capturing(Map<String, Handler> routes) {
         return (HttpRules) Proxy.newProxyInstance(HttpRules.class.getClassLoader(), new Class<?>[] {HttpRules.class}, (proxy, m, args) -> {
-            // uploads are files, and OpenAI's conversations stored threads, not JSON turns: not these parsers' business
+            // uploads are files, OpenAI's conversations stored threads and Ollama's pull a download, not JSON turns: not these parsers' business
             if (m.getName().equals("post") && args.length == 2 && args[1] instanceof Handler[] h && h.length == 1 && !"/v1/files".equals(args[0])
+                    && !"/api/pull".equals(args[0])
                     && !((String) args[0]).startsWith("/v1/conversations")) {
                 routes.put((String) args[0], h[0]);
             }

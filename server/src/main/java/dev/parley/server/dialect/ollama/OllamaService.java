@@ -17,6 +17,7 @@ import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
+import dev.parley.server.modelref.ModelResolver;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerResponse;
 import java.util.ArrayList;
@@ -29,7 +30,7 @@ import java.util.Set;
  * Ollama's API: {@code POST /api/chat} and {@code /api/generate} (streaming NDJSON by default,
  * {@code "stream": false} for one object; {@code think}, {@code format}, {@code options}), and
  * {@code GET /api/tags}, {@code POST /api/show}, {@code GET /api/ps}, {@code GET /api/version}
- * describing the one loaded model. As Ollama does, unknown fields and options are ignored; known ones
+ * describing the one loaded model, and {@code POST /api/pull} fetching a model into the cache ({@link OllamaPull}). As Ollama does, unknown fields and options are ignored; known ones
  * of the wrong type or range are a 400 {@code {"error": ...}}. Any model name is answered by the loaded
  * model. Chat {@code tools} are OpenAI's shape and read by the same {@link ChatTools}: the reply's calls
  * come back parsed in {@code message.tool_calls}. Parley's extensions: {@code grammar} (GBNF), instead of
@@ -45,8 +46,11 @@ public final class OllamaService implements Dialect {
     private final OllamaModels models;
     private final ToolCallStyle toolStyle;
 
-    public OllamaService(Engine engine) {
+    private final OllamaPull pull;
+
+    public OllamaService(Engine engine, ModelResolver resolver) {
         this.models = new OllamaModels(engine);
+        this.pull = new OllamaPull(resolver);
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
     }
 
@@ -60,6 +64,7 @@ public final class OllamaService implements Dialect {
              .get("/api/tags", endpoints.handler(errors, (in, res) -> Json.send(res, 200, models.tags())))
              .get("/api/ps", endpoints.handler(errors, (in, res) -> Json.send(res, 200, models.running())))
              .post("/api/show", endpoints.handler(errors, this::show))
+             .post("/api/pull", endpoints.handler(errors, pull::handle))
              .get("/api/version", endpoints.handler(errors, (in, res) -> Json.send(res, 200, Json.object().put("version", API_VERSION))));
     }
 

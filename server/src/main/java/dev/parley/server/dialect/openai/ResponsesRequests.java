@@ -101,7 +101,8 @@ final class ResponsesRequests {
             if (instructions != null && !instructions.isEmpty()) {
                 // for this response only, as OpenAI's instructions: the stored conversation keeps its own
                 String system = c.systemPrompt() == null || c.systemPrompt().isEmpty() ? instructions : c.systemPrompt() + "\n\n" + instructions;
-                c = new Conversation(c.id(), c.owner(), c.title(), system, c.metadata(), c.createdAt(), c.updatedAt(), c.messageCount());
+                c = new Conversation(c.id(), c.owner(), c.title(), system, c.metadata(), c.createdAt(), c.updatedAt(), c.messageCount(),
+                        c.parentId(), c.forkedAtMessageId());
             }
             source = new Turn.OnThread(c, last.content(), null, thinking, keep, List.of(), input.subList(0, input.size() - 1), keep ? id : null);
             key = c.id();

@@ -17,6 +17,8 @@ import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
 import dev.parley.server.threads.Conversation;
+import dev.parley.server.threads.NoSuchMessageException;
+import dev.parley.server.threads.SearchQuery;
 import dev.parley.server.threads.StoredMessage;
 import dev.parley.server.threads.ThreadStore;
 import io.helidon.webserver.http.HttpRules;
@@ -34,6 +36,7 @@ import java.util.Set;
  */
 public final class ThreadsService implements Dialect {
 
+    private static final Set<String> FORK_FIELDS = Set.of("at_message_id", "content");
     private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files");
     private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
             Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files"));
@@ -54,7 +57,8 @@ public final class ThreadsService implements Dialect {
              .get("/api/v1/conversations/{id}", endpoints.handler(errors, this::read))
              .patch("/api/v1/conversations/{id}", endpoints.handler(errors, this::update))
              .delete("/api/v1/conversations/{id}", endpoints.handler(errors, (in, res) -> delete(in, res, exchange)))
-             .post("/api/v1/conversations/{id}/messages", endpoints.turn(errors, this::continueThread));
+             .post("/api/v1/conversations/{id}/messages", endpoints.turn(errors, this::continueThread))
+             .post("/api/v1/conversations/{id}/fork", endpoints.handler(errors, this::fork));
     }
 
     // ---- CRUD ----
@@ -71,9 +75,18 @@ public final class ThreadsService implements Dialect {
     private void list(Incoming in, ServerResponse res) {
         var q = in.http().query();
         int limit = in.limitParam(20, 100);
+        // q: the threads whose title or some message holds its words; absent or blank lists them all
+        SearchQuery search = null;
+        if (q.contains("q") && !q.get("q").isBlank()) {
+            try {
+                search = SearchQuery.parse(q.get("q"));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest("q", e.getMessage());
+            }
+        }
         ThreadStore.Page page;
         try {
-            page = store.list(in.owner(), q.contains("cursor") ? q.get("cursor") : null, limit);
+            page = store.list(in.owner(), q.contains("cursor") ? q.get("cursor") : null, limit, search);
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest("cursor", e.getMessage());
         }
@@ -121,15 +134,47 @@ public final class ThreadsService implements Dialect {
         Json.send(res, 200, Json.object().put("status", "success"));
     }
 
+    /**
+     * A new thread sharing this one's history up to a message (that message's text replaced when
+     * {@code content} is given): editing a past message or regenerating an answer keeps the earlier
+     * branch. The copies render the same prompt prefix, so the fork's first turn reuses the parent's KV.
+     */
+    private void fork(Incoming in, ServerResponse res) {
+        RequestBody b = in.body();
+        b.onlyFields(FORK_FIELDS);
+        String at = b.optionalString("at_message_id");
+        if (at == null || at.isEmpty()) {
+            throw ApiError.badRequest("at_message_id", "field 'at_message_id' is required: the id of the last message the fork keeps");
+        }
+        String content = b.optionalString("content");
+        if (content != null && content.isEmpty()) {
+            throw ApiError.badRequest("content", "field 'content' must not be empty: leave it out to keep the message's text");
+        }
+        String id = in.pathParam("id");
+        Conversation c;
+        try {
+            c = store.fork(in.owner(), id, at, content).orElseThrow(() -> notFound(id));
+        } catch (NoSuchMessageException e) {
+            throw new ApiError(404, "conversation " + Echo.text(id) + " has no message " + Echo.text(at), "at_message_id");
+        }
+        Json.send(res, 201, thread(c));
+    }
+
     // ---- continuing a thread: a turn ----
 
     private Call continueThread(Incoming in) {
         Conversation c = owned(in);
         RequestBody b = in.body();
         b.onlyFields(MESSAGE_FIELDS);
+        // Without a prompt the turn answers the thread's last message, when that is a user message no reply follows
+        // (a fork made at an edited question, or at a question whose answer is regenerated); the exchange checks that.
         String prompt = b.optionalString("prompt");
-        if (prompt == null || prompt.isEmpty()) {
-            throw ApiError.badRequest("prompt", "field 'prompt' is required: the new user message");
+        if (prompt != null && prompt.isEmpty()) {
+            throw ApiError.badRequest("prompt", "field 'prompt' must not be empty: the new user message (leave it out to answer "
+                    + "the thread's last message)");
+        }
+        if (prompt == null && b.has("files")) {
+            throw ApiError.badRequest("files", "field 'files' names the new message's files: it needs a 'prompt'");
         }
         List<String> files = checkedFiles(in, b);
         var source = new Turn.OnThread(c, prompt, b.optionalString("additional_context"), b.optionalBool("enable_thinking"),
@@ -173,6 +218,8 @@ public final class ThreadsService implements Dialect {
         o.put("created_at", Instant.ofEpochMilli(c.createdAt()).toString());
         o.put("updated_at", Instant.ofEpochMilli(c.updatedAt()).toString());
         o.put("message_count", c.messageCount());
+        o.put("parent_id", c.parentId());
+        o.put("forked_at_message_id", c.forkedAtMessageId());
         ArrayNode files = o.putArray("files");
         store.threadFiles(c.id()).forEach(files::add);
         return o;

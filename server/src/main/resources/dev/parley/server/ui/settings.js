@@ -1,0 +1,84 @@
+// Per-thread settings: the system prompt is the thread's own field; temperature, max tokens and model
+// are kept in the thread's metadata under "settings", so they travel with the thread to any client.
+import { getJson, patchJson } from "./api.js";
+
+export class Settings {
+  constructor({ onError }) {
+    this.form = document.getElementById("settings");
+    this.button = document.getElementById("settings-button");
+    this.system = document.getElementById("set-system");
+    this.temperature = document.getElementById("set-temperature");
+    this.maxTokens = document.getElementById("set-max-tokens");
+    this.model = document.getElementById("set-model");
+    this.note = document.getElementById("settings-note");
+    this.onError = onError;
+    this.thread = null;
+    this.button.addEventListener("click", () => this.toggle());
+    this.form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      this.save().catch(onError);
+    });
+  }
+
+  toggle(open = this.form.hidden) {
+    this.form.hidden = !open;
+    this.button.setAttribute("aria-expanded", String(open));
+    if (open) this.system.focus();
+  }
+
+  /** The served models; the model choice is shown only when there is one to make. */
+  async loadModels() {
+    const body = await getJson("/v1/models");
+    const ids = body.data.map((m) => m.id);
+    this.model.replaceChildren(...ids.map((id) => new Option(id, id)));
+    document.getElementById("model-field").hidden = ids.length < 2;
+  }
+
+  show(thread) {
+    this.thread = thread;
+    const s = thread?.metadata?.settings ?? {};
+    this.system.value = thread?.system_prompt ?? "";
+    this.temperature.value = s.temperature ?? "";
+    this.maxTokens.value = s.max_tokens ?? "";
+    if (s.model) this.model.value = s.model;
+    this.note.textContent = thread ? "" : "Saved with the thread when it is created.";
+  }
+
+  values() {
+    const settings = {};
+    if (this.temperature.value !== "") settings.temperature = Number(this.temperature.value);
+    if (this.maxTokens.value !== "") settings.max_tokens = Number(this.maxTokens.value);
+    if (!document.getElementById("model-field").hidden && this.model.value) settings.model = this.model.value;
+    return { system_prompt: this.system.value || null, settings };
+  }
+
+  /** The fields a turn sends (one model is served per server: the model is kept, not sent). */
+  generation() {
+    const { settings } = this.values();
+    const out = {};
+    if (settings.temperature !== undefined) out.temperature = settings.temperature;
+    if (settings.max_tokens !== undefined) out.max_tokens = settings.max_tokens;
+    return out;
+  }
+
+  /** What a new thread is created with. */
+  creation() {
+    const { system_prompt, settings } = this.values();
+    return { system_prompt, metadata: { settings } };
+  }
+
+  async save() {
+    if (!this.thread) {
+      this.note.textContent = "Kept for the next new thread.";
+      return;
+    }
+    const { system_prompt, settings } = this.values();
+    const metadata = { ...(this.thread.metadata ?? {}), settings };
+    const updated = await patchJson(`/api/v1/conversations/${encodeURIComponent(this.thread.id)}`, {
+      system_prompt: system_prompt ?? "",
+      metadata,
+    });
+    this.thread = { ...this.thread, ...updated };
+    this.note.textContent = "Saved with the thread.";
+  }
+}

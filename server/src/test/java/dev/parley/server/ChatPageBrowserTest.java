@@ -1,0 +1,63 @@
+package dev.parley.server;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.parley.server.files.TestDocuments;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chat page in a real headless browser: Debian's chromium driven by playwright-core
+ * ({@code src/test/node/chat-page.mjs}, which holds the steps and their checks), against a server with
+ * API keys on. Leaves the wide and narrow screenshots in {@code target/chat-page/} (docs/ has copies).
+ */
+class ChatPageBrowserTest {
+
+    private static final String KEY = "page-key-0123456789";
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G'};
+    private static TestServer server;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "page-user:" + KEY + "\n");
+        // unset max_tokens stays short, so that every answer but the stopped one ends quickly. One slot: a fork's first
+        // turn is keyed by the fork's own id, and with several slots it can land on one holding another prefix (its
+        // cached_prompt_tokens is then 0); the test checks the page shows the reuse where the engine gives it.
+        server = new TestServer("--slots", "1", "--ctx-size", "8192", "--default-max-tokens", "16", "--api-keys-file", keys.toString());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    void aUserChatsForksAttachesAndDeletesInTheBrowser() throws Exception {
+        assumeTrue(Files.isExecutable(CHROMIUM), "chromium is not installed (./parley test installs Debian's package)");
+        Path out = Files.createDirectories(Path.of("target/chat-page").toAbsolutePath());
+        Path report = Files.write(out.resolve("report.pdf"), TestDocuments.pdf("Quarterly report of the Lumen Company.",
+                "Revenue grew by seventeen percent."));
+        Path scan = Files.write(out.resolve("scan.pdf"), TestDocuments.imageOnlyPdf());
+        for (String shot : List.of("chat-page-wide.png", "chat-page-narrow.png")) {
+            Files.deleteIfExists(out.resolve(shot));
+        }
+        NodeClients.run("chat-page.mjs", "http://127.0.0.1:" + server.server.port(), Duration.ofSeconds(150),
+                List.of("PARLEY_KEY=" + KEY, "CHROMIUM=" + CHROMIUM), out.toString(), report.toString(), scan.toString());
+        for (String shot : List.of("chat-page-wide.png", "chat-page-narrow.png")) {
+            byte[] png = Files.readAllBytes(out.resolve(shot));
+            assertArrayEquals(PNG, Arrays.copyOf(png, 4), shot + " is a PNG");
+            assertTrue(png.length > 10_000, shot + " shows a page, not a blank: " + png.length + " bytes");
+        }
+    }
+}
