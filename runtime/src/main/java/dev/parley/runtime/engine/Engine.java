@@ -69,7 +69,7 @@ public final class Engine implements AutoCloseable {
             model.close();
             throw e;
         }
-        this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
+        this.scheduler = new Scheduler(new ContextExecutor(context), slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
                 tiers, config.kvTiers().conversationHold().toNanos());
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();

@@ -1,10 +1,6 @@
 package dev.parley.runtime.engine;
 
-import dev.parley.bindings.Batch;
 import dev.parley.bindings.DecodeStatus;
-import dev.parley.bindings.LlamaContext;
-import dev.parley.bindings.SamplerChain;
-import dev.parley.bindings.Vocab;
 import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
 import dev.parley.runtime.kv.KvTiers;
@@ -25,17 +21,15 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Before a slot's KV is overwritten by another conversation (or dropped to make room), it is saved
  * to the {@link KvTiers}; a prompt that an entry there shares more of than any free slot is restored
- * from it. This thread is the only one calling into the context, saves and restores included.
+ * from it. This thread is the only one calling into the context, saves and restores included, and
+ * it does so only through a {@link StepExecutor}.
  */
 final class Scheduler implements Runnable {
 
     private static final System.Logger LOG = System.getLogger("parley.scheduler");
 
-    private final LlamaContext ctx;
-    private final Vocab vocab;
-    /** Made on the scheduler thread: its buffer is confined to it. */
-    private Vocab.Pieces pieces;
-    private final Batch batch;
+    private final StepExecutor ctx;
+    private final StepBatch batch;
     private final Slot[] slots;
     private final ArrayBlockingQueue<Pending> queue;
     private final long queueTimeoutNanos;
@@ -71,10 +65,9 @@ final class Scheduler implements Runnable {
         final LongAdder samplingNanos = new LongAdder();
     }
 
-    Scheduler(LlamaContext ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
+    Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
               boolean prefixReuse, EngineObserver observer, KvTiers tiers, long holdNanos) {
         this.ctx = ctx;
-        this.vocab = ctx.model().vocab();
         this.batch = ctx.newBatch(ctx.batchSize());
         this.slots = new Slot[ctx.sequences()];
         for (int i = 0; i < slots.length; i++) {
@@ -88,7 +81,7 @@ final class Scheduler implements Runnable {
         this.observer = observer;
         this.tiers = prefixReuse ? tiers : null;
         this.holdNanos = holdNanos;
-        this.countCells = ctx.options().unifiedKv() && !ctx.model().isRecurrent();
+        this.countCells = ctx.sharedCells();
         this.prefillCap = batch.capacity();
     }
 
@@ -112,7 +105,6 @@ final class Scheduler implements Runnable {
 
     @Override
     public void run() {
-        pieces = vocab.pieces();
         try {
             warmUp();
             while (!stopping || activeCount.get() > 0 || !queue.isEmpty()) {
@@ -137,13 +129,13 @@ final class Scheduler implements Runnable {
                 }
             }
             batch.close();
-            pieces.close();
+            ctx.close();
         }
     }
 
     /** A first decode, so that the first request does not pay for lazy initialisation. */
     private void warmUp() {
-        int token = vocab.isValid(vocab.bos()) ? vocab.bos() : 0;
+        int token = ctx.warmUpToken();
         batch.clear();
         batch.add(token, 0, 0, true);
         ctx.decode(batch);
@@ -284,16 +276,9 @@ final class Scheduler implements Runnable {
             source = CacheSource.MISS;
         }
         observer.cacheLookup(source, reuse);
-        SamplerChain sampler;
+        TokenSampler sampler;
         try {
-            Sampling sm = r.sampling();
-            sampler = SamplerChain.builder(vocab)
-                    .logitBias(r.logitBias())
-                    .grammar(p.grammar())
-                    .penalties(sm.penaltyLastN(), sm.repeatPenalty(), sm.frequencyPenalty(), sm.presencePenalty())
-                    .topK(sm.topK()).topP(sm.topP()).minP(sm.minP())
-                    .temperature(sm.temperature()).seed(sm.seed())
-                    .build();
+            sampler = ctx.newSampler(r, p.grammar());
         } catch (IllegalArgumentException e) {
             p.stream().emit(new GenerationEvent.Failed(ErrorCode.INVALID_REQUEST, e.getMessage()));
             counters.failed.increment();
@@ -523,14 +508,14 @@ final class Scheduler implements Runnable {
             }
             int token;
             try {
-                token = s.sampler.sample(ctx, row);
+                token = s.sampler.sample(row);
             } catch (GrammarException e) {
                 // The grammar's Java mirror refused the token before llama.cpp saw it (which would have aborted).
                 fail(s, ErrorCode.INVALID_REQUEST, "grammar: " + e.getMessage());
                 continue;
             }
             if (s.logprobs != null) {
-                s.logprobs.record(ctx.logits(row), token, pieces); // the row this step decoded: no extra work for llama.cpp
+                ctx.recordLogprobs(s.logprobs, row, token);
             }
             if (s.firstToken == 0) {
                 s.firstToken = now;
@@ -539,7 +524,7 @@ final class Scheduler implements Runnable {
                 observer.token(now - s.lastToken);
             }
             s.lastToken = now;
-            if (vocab.isEndOfGeneration(token)) {
+            if (ctx.isEndOfGeneration(token)) {
                 finish(s, FinishReason.STOP, now);
                 continue;
             }
@@ -548,8 +533,8 @@ final class Scheduler implements Runnable {
             if (s.filter.inReasoning()) {
                 s.reasoningTokens++;
             }
-            int n = pieces.piece(token, false);
-            String text = s.utf8.append(pieces.bytes(), n);
+            int n = ctx.piece(token);
+            String text = s.utf8.append(ctx.pieceBytes(), n);
             if (!text.isEmpty()) {
                 s.filter.push(text, s.sink);
             }

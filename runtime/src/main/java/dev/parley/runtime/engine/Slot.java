@@ -1,6 +1,5 @@
 package dev.parley.runtime.engine;
 
-import dev.parley.bindings.SamplerChain;
 import dev.parley.runtime.text.Utf8Accumulator;
 
 /**
@@ -26,7 +25,7 @@ final class Slot {
     // the generation in progress (null fields while idle)
     Pending pending;
     volatile String requestId;
-    SamplerChain sampler;
+    TokenSampler sampler;
     /** Collects logprobs until the piece carrying their tokens goes out; null when the request asked for none. */
     Logprobs logprobs;
     OutputFilter filter;
