@@ -145,7 +145,8 @@ final class Scheduler implements Runnable {
         sequences.clear(slots[0].kv);
     }
 
-    private void step() throws InterruptedException {
+    /** One step of the loop; package-private so that policy tests drive it against a simulated executor. */
+    void step() throws InterruptedException {
         long t0 = System.nanoTime();
         if (pausedCount > 0 && roomMayHaveFreed) {
             resumePaused();
