@@ -257,6 +257,41 @@ class SchedulerPolicyTest {
     }
 
     @Test
+    void whileAGenerationIsPausedNoNewRequestIsAdmittedEvenToAFreeSlot() throws Exception {
+        Harness h = new Harness(3, 24, 8);
+        h.submit("old", tokens(100, 8), 10);
+        h.submit("new", tokens(200, 8), 10);
+        for (int i = 0; i < 40 && !h.exec.calls.contains("save 1"); i++) {
+            h.step();
+        }
+        assertTrue(h.exec.calls.contains("save 1"), "new was paused: " + h.exec.calls);
+        h.submit("later", tokens(300, 4), 2);
+        h.step();
+        assertEquals(List.of(), h.events.get("later"), "slot 2 is free, but the paused one gets the room first");
+        h.runToEnd(60);
+
+        assertEquals(2, h.started("later").slot());
+        int oldDone = h.log.indexOf("old done LENGTH");
+        assertTrue(oldDone >= 0 && h.log.indexOf("later started 2") > oldDone, h.log.toString());
+        for (String id : List.of("old", "new", "later")) {
+            assertEquals(FinishReason.LENGTH, h.done(id).reason(), id);
+        }
+    }
+
+    @Test
+    void aGenerationThatFillsItsSlotEndsWithLengthBeforeTheCacheRefusesAToken() throws Exception {
+        Harness h = new Harness(1, 10, 8); // a slot holds 10 tokens, all the cells there are
+        h.submit("alone", tokens(100, 8), 50);
+        h.runToEnd(20);
+
+        GenerationEvent.Done d = h.done("alone");
+        assertEquals(FinishReason.LENGTH, d.reason());
+        assertEquals(3, d.usage().generatedTokens(), "8 prompt tokens and 2 generated fill the slot; the 3rd sampled is the last");
+        assertEquals(10, h.exec.used());
+        assertEquals(0, h.exec.noRoom, "never a decode the cache had to refuse");
+    }
+
+    @Test
     void cancellingARunningRequestFreesItsSlotForTheNextInTheQueue() throws Exception {
         Harness h = new Harness(1, 256, 64);
         TokenStream first = h.submit("first", tokens(100, 4), 100);
