@@ -93,7 +93,7 @@ public final class Engine implements AutoCloseable {
             model.close();
             throw e;
         }
-        this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
+        this.scheduler = new Scheduler(new ContextExecutor(context), slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
                 tiers, shared, config.kvTiers().conversationHold().toNanos());
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();
@@ -200,7 +200,16 @@ public final class Engine implements AutoCloseable {
 
     /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */
     public int promptTokens(Prompt.Chat chat) {
-        return renderChat(chat).tokens().length;
+        return prepare(chat).tokenCount();
+    }
+
+    /**
+     * Renders and tokenizes a chat exactly as {@link #submit} would; submitting the result (as the
+     * request's prompt) does not render it again.
+     */
+    public Prompt.Prepared prepare(Prompt.Chat chat) {
+        RenderedChat r = renderChat(chat);
+        return new Prompt.Prepared(chat, r.text(), r.tokens());
     }
 
     /** Whether the KV disk tier's disk is full (its writes are skipped until space returns). */
@@ -314,6 +323,7 @@ public final class Engine implements AutoCloseable {
             case Prompt.Chat chat -> renderChat(chat).tokens();
             case Prompt.Raw raw -> model.vocab().tokenize(raw.text(), true, true);
             case Prompt.Tokens ids -> ids.ids().clone();
+            case Prompt.Prepared p -> p.tokens().clone();
         };
     }
 
@@ -351,7 +361,12 @@ public final class Engine implements AutoCloseable {
         for (CacheHint h : request.cacheHints()) {
             int length = tokens.length;
             if (h.messages() != CacheHint.WHOLE_PROMPT) {
-                if (!(request.prompt() instanceof Prompt.Chat chat) || h.messages() > chat.messages().size()) {
+                Prompt.Chat chat = switch (request.prompt()) {
+                    case Prompt.Chat c -> c;
+                    case Prompt.Prepared p -> p.chat();
+                    default -> null;
+                };
+                if (chat == null || h.messages() > chat.messages().size()) {
                     continue;
                 }
                 try {
@@ -416,6 +431,10 @@ public final class Engine implements AutoCloseable {
                 }
                 tokens = ids.ids().clone();
                 rendered = "";
+            }
+            case Prompt.Prepared p -> {
+                rendered = p.text(); // rendered and tokenized by prepare(): the template is not run again
+                tokens = p.tokens();
             }
         }
         if (tokens.length == 0) {
