@@ -107,6 +107,7 @@ public final class ParleyServer implements AutoCloseable {
             store.close();
             throw e;
         }
+        openEmbedder(config, engine, store);
         GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
         ReadDeadlines deadlines = null;
@@ -264,4 +265,22 @@ public final class ParleyServer implements AutoCloseable {
 
     /** How long handlers get, after the engine stopped, to write their last events. */
     private static final Duration HANDLERS_DRAIN = Duration.ofSeconds(5);
+
+    /**
+     * Embeddings come from a second context on the same loaded weights, opened when the GGUF declares a
+     * pooling type or {@code --embedding} forces one: a generative model keeps serving chat alone, an
+     * embedding model (or a forced one) serves both. Its inputs may be as long as the context.
+     */
+    private static void openEmbedder(ServerConfig config, Engine engine, ThreadStore store) {
+        if (config.embedding() == null && !engine.declaredPooling().pools()) {
+            return;
+        }
+        try {
+            engine.openEmbedder(config.embedding(), config.contextSize());
+        } catch (RuntimeException e) {
+            engine.close();
+            store.close();
+            throw new ServerStartException("cannot serve embeddings: " + e.getMessage());
+        }
+    }
 }

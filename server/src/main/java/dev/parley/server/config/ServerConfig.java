@@ -1,6 +1,7 @@
 package dev.parley.server.config;
 
 import dev.parley.bindings.ContextOptions;
+import dev.parley.bindings.Pooling;
 import dev.parley.bindings.KvCacheType;
 import java.io.IOException;
 import java.io.Reader;
@@ -50,7 +51,8 @@ public record ServerConfig(
         long kvRamBudgetBytes,
         long kvDiskBudgetBytes,
         FileSettings files,
-        CreditPrices credits) {
+        CreditPrices credits,
+        Pooling embedding) {
 
     /** The same configuration with another model. */
     public ServerConfig withModel(Path model) {
@@ -58,7 +60,7 @@ public record ServerConfig(
                 threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes, files, credits);
+                kvRamBudgetBytes, kvDiskBudgetBytes, files, credits, embedding);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -234,7 +236,20 @@ public record ServerConfig(
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
-                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), files(v), credits(v));
+                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), files(v), credits(v),
+                embedding(v.string("embedding")));
+    }
+
+    /** {@code --embedding}: a forced pooling, or null for the GGUF's own. */
+    private static Pooling embedding(String v) {
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            return Pooling.parse(v.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--embedding: " + e.getMessage());
+        }
     }
 
     private static CreditPrices credits(Values v) {

@@ -1,0 +1,98 @@
+package dev.parley.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.runtime.testmodel.TestModels;
+import dev.parley.server.api.Json;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * /v1/embeddings, /api/embed and /api/embeddings on the generated Qwen3-shaped embedding model (last-token
+ * pooling from its GGUF), through the real openai and ollama npm clients and plain HTTP; and the errors a
+ * generative model answers in each dialect's shape.
+ */
+class EmbeddingsApiTest {
+
+    private static TestServer server;
+    private static TestServer generative;
+
+    @BeforeAll
+    static void start() {
+        server = new TestServer("--model", TestModels.tinyQwen3Embedding().toString(), "--slots", "2", "--ctx-size", "1024");
+        generative = new TestServer("--slots", "1", "--ctx-size", "1024");
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        generative.close();
+    }
+
+    @Test
+    void openAiAndOllamaClients() throws Exception {
+        String out = NodeClients.run("embeddings.mjs", "http://127.0.0.1:" + server.server.port(), Duration.ofSeconds(90), List.of());
+        List<String> lines = out.lines().filter(l -> l.startsWith("{")).toList();
+        JsonNode facts = Json.MAPPER.readTree(lines.getLast());
+        assertEquals(64, facts.get("dims").intValue(), "the model's width");
+        assertEquals(1024, facts.get("cutTokens").intValue(), "a long input is cut to the context");
+        assertTrue(facts.get("legacyNorm").doubleValue() > 1.5, "the legacy route is not normalized: " + facts.get("legacyNorm"));
+        JsonNode first = facts.get("first");
+        JsonNode mine = Json.MAPPER.readTree(server.post("/v1/embeddings",
+                "{\"input\":\"The sea is calm tonight.\",\"encoding_format\":\"float\"}").body()).at("/data/0/embedding");
+        for (int i = 0; i < first.size(); i++) {
+            assertEquals(first.get(i).doubleValue(), mine.get(i).doubleValue(), 1e-6, "same input, same vector, element " + i);
+        }
+    }
+
+    @Test
+    void base64IsTheFloatsLittleEndian() throws Exception {
+        JsonNode f = Json.MAPPER.readTree(server.post("/v1/embeddings", "{\"input\":[\"abc\"],\"encoding_format\":\"float\"}").body());
+        JsonNode b = Json.MAPPER.readTree(server.post("/v1/embeddings", "{\"input\":[\"abc\"],\"encoding_format\":\"base64\"}").body());
+        ByteBuffer bytes = ByteBuffer.wrap(Base64.getDecoder().decode(b.at("/data/0/embedding").textValue())).order(ByteOrder.LITTLE_ENDIAN);
+        JsonNode floats = f.at("/data/0/embedding");
+        assertEquals(floats.size() * 4, bytes.remaining());
+        for (int i = 0; i < floats.size(); i++) {
+            assertEquals(floats.get(i).floatValue(), bytes.getFloat(), "element " + i);
+        }
+        assertEquals(f.at("/usage/prompt_tokens").intValue(), b.at("/usage/total_tokens").intValue());
+    }
+
+    @Test
+    void badInputIsA400InEachShape() throws Exception {
+        HttpResponse<String> r = server.post("/v1/embeddings", "{\"input\":\"x\",\"encoding_format\":\"hex\"}");
+        assertEquals(400, r.statusCode());
+        assertEquals("encoding_format", Json.MAPPER.readTree(r.body()).at("/error/param").textValue());
+        r = server.post("/v1/embeddings", "{\"input\":[1,\"a\"]}");
+        assertEquals(400, r.statusCode());
+        assertEquals("invalid_request_error", Json.MAPPER.readTree(r.body()).at("/error/type").textValue());
+        r = server.post("/v1/embeddings", "{\"input\":[[99999999]]}");
+        assertEquals(400, r.statusCode(), r.body());
+        r = server.post("/api/embed", "{\"model\":\"m\",\"input\":[3]}");
+        assertEquals(400, r.statusCode());
+        assertTrue(Json.MAPPER.readTree(r.body()).get("error").isTextual());
+    }
+
+    @Test
+    void aModelWithoutPoolingSaysSoInEachShape() throws Exception {
+        HttpResponse<String> r = generative.post("/v1/embeddings", "{\"model\":\"m\",\"input\":\"hello\"}");
+        assertEquals(400, r.statusCode());
+        JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
+        assertEquals("embeddings_unsupported", e.get("code").textValue());
+        assertTrue(e.get("message").textValue().contains("--embedding"), e.toString());
+        for (String path : List.of("/api/embed", "/api/embeddings")) {
+            r = generative.post(path, "{\"model\":\"m\",\"input\":\"hello\",\"prompt\":\"hello\"}");
+            assertEquals(400, r.statusCode(), path);
+            assertTrue(Json.MAPPER.readTree(r.body()).get("error").textValue().contains("does not make embeddings"), r.body());
+        }
+    }
+}
