@@ -39,6 +39,8 @@ try {
 assert.ok(refused instanceof OpenAI.BadRequestError, `dimensions refused with a 400, got ${refused}`);
 assert.equal(refused.param, "dimensions");
 
+assert.ok((await ollama.show({ model })).capabilities.includes("embedding"), "Ollama's show lists the embedding capability");
+
 // Ollama: /api/embed normalized, truncate by default; the legacy /api/embeddings raw
 const embed = await ollama.embed({ model, input: ["The sea is calm tonight.", "third"] });
 assert.equal(embed.embeddings.length, 2);

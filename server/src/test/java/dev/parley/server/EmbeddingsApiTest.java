@@ -28,7 +28,8 @@ class EmbeddingsApiTest {
 
     @BeforeAll
     static void start() {
-        server = new TestServer("--model", TestModels.tinyQwen3Embedding().toString(), "--slots", "2", "--ctx-size", "1024");
+        server = new TestServer("--model", TestModels.tinyQwen3Embedding().toString(), "--slots", "2", "--ctx-size", "1024",
+                "--batch-size", "256", "--ubatch-size", "256");
         generative = new TestServer("--slots", "1", "--ctx-size", "1024");
     }
 
@@ -44,7 +45,7 @@ class EmbeddingsApiTest {
         List<String> lines = out.lines().filter(l -> l.startsWith("{")).toList();
         JsonNode facts = Json.MAPPER.readTree(lines.getLast());
         assertEquals(64, facts.get("dims").intValue(), "the model's width");
-        assertEquals(1024, facts.get("cutTokens").intValue(), "a long input is cut to the context");
+        assertEquals(256, facts.get("cutTokens").intValue(), "a long input is cut to one micro-batch");
         assertTrue(facts.get("legacyNorm").doubleValue() > 1.5, "the legacy route is not normalized: " + facts.get("legacyNorm"));
         JsonNode first = facts.get("first");
         JsonNode mine = Json.MAPPER.readTree(server.post("/v1/embeddings",
@@ -89,6 +90,8 @@ class EmbeddingsApiTest {
         JsonNode e = Json.MAPPER.readTree(r.body()).get("error");
         assertEquals("embeddings_unsupported", e.get("code").textValue());
         assertTrue(e.get("message").textValue().contains("--embedding"), e.toString());
+        JsonNode caps = Json.MAPPER.readTree(generative.post("/api/show", "{\"model\":\"m\"}").body()).get("capabilities");
+        assertTrue(caps.isArray() && !caps.toString().contains("embedding"), caps.toString());
         for (String path : List.of("/api/embed", "/api/embeddings")) {
             r = generative.post(path, "{\"model\":\"m\",\"input\":\"hello\",\"prompt\":\"hello\"}");
             assertEquals(400, r.statusCode(), path);

@@ -123,7 +123,7 @@ public final class Embedder implements AutoCloseable {
             if (t.length > maxTokens) {
                 if (!truncate) {
                     throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "input " + i + " has " + t.length
-                            + " tokens, more than the " + maxTokens + " the embedding context holds (truncate to cut it)");
+                            + " tokens, more than the " + maxTokens + " one input may have here (the embedding context's micro-batch)");
                 }
                 t = Arrays.copyOf(t, maxTokens);
             }
