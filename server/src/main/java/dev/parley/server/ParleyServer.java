@@ -270,8 +270,7 @@ public final class ParleyServer implements AutoCloseable {
      * Embeddings come from a second context on the same loaded weights, opened when the GGUF declares a
      * pooling type or {@code --embedding} forces one: a generative model keeps serving chat alone, an
      * embedding model (or a forced one) serves both. llama.cpp pools over one micro-batch, so an input
-     * may be as long as {@code --ubatch-size} (as in llama-server); the output buffer holds logits for
-     * every token of it, which is why the limit is not simply the context size.
+     * may be as long as {@code --ubatch-size} (as in llama-server), at most the context size.
      */
     private static void openEmbedder(ServerConfig config, Engine engine, ThreadStore store) {
         if (config.embedding() == null && !engine.declaredPooling().pools()) {
