@@ -100,4 +100,18 @@ class EmbedderTest {
         assertEquals(64, embedder.embed(List.of(cut)).getFirst().length);
         assertEquals(ErrorCode.INVALID_REQUEST, assertThrows(EngineException.class, () -> embedder.fit(List.of(new int[0]), false)).code());
     }
+
+    @Test
+    void aGenerativeModelEmbedsOnlyWithAForcedPooling() {
+        try (Engine chat = Engine.start(EngineConfig.defaults(TestModels.tinyQwen3()).withSlots(1, 256).withThreads(2, 2))) {
+            assertEquals(Pooling.NONE, chat.declaredPooling());
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> chat.openEmbedder(null, 64));
+            assertTrue(e.getMessage().contains("--embedding"), e.getMessage());
+            Embedder mean = chat.openEmbedder(Pooling.MEAN, 64);
+            assertEquals(Pooling.MEAN, mean.pooling());
+            float[] v = mean.embed(mean.fit(List.of(mean.tokenize("hello there")), false)).getFirst();
+            assertEquals(64, v.length);
+            assertTrue(norm(v) > 0);
+        }
+    }
 }
