@@ -12,10 +12,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -23,9 +21,10 @@ import java.util.concurrent.TimeoutException;
  * Sequence embeddings from a context of their own on an already loaded model (the weights are shared
  * with the generation context; the KV cache and compute buffers are not). One thread, the embedder's,
  * makes every call into that context, as the scheduler thread does for generation; callers tokenize on
- * their own thread and wait for their vectors. Several inputs go into one decode as separate sequences
- * (up to {@link #sequences()} of them, within one batch), and the KV cache is cleared after each decode:
- * nothing is reused between requests.
+ * their own thread and wait for their vectors. Inputs go into one decode as separate sequences (up to
+ * {@link #sequences()} of them, within one batch), taken in arrival order from every request waiting,
+ * so concurrent small requests share decodes as one large request's inputs do. The KV cache is
+ * cleared after each decode: nothing is reused between requests.
  */
 public final class Embedder implements AutoCloseable {
 
@@ -35,8 +34,28 @@ public final class Embedder implements AutoCloseable {
     private final LlamaContext context;
     private final Pooling pooling;
     private final int maxTokens;
-    private final ThreadPoolExecutor thread;
+    private final ArrayBlockingQueue<Job> queue;
+    private final Thread thread;
     private final long timeoutNanos;
+    private volatile boolean open = true;
+    private final java.util.concurrent.atomic.AtomicLong decodes = new java.util.concurrent.atomic.AtomicLong();
+
+    /** One request's inputs, the vectors made so far, and the caller waiting for them. */
+    private static final class Job {
+        final List<int[]> inputs;
+        final float[][] vectors;
+        final CompletableFuture<List<float[]>> result = new CompletableFuture<>();
+        int next;
+        int done;
+
+        Job(List<int[]> inputs) {
+            this.inputs = inputs;
+            this.vectors = new float[inputs.size()][];
+        }
+    }
+
+    /** Where an input of the batch being decoded came from. */
+    private record Row(Job job, int index) {}
 
     private Embedder(LlamaModel model, LlamaContext context, int queueCapacity, long timeoutNanos) {
         this.model = model;
@@ -45,8 +64,8 @@ public final class Embedder implements AutoCloseable {
         // llama.cpp pools over one micro-batch: an input must fit in one whole (n_ubatch = n_batch here).
         this.maxTokens = Math.min(context.contextSize(), context.batchSize());
         this.timeoutNanos = timeoutNanos;
-        this.thread = new ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS, new ArrayBlockingQueue<>(Math.max(1, queueCapacity)),
-                r -> Thread.ofPlatform().name("parley-embedder").daemon(true).unstarted(r));
+        this.queue = new ArrayBlockingQueue<>(Math.max(1, queueCapacity));
+        this.thread = Thread.ofPlatform().name("parley-embedder").daemon(true).start(this::loop);
     }
 
     /**
@@ -93,6 +112,11 @@ public final class Embedder implements AutoCloseable {
         return context.sequences();
     }
 
+    /** Decode calls made so far (each holds up to {@link #sequences()} inputs). */
+    public long decodes() {
+        return decodes.get();
+    }
+
     /** Text to tokens as the model wants them embedded: its BOS/EOS added, special-token text kept as text. */
     public int[] tokenize(String text) {
         return model.vocab().tokenize(text, true, false);
@@ -134,21 +158,21 @@ public final class Embedder implements AutoCloseable {
 
     /** The pooled vectors of already fitted inputs (see {@link #fit}), in order, not normalized. */
     public List<float[]> embed(List<int[]> inputs) {
-        Future<List<float[]>> f;
-        try {
-            f = thread.submit(() -> run(inputs));
-        } catch (RejectedExecutionException e) {
-            throw new EngineException(thread.isShutdown() ? ErrorCode.SHUTTING_DOWN : ErrorCode.QUEUE_FULL,
-                    thread.isShutdown() ? "the server is shutting down" : "too many embedding requests are waiting; retry shortly");
+        Job job = new Job(List.copyOf(inputs));
+        if (!open) {
+            throw new EngineException(ErrorCode.SHUTTING_DOWN, "the server is shutting down");
+        }
+        if (!queue.offer(job)) {
+            throw new EngineException(ErrorCode.QUEUE_FULL, "too many embedding requests are waiting; retry shortly");
         }
         try {
-            return f.get(timeoutNanos, TimeUnit.NANOSECONDS);
+            return job.result.get(timeoutNanos, TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            f.cancel(false);
+            job.result.cancel(false); // the embedder skips what is left of it
             throw new EngineException(ErrorCode.QUEUE_TIMEOUT, "the embedding request waited too long");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            f.cancel(false);
+            job.result.cancel(false);
             throw new EngineException(ErrorCode.SHUTTING_DOWN, "interrupted while embedding");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof EngineException ee) {
@@ -158,45 +182,97 @@ public final class Embedder implements AutoCloseable {
         }
     }
 
-    /** On the embedder's thread: decodes the inputs in groups that fit one batch and the sequence count. */
-    private List<float[]> run(List<int[]> inputs) {
-        List<float[]> out = new ArrayList<>(inputs.size());
+    /** The embedder's thread: waits for work, then decodes batches from every job waiting until none is left. */
+    private void loop() {
+        List<Job> working = new ArrayList<>();
         try (Batch batch = context.newBatch(context.batchSize())) {
-            int i = 0;
-            while (i < inputs.size()) {
-                batch.clear();
-                int first = i;
-                while (i < inputs.size() && i - first < context.sequences() && inputs.get(i).length <= batch.remaining()) {
-                    int[] t = inputs.get(i);
-                    for (int p = 0; p < t.length; p++) {
-                        batch.add(t[p], p, i - first, true);
+            while (open || !queue.isEmpty() || !working.isEmpty()) {
+                if (working.isEmpty()) {
+                    Job first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
                     }
-                    i++;
+                    working.add(first);
                 }
-                if (i == first) {
-                    throw new EngineException(ErrorCode.PROMPT_TOO_LONG, "input " + i + " has " + inputs.get(i).length
-                            + " tokens, more than the " + maxTokens + " one batch holds");
-                }
-                context.clearMemory();
-                DecodeStatus s = context.decode(batch);
-                if (s != DecodeStatus.OK) {
-                    context.clearMemory();
-                    throw new EngineException(ErrorCode.INTERNAL, "llama.cpp could not decode the embedding batch: " + s);
-                }
-                for (int k = first; k < i; k++) {
-                    out.add(context.sequenceEmbedding(k - first));
+                queue.drainTo(working);
+                working.removeIf(j -> j.result.isDone()); // the caller gave up
+                if (!working.isEmpty()) {
+                    try {
+                        decodeOnce(batch, working);
+                    } catch (RuntimeException e) {
+                        // a bug, not bad input (fit() checked that): fail who waits, keep the thread serving
+                        LOG.log(System.Logger.Level.ERROR, "embedding batch failed: " + e);
+                        context.clearMemory();
+                        for (Job j : working) {
+                            j.result.completeExceptionally(new EngineException(ErrorCode.INTERNAL, "embedding failed: " + e.getMessage()));
+                        }
+                        working.clear();
+                    }
                 }
             }
-            context.clearMemory();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            for (Job j : working) {
+                j.result.completeExceptionally(new EngineException(ErrorCode.SHUTTING_DOWN, "the server is shutting down"));
+            }
         }
-        return out;
+    }
+
+    /** One decode of inputs taken in order from the jobs; completes the jobs it finishes. */
+    private void decodeOnce(Batch batch, List<Job> working) {
+        batch.clear();
+        List<Row> rows = new ArrayList<>();
+        for (Job j : working) {
+            while (j.next < j.inputs.size() && rows.size() < context.sequences() && j.inputs.get(j.next).length <= batch.remaining()) {
+                int[] t = j.inputs.get(j.next);
+                for (int p = 0; p < t.length; p++) {
+                    batch.add(t[p], p, rows.size(), true);
+                }
+                rows.add(new Row(j, j.next++));
+            }
+            if (j.next < j.inputs.size()) {
+                break; // keep arrival order: a later job waits until this one's inputs are in
+            }
+        }
+        if (rows.isEmpty()) { // fit() keeps every input within one batch, so only a caller skipping it lands here
+            Job j = working.removeFirst();
+            j.result.completeExceptionally(new EngineException(ErrorCode.PROMPT_TOO_LONG, "an input has "
+                    + j.inputs.get(j.next).length + " tokens, more than the " + maxTokens + " one batch holds"));
+            return;
+        }
+        context.clearMemory();
+        DecodeStatus s = context.decode(batch);
+        decodes.incrementAndGet();
+        if (s != DecodeStatus.OK) {
+            context.clearMemory();
+            EngineException e = new EngineException(ErrorCode.INTERNAL, "llama.cpp could not decode the embedding batch: " + s);
+            for (Row r : rows) {
+                r.job().result.completeExceptionally(e);
+            }
+            working.removeIf(j -> j.result.isDone());
+            return;
+        }
+        for (int k = 0; k < rows.size(); k++) {
+            Row r = rows.get(k);
+            r.job().vectors[r.index()] = context.sequenceEmbedding(k);
+            r.job().done++;
+        }
+        context.clearMemory();
+        for (Job j : working) {
+            if (j.done == j.inputs.size()) {
+                j.result.complete(List.of(j.vectors));
+            }
+        }
+        working.removeIf(j -> j.result.isDone());
     }
 
     @Override
     public void close() {
-        thread.shutdown();
+        open = false;
         try {
-            if (!thread.awaitTermination(30, TimeUnit.SECONDS)) {
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+            if (thread.isAlive()) {
                 LOG.log(System.Logger.Level.ERROR, "embedder did not stop; leaking its context rather than freeing it under it");
                 return;
             }

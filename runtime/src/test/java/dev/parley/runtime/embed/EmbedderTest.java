@@ -79,12 +79,32 @@ class EmbedderTest {
         for (String s : texts) {
             tokens.add(embedder.tokenize(s));
         }
+        long before = embedder.decodes();
         List<float[]> batch = embedder.embed(embedder.fit(tokens, false));
+        assertEquals(2, embedder.decodes() - before, "five inputs on four sequences: two decodes");
         assertEquals(texts.size(), batch.size());
         for (int i = 0; i < texts.size(); i++) {
             float[] single = one(texts.get(i));
             for (int k = 0; k < single.length; k++) {
                 assertEquals(single[k], batch.get(i)[k], 1e-4, "input " + i + " dimension " + k);
+            }
+        }
+    }
+
+    @Test
+    void concurrentRequestsShareDecodesAndGetTheirOwnVectors() throws Exception {
+        List<String> texts = List.of("red", "green apples", "blue sky over the sea", "yellow", "purple rain falls", "orange", "white", "black cat");
+        List<float[]> singles = texts.stream().map(EmbedderTest::one).toList();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(texts.size())) {
+            List<java.util.concurrent.Future<float[]>> futures = new ArrayList<>();
+            for (String t : texts) {
+                futures.add(pool.submit(() -> one(t)));
+            }
+            for (int i = 0; i < texts.size(); i++) {
+                float[] got = futures.get(i).get();
+                for (int k = 0; k < got.length; k++) {
+                    assertEquals(singles.get(i)[k], got[k], 1e-4, "request " + i + " dimension " + k);
+                }
             }
         }
     }
