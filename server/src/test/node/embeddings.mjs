@@ -5,8 +5,9 @@ import OpenAI from "openai";
 import { Ollama } from "ollama";
 
 const base = process.argv[2];
-const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: "unused", maxRetries: 0 });
-const ollama = new Ollama({ host: base });
+const key = process.env.PARLEY_KEY;
+const openai = new OpenAI({ baseURL: `${base}/v1`, apiKey: key ?? "unused", maxRetries: 0 });
+const ollama = new Ollama({ host: base, headers: key ? { Authorization: `Bearer ${key}` } : {} });
 const norm = (v) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
 const close = (a, b, eps) => a.length === b.length && a.every((x, i) => Math.abs(x - b[i]) <= eps);
 

@@ -4,7 +4,9 @@ import dev.parley.runtime.embed.Embedder;
 import dev.parley.runtime.embed.Vectors;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineException;
+import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.server.api.ApiError;
+import dev.parley.server.credits.Credits;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,9 +32,12 @@ public final class Embeddings {
     public record Result(List<float[]> vectors, int promptTokens, long nanos) {}
 
     private final Engine engine;
+    private final Credits credits;
 
-    public Embeddings(Engine engine) {
+    /** {@code credits}: embedded tokens are charged to the owner as prompt tokens, and a spent budget refuses the call. */
+    public Embeddings(Engine engine, Credits credits) {
         this.engine = engine;
+        this.credits = credits;
     }
 
     /** The embedder, or a 400 naming why this model makes no embeddings. */
@@ -50,8 +55,9 @@ public final class Embeddings {
      * Embeds the inputs: an input over the embedding context is cut to its first tokens when
      * {@code truncate}, refused (413) otherwise. {@code normalize}: scale each vector to unit length.
      */
-    public Result embed(List<Input> inputs, boolean truncate, boolean normalize) {
+    public Result embed(String owner, List<Input> inputs, boolean truncate, boolean normalize) {
         Embedder e = embedder();
+        credits.admit(owner);
         long start = System.nanoTime();
         List<int[]> tokens = new ArrayList<>(inputs.size());
         for (Input in : inputs) {
@@ -70,7 +76,9 @@ public final class Embeddings {
             for (int[] t : fitted) {
                 used += t.length;
             }
-            return new Result(vectors, used, System.nanoTime() - start);
+            long nanos = System.nanoTime() - start;
+            credits.charge(owner, new GenerationEvent.Usage(used, 0, 0, 0, 0, nanos / 1_000_000, 0, 0));
+            return new Result(vectors, used, nanos);
         } catch (EngineException ex) {
             throw ApiError.engine(ex.code(), ex.getMessage());
         }

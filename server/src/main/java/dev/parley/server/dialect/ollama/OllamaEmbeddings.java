@@ -26,14 +26,17 @@ import java.util.List;
  */
 public final class OllamaEmbeddings implements Dialect {
 
-    private final Embeddings embeddings;
+    private final Engine engine;
+    /** Made at registration, when the exchange's credits are known. */
+    private Embeddings embeddings;
 
     public OllamaEmbeddings(Engine engine) {
-        this.embeddings = new Embeddings(engine);
+        this.engine = engine;
     }
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
+        embeddings = new Embeddings(engine, endpoints.exchange().credits());
         endpoints.owns("/api/", OllamaNdjson.ERRORS);
         rules.post("/api/embed", endpoints.handler(OllamaNdjson.ERRORS, this::embed))
              .post("/api/embeddings", endpoints.handler(OllamaNdjson.ERRORS, this::legacy));
@@ -45,7 +48,7 @@ public final class OllamaEmbeddings implements Dialect {
         KeepAlive.check(b.get("keep_alive"));
         List<Embeddings.Input> inputs = inputs(b.get("input"));
         checkDimensions(b);
-        Embeddings.Result r = embeddings.embed(inputs, b.bool("truncate", true), true);
+        Embeddings.Result r = embeddings.embed(in.owner(), inputs, b.bool("truncate", true), true);
         ObjectNode out = Json.object();
         out.put("model", model);
         ArrayNode list = out.putArray("embeddings");
@@ -70,7 +73,7 @@ public final class OllamaEmbeddings implements Dialect {
         ArrayNode a = out.putArray("embedding");
         embeddings.embedder(); // a model without pooling is refused even for an empty prompt
         if (prompt != null && !prompt.isEmpty()) { // Ollama answers an empty prompt with an empty embedding
-            for (float x : embeddings.embed(List.of(new Embeddings.Input.Text(prompt)), true, false).vectors().getFirst()) {
+            for (float x : embeddings.embed(in.owner(), List.of(new Embeddings.Input.Text(prompt)), true, false).vectors().getFirst()) {
                 a.add(x);
             }
         }

@@ -32,16 +32,19 @@ public final class OpenAiEmbeddings implements Dialect {
     /** OpenAI's own limit on inputs per request. */
     static final int MAX_INPUTS = 2048;
 
-    private final Embeddings embeddings;
+    private final Engine engine;
+    /** Made at registration, when the exchange's credits are known. */
+    private Embeddings embeddings;
     private final ModelCard model;
 
     public OpenAiEmbeddings(Engine engine) {
-        this.embeddings = new Embeddings(engine);
+        this.engine = engine;
         this.model = new ModelCard(engine);
     }
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
+        embeddings = new Embeddings(engine, endpoints.exchange().credits());
         endpoints.owns("/v1/", OpenAiErrors.SHAPE);
         rules.post("/v1/embeddings", endpoints.handler(OpenAiErrors.SHAPE, this::embed));
     }
@@ -60,7 +63,7 @@ public final class OpenAiEmbeddings implements Dialect {
             throw ApiError.badRequest("dimensions", "this model gives " + width + "-dimensional embeddings and cannot shorten them:"
                     + " dimensions " + dimensions + " is not supported (leave it out, or pass " + width + ")");
         }
-        Embeddings.Result r = embeddings.embed(inputs, false, true);
+        Embeddings.Result r = embeddings.embed(in.owner(), inputs, false, true);
         ObjectNode out = Json.object();
         out.put("object", "list");
         ArrayNode data = out.putArray("data");
