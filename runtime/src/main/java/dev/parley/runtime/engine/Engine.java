@@ -8,6 +8,8 @@ import dev.parley.bindings.Vocab;
 import dev.parley.bindings.grammar.Grammar;
 import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.bindings.NativeLibraries;
+import dev.parley.runtime.embed.Embedder;
+import dev.parley.bindings.Pooling;
 import dev.parley.runtime.kv.Fingerprint;
 import dev.parley.runtime.kv.KvSettings;
 import dev.parley.runtime.kv.KvTierStats;
@@ -50,6 +52,8 @@ public final class Engine implements AutoCloseable {
     /** Null without a shared tier (or without local tiers to take what it fetches). */
     private final SharedTier shared;
     private volatile boolean accepting = true;
+    /** The embedding context on the same model, when one was opened; null otherwise. */
+    private volatile Embedder embedder;
 
     private Engine(EngineConfig config, EngineObserver observer) {
         this.config = config;
@@ -140,6 +144,32 @@ public final class Engine implements AutoCloseable {
 
     public ModelInfo model() {
         return info;
+    }
+
+    /**
+     * Opens the embedding context beside the generation one, on the same loaded weights, with its own
+     * thread (see {@link Embedder}): {@code forced} pooling, or the GGUF's own when null. Inputs of up to
+     * {@code tokens} tokens, {@link EngineConfig#slots()} of them a batch.
+     *
+     * @throws IllegalArgumentException when the model declares no pooling and none is forced
+     */
+    public synchronized Embedder openEmbedder(Pooling forced, int tokens) {
+        if (embedder != null) {
+            throw new IllegalStateException("the embedder is already open");
+        }
+        embedder = Embedder.open(model, forced, tokens, config.slots(), config.batchThreads(), Math.max(1, config.queueCapacity()),
+                config.queueTimeout().toNanos());
+        return embedder;
+    }
+
+    /** The GGUF's declared pooling type (NONE for a generative model). */
+    public Pooling declaredPooling() {
+        return model.declaredPooling();
+    }
+
+    /** The embedder opened by {@link #openEmbedder}, or null. */
+    public Embedder embedder() {
+        return embedder;
     }
 
     public EngineConfig config() {
@@ -538,6 +568,10 @@ public final class Engine implements AutoCloseable {
         }
         if (shared != null) {
             shared.close(); // what the last turns queued is written first (bounded)
+        }
+        Embedder e = embedder;
+        if (e != null) {
+            e.close(); // its context before the model it was made on
         }
         context.close();
         model.close();

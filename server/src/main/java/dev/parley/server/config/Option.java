@@ -36,6 +36,8 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("kv-cache-type", "TYPE", "KV cache type: f16, q8_0 or q4_0", "f16"),
             new Option("no-kv-unified", null, "give each slot a fixed 1/N of the KV cache instead of sharing it", "false"),
             new Option("flash-attn", "MODE", "flash attention: auto, on or off", "auto"),
+            new Option("embedding", "POOLING", "serve embeddings pooled this way (mean, cls or last) even when the GGUF declares no pooling type;"
+                    + " a model that declares one serves them without this flag", null),
             new Option("no-repack", null, "keep CPU weights as stored instead of repacking them into faster layouts (as llama-server's --no-repack)", "false"),
             new Option("parse-special-in-content", null, "tokenize control-token text in messages (<|im_end|>, ...) as control tokens, as before (lets users inject turns)", "false"),
             new Option("no-prefix-reuse", null, "prefill every prompt in full instead of reusing a slot's cached prefix", "false"),

@@ -135,4 +135,13 @@ class ServerConfigTest {
             assertTrue(e.getMessage().contains("--credits-per-1k-completion"), e.getMessage());
         }
     }
+
+    @Test
+    void embeddingForcesAPoolingOrLeavesItToTheModel() {
+        assertNull(ServerConfig.load(new String[0], Map.of()).embedding());
+        assertEquals(dev.parley.bindings.Pooling.LAST, ServerConfig.load(new String[] {"--embedding", "last"}, Map.of()).embedding());
+        assertEquals(dev.parley.bindings.Pooling.MEAN, ServerConfig.load(new String[0], Map.of("PARLEY_EMBEDDING", "MEAN")).embedding());
+        ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--embedding", "max"}, Map.of()));
+        assertTrue(e.getMessage().contains("--embedding") && e.getMessage().contains("mean, cls or last"), e.getMessage());
+    }
 }
