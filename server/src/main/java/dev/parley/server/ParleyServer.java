@@ -231,7 +231,8 @@ public final class ParleyServer implements AutoCloseable {
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
                 c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent())
                 .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), c.dataDir().resolve("kv-cache"), KV_HOLD)
-                        .withShared(c.kvShared()));
+                        .withShared(c.kvShared()))
+                .withSpeculation(c.speculation());
     }
 
     public int port() {

@@ -42,6 +42,11 @@ final class ContextExecutor implements StepExecutor {
     }
 
     @Override
+    public boolean cutsSequences() {
+        return !ctx.model().isRecurrent();
+    }
+
+    @Override
     public StepBatch newBatch(int capacity) {
         return new NativeBatch(ctx.newBatch(capacity));
     }

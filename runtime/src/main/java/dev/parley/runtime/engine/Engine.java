@@ -98,12 +98,14 @@ public final class Engine implements AutoCloseable {
             throw e;
         }
         this.scheduler = new Scheduler(new ContextExecutor(context), slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
-                tiers, shared, config.kvTiers().conversationHold().toNanos());
+                tiers, shared, config.kvTiers().conversationHold().toNanos(), config.speculation());
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();
-        LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s",
+        LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s, speculative %s",
                 model.description(), config.slots(), context.contextSize(), config.unifiedKv() ? "unified" : slotCapacity + " per slot",
-                context.batchSize(), gpuLayers < 0 ? "all" : gpuLayers, config.prefixReuse() ? "on" : "off"));
+                context.batchSize(), gpuLayers < 0 ? "all" : gpuLayers, config.prefixReuse() ? "on" : "off",
+                !config.speculation().ngram() ? "off" : model.isRecurrent() ? "off (a recurrent model cannot roll drafts back)"
+                        : "ngram, up to " + config.speculation().maxDraft() + " tokens"));
         KvSettings kv = config.kvTiers();
         LOG.log(System.Logger.Level.INFO, tiers == null ? "KV tiers off: a slot's KV is dropped when another conversation takes the slot"
                 : "KV tiers: RAM " + (kv.ramBudgetBytes() > 0 ? KvSettings.formatSize(kv.ramBudgetBytes()) : "off")
@@ -225,7 +227,7 @@ public final class Engine implements AutoCloseable {
         Scheduler.Counters c = scheduler.counters;
         return new EngineStats(queue.size(), scheduler.activeSlots(), c.promptTokens.sum(), c.cachedPromptTokens.sum(),
                 c.generatedTokens.sum(), c.finished.sum(), c.cancelled.sum(), c.failed.sum(), c.steps.sum(), c.stepNanos.sum(),
-                c.decodeNanos.sum(), c.samplingNanos.sum());
+                c.decodeNanos.sum(), c.samplingNanos.sum(), c.draftedTokens.sum(), c.acceptedTokens.sum());
     }
 
     /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */

@@ -20,6 +20,7 @@ import java.time.Duration;
  * @param parseSpecialInContent tokenize control-token text inside messages as control tokens (the old,
  *     injectable behaviour); by default message text is text and only the template's own markup is special
  * @param kvTiers the host-RAM and disk tiers behind the slots
+ * @param speculation speculative decoding ({@link Speculation#OFF} by default)
  */
 public record EngineConfig(
         Path model,
@@ -39,7 +40,18 @@ public record EngineConfig(
         Path chatTemplateOverride,
         boolean repack,
         boolean parseSpecialInContent,
-        KvSettings kvTiers) {
+        KvSettings kvTiers,
+        Speculation speculation) {
+
+    /** Without speculative decoding. */
+    public EngineConfig(Path model, Integer gpuLayers, int contextSize, int slots, int batchSize, int microBatchSize, int threads,
+                        int batchThreads, ContextOptions.FlashAttention flashAttention, KvCacheType kvCacheType, boolean unifiedKv,
+                        int queueCapacity, Duration queueTimeout, boolean prefixReuse, Path chatTemplateOverride, boolean repack,
+                        boolean parseSpecialInContent, KvSettings kvTiers) {
+        this(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention, kvCacheType,
+                unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers,
+                Speculation.OFF);
+    }
 
     /** Message text tokenized as text (the default), and {@link #DEFAULT_KV}'s RAM tier. */
     public EngineConfig(Path model, Integer gpuLayers, int contextSize, int slots, int batchSize, int microBatchSize, int threads,
@@ -54,6 +66,7 @@ public record EngineConfig(
 
     public EngineConfig {
         kvTiers = kvTiers == null ? KvSettings.OFF : kvTiers;
+        speculation = speculation == null ? Speculation.OFF : speculation;
         if (model == null) {
             throw new IllegalArgumentException("a model path is required");
         }
@@ -84,52 +97,57 @@ public record EngineConfig(
 
     public EngineConfig withSlots(int n, int context) {
         return new EngineConfig(model, gpuLayers, context, n, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withBatch(int batch, int microBatch) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batch, microBatch, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withQueue(int capacity, Duration timeout) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
+                kvCacheType, unifiedKv, capacity, timeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withPrefixReuse(boolean on) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, on, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withThreads(int decode, int prefill) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, decode, prefill, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withKv(KvCacheType type, boolean unified) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
+                type, unified, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withGpuLayers(Integer layers) {
         return new EngineConfig(model, layers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withChatTemplate(Path file) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack, parseSpecialInContent, kvTiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, file, repack, parseSpecialInContent, kvTiers, speculation);
     }
 
     public EngineConfig withParseSpecialInContent(boolean on) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, on, kvTiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, on, kvTiers, speculation);
     }
 
     public EngineConfig withKvTiers(KvSettings tiers) {
         return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
-                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, tiers);
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, tiers, speculation);
+    }
+
+    public EngineConfig withSpeculation(Speculation s) {
+        return new EngineConfig(model, gpuLayers, contextSize, slots, batchSize, microBatchSize, threads, batchThreads, flashAttention,
+                kvCacheType, unifiedKv, queueCapacity, queueTimeout, prefixReuse, chatTemplateOverride, repack, parseSpecialInContent, kvTiers, s);
     }
 
     ContextOptions contextOptions() {

@@ -25,6 +25,9 @@ public interface EngineObserver {
     /** One scheduler step: its decode, its sampling, and all of it. */
     default void step(int batchTokens, long decodeNanos, long samplingNanos, long totalNanos) {}
 
+    /** Speculative decoding: a slot's {@code drafted} tokens verified in one step, the first {@code accepted} of them kept. */
+    default void draftVerified(int drafted, int accepted) {}
+
     default void requestFinished(GenerationEvent.FinishReason reason, int generatedTokens) {}
 
     default void requestFailed(ErrorCode code) {}

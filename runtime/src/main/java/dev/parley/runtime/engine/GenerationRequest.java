@@ -18,10 +18,12 @@ import java.util.Map;
  * @param cacheNamespace whose KV cache this request may share (the API key's owner), or null for the
  *     common namespace: entries never match across namespaces
  * @param cacheHints prompt prefixes the client asked to keep cached for a while (pinned in the KV tiers)
+ * @param speculative false to generate this request without speculative decoding where the engine has
+ *     it on; null or true: the engine's setting (a request cannot turn it on where the engine has it off)
  */
 public record GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar,
                                 int topLogprobs, Map<Integer, Float> logitBias, String conversation, String cacheNamespace,
-                                List<CacheHint> cacheHints) {
+                                List<CacheHint> cacheHints, Boolean speculative) {
 
     public GenerationRequest {
         if (id == null || id.isBlank()) {
@@ -52,6 +54,13 @@ public record GenerationRequest(String id, Prompt prompt, int maxTokens, Samplin
         }
     }
 
+    /** The engine's speculative decoding setting. */
+    public GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar,
+                             int topLogprobs, Map<Integer, Float> logitBias, String conversation, String cacheNamespace,
+                             List<CacheHint> cacheHints) {
+        this(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, cacheNamespace, cacheHints, null);
+    }
+
     /** Without cache hints. */
     public GenerationRequest(String id, Prompt prompt, int maxTokens, Sampling sampling, List<String> stop, String grammar,
                              int topLogprobs, Map<Integer, Float> logitBias, String conversation, String cacheNamespace) {
@@ -65,28 +74,34 @@ public record GenerationRequest(String id, Prompt prompt, int maxTokens, Samplin
 
     /** The same request, reporting each token's logprob and {@code top} alternatives (0..20). */
     public GenerationRequest withLogprobs(int top) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, top, logitBias, conversation, cacheNamespace, cacheHints);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, top, logitBias, conversation, cacheNamespace, cacheHints, speculative);
     }
 
     /** The same request, with these biases added to the logits (token id -> -100..100). */
     public GenerationRequest withLogitBias(Map<Integer, Float> bias) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, bias, conversation, cacheNamespace, cacheHints);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, bias, conversation, cacheNamespace, cacheHints, speculative);
     }
 
     /** This request as a turn of {@code key}'s conversation (null or blank: none). */
     public GenerationRequest withConversation(String key) {
         return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias,
-                key == null || key.isBlank() ? null : key, cacheNamespace, cacheHints);
+                key == null || key.isBlank() ? null : key, cacheNamespace, cacheHints, speculative);
     }
 
     /** This request's KV cache confined to {@code namespace} (null: the common one). */
     public GenerationRequest withCacheNamespace(String namespace) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, namespace, cacheHints);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, namespace, cacheHints, speculative);
     }
 
     /** This request asking to keep these prompt prefixes cached. */
     public GenerationRequest withCacheHints(List<CacheHint> hints) {
-        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, cacheNamespace, hints);
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, cacheNamespace, hints, speculative);
+    }
+
+    /** This request with speculative decoding left to the engine (null or true) or off for it (false). */
+    public GenerationRequest withSpeculative(Boolean on) {
+        return new GenerationRequest(id, prompt, maxTokens, sampling, stop, grammar, topLogprobs, logitBias, conversation, cacheNamespace,
+                cacheHints, on);
     }
 
     public static GenerationRequest greedy(String id, Prompt prompt, int maxTokens) {

@@ -53,6 +53,10 @@ final class Scheduler implements Runnable {
     /** Something ended since the last try to resume a paused generation. */
     private boolean roomMayHaveFreed;
     private int prefillCap;
+    /** Null when speculative decoding is off (or the model cannot roll a sequence back). */
+    private final Speculation speculation;
+    /** Set when a batch with drafts found no room in the KV cache: this step retries without them. */
+    private boolean draftsRefused;
     private volatile boolean stopping;
     private volatile long stopDeadlineNanos;
 
@@ -68,16 +72,26 @@ final class Scheduler implements Runnable {
         final LongAdder stepNanos = new LongAdder();
         final LongAdder decodeNanos = new LongAdder();
         final LongAdder samplingNanos = new LongAdder();
+        /** Speculative decoding: tokens drafted and verified, and those of them the target model accepted. */
+        final LongAdder draftedTokens = new LongAdder();
+        final LongAdder acceptedTokens = new LongAdder();
     }
 
     Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
               boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos) {
+        this(ctx, slotCapacity, queue, queueTimeoutNanos, prefixReuse, observer, tiers, shared, holdNanos, Speculation.OFF);
+    }
+
+    Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
+              boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos,
+              Speculation speculation) {
         this.ctx = ctx;
+        this.speculation = speculation.ngram() && ctx.cutsSequences() ? speculation : null;
         this.batch = ctx.newBatch(ctx.batchSize());
         this.sequences = new SequenceCache(ctx, ctx.sequences(), slotCapacity);
         this.slots = new Slot[ctx.sequences()];
         for (int i = 0; i < slots.length; i++) {
-            Slot slot = new Slot(i, sequences.get(i));
+            Slot slot = new Slot(i, sequences.get(i), speculation.maxDraft());
             slot.sink = (raw, text, channel) -> emitPiece(slot, raw, text, channel);
             slots[i] = slot;
         }
@@ -306,6 +320,7 @@ final class Scheduler implements Runnable {
         s.admitted = now;
         s.admissionOrder = admissions++;
         s.firstToken = 0;
+        s.speculate = speculation != null && r.speculative() != Boolean.FALSE;
         s.state = SlotInfo.State.PREFILL;
         activeCount.incrementAndGet();
         counters.promptTokens.add(prompt.length);
@@ -564,46 +579,85 @@ final class Scheduler implements Runnable {
                     shared.notePrefill(s.prompt().length - s.promptCached, now - s.admitted);
                 }
             }
-            int token;
-            try {
-                token = s.sampler.sample(row);
-            } catch (GrammarException e) {
-                // The grammar's Java mirror refused the token before llama.cpp saw it (which would have aborted).
-                fail(s, ErrorCode.INVALID_REQUEST, "grammar: " + e.getMessage());
-                continue;
-            }
-            if (s.logprobs != null) {
-                ctx.recordLogprobs(s.logprobs, row, token);
-            }
-            if (s.firstToken == 0) {
-                s.firstToken = now;
-                observer.firstToken(now - s.pending.enqueuedNanos());
-            } else {
-                observer.token(now - s.lastToken);
-            }
-            s.lastToken = now;
-            if (ctx.isEndOfGeneration(token)) {
-                finish(s, FinishReason.STOP, now);
-                continue;
-            }
-            s.generated++;
-            s.tokensSinceEmit++;
-            if (s.filter.inReasoning()) {
-                s.reasoningTokens++;
-            }
-            int n = ctx.piece(token);
-            String text = s.utf8.append(ctx.pieceBytes(), n);
-            if (!text.isEmpty()) {
-                s.filter.push(text, s.sink);
-            }
-            if (s.filter.stopped()) {
-                finish(s, FinishReason.STOP, now);
-            } else if (s.generated >= s.pending.request().maxTokens() || s.kv.count() >= s.kv.capacity()) {
-                finish(s, FinishReason.LENGTH, now);
-            } else {
-                s.nextToken = token;
+            // The KV holds the decoded token and then the drafts (rows row+1..): a token sampled at
+            // each row in turn is the one a plain decode would have produced there, so a draft token
+            // is accepted while it equals what was sampled before it, and the first other token is
+            // the next one to decode. Exact for greedy and sampled decoding alike (the draft is
+            // deterministic), and the sampler, grammar and penalties only ever see accepted tokens.
+            int drafted = s.draftLen;
+            s.draftLen = 0;
+            int held = s.kv.count() - drafted; // cells of the tokens before the drafts
+            int accepted = 0;
+            while (true) {
+                int token;
+                try {
+                    token = s.sampler.sample(row + accepted);
+                } catch (GrammarException e) {
+                    // The grammar's Java mirror refused the token before llama.cpp saw it (which would have aborted).
+                    fail(s, ErrorCode.INVALID_REQUEST, "grammar: " + e.getMessage());
+                    break;
+                }
+                if (s.logprobs != null) {
+                    ctx.recordLogprobs(s.logprobs, row + accepted, token);
+                }
+                FinishReason end = take(s, token, held + accepted, now);
+                if (end == null && accepted < drafted && token == s.draft[accepted]) {
+                    accepted++;
+                    continue;
+                }
+                if (accepted < drafted) {
+                    sequences.cut(s.kv, held + accepted); // the rejected drafts' cells
+                }
+                if (drafted > 0) {
+                    s.gate.verified(drafted, accepted);
+                    counters.draftedTokens.add(drafted);
+                    counters.acceptedTokens.add(accepted);
+                    observer.draftVerified(drafted, accepted);
+                } else if (s.speculate) {
+                    s.gate.generatedWithoutDraft();
+                }
+                if (end != null) {
+                    finish(s, end, now);
+                } else {
+                    s.nextToken = token;
+                }
+                break;
             }
         }
+    }
+
+    /**
+     * Emits a sampled token; returns why the generation ends with it, or null when it goes on (the
+     * token is then the next to decode). {@code cells} is what the sequence holds before this token.
+     */
+    private FinishReason take(Slot s, int token, int cells, long now) {
+        if (s.firstToken == 0) {
+            s.firstToken = now;
+            observer.firstToken(now - s.pending.enqueuedNanos());
+        } else {
+            observer.token(now - s.lastToken);
+        }
+        s.lastToken = now;
+        if (ctx.isEndOfGeneration(token)) {
+            return FinishReason.STOP;
+        }
+        s.generated++;
+        s.tokensSinceEmit++;
+        if (s.filter.inReasoning()) {
+            s.reasoningTokens++;
+        }
+        int n = ctx.piece(token);
+        String text = s.utf8.append(ctx.pieceBytes(), n);
+        if (!text.isEmpty()) {
+            s.filter.push(text, s.sink);
+        }
+        if (s.filter.stopped()) {
+            return FinishReason.STOP;
+        }
+        if (s.generated >= s.pending.request().maxTokens() || cells >= s.kv.capacity()) {
+            return FinishReason.LENGTH;
+        }
+        return null;
     }
 
     private void emitPiece(Slot s, String raw, String text, GenerationEvent.Channel channel) {
@@ -672,10 +726,21 @@ final class Scheduler implements Runnable {
     /** Fills the batch; false when there is nothing to decode. */
     private boolean fillBatch() {
         batch.clear();
+        int decoding = 0;
         for (Slot s : slots) {
             s.chunk = 0;
+            s.draftLen = 0;
+            if (s.active() && !s.paused && s.nextToken >= 0) {
+                decoding++;
+            }
+        }
+        for (Slot s : slots) {
             if (s.active() && !s.paused && s.nextToken >= 0) {
                 s.logitsRow = batch.add(s.nextToken, s.kv.count(), s.id, true);
+                decoding--;
+                if (s.speculate && !draftsRefused && s.gate.open()) {
+                    addDraft(s, batch.remaining() - decoding); // every other decoding slot keeps its row
+                }
             }
         }
         int budget = Math.min(batch.remaining(), prefillCap);
@@ -707,7 +772,26 @@ final class Scheduler implements Runnable {
         return batch.size() > 0;
     }
 
+    /**
+     * Drafts up to {@code room} tokens after slot {@code s}'s next token into the batch, each with its
+     * logits row (the one after the row before it); none past the slot's capacity or its token limit.
+     */
+    private void addDraft(Slot s, int room) {
+        int pos = s.kv.count() + 1;
+        int max = Math.min(Math.min(speculation.maxDraft(), room), s.kv.capacity() - pos);
+        max = Math.min(max, s.pending.request().maxTokens() - s.generated - 1); // the last token needs no draft after it
+        if (max <= 0) {
+            return;
+        }
+        int n = NgramDrafter.draft(s.kv.tokens(), s.kv.count(), s.nextToken, s.draft, max);
+        for (int i = 0; i < n; i++) {
+            batch.add(s.draft[i], pos + i, s.id, true);
+        }
+        s.draftLen = n;
+    }
+
     private void decode() {
+        draftsRefused = false;
         while (true) {
             DecodeStatus status = ctx.decode(batch);
             if (status == DecodeStatus.OK) {
@@ -723,8 +807,18 @@ final class Scheduler implements Runnable {
                 }
                 return;
             }
-            // No room in the KV cache: free idle slots' caches first, then try smaller prefill chunks,
-            // and only then give up on the newest request.
+            // No room in the KV cache: drop this step's drafts first (they are only a bet), then free
+            // idle slots' caches, then try smaller prefill chunks, and only then give up on the newest request.
+            if (!draftsRefused && hasDrafts()) {
+                draftsRefused = true;
+                for (Slot s : slots) {
+                    s.logitsRow = -1;
+                }
+                if (!fillBatch()) {
+                    return;
+                }
+                continue;
+            }
             if (evictIdleCache(null)) {
                 continue;
             }
@@ -751,6 +845,15 @@ final class Scheduler implements Runnable {
                 return;
             }
         }
+    }
+
+    private boolean hasDrafts() {
+        for (Slot s : slots) {
+            if (s.draftLen > 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -869,6 +972,9 @@ final class Scheduler implements Runnable {
             if (s.nextToken >= 0) {
                 sequences.appended(s.kv, s.nextToken);
                 s.nextToken = -1;
+                for (int i = 0; i < s.draftLen; i++) {
+                    sequences.appended(s.kv, s.draft[i]); // held until sampling accepts or cuts them
+                }
             }
             if (s.chunk > 0) {
                 sequences.appended(s.kv, s.prompt(), s.chunk);

@@ -54,10 +54,17 @@ final class Slot {
     int nextToken = -1;
     /** Prompt tokens this step's batch carries for this slot. */
     int chunk;
+    /** Tokens drafted after {@link #nextToken} in this step's batch (rows logitsRow+1..), verified when sampled. */
+    final int[] draft;
+    int draftLen;
+    /** Whether this generation drafts (speculation on for the engine and the request). */
+    boolean speculate;
+    final DraftGate gate = new DraftGate();
 
-    Slot(int id, SequenceCache.Sequence kv) {
+    Slot(int id, SequenceCache.Sequence kv, int maxDraft) {
         this.id = id;
         this.kv = kv;
+        this.draft = new int[maxDraft];
     }
 
     boolean active() {
@@ -116,6 +123,9 @@ final class Slot {
         logitsRow = -1;
         nextToken = -1;
         chunk = 0;
+        draftLen = 0;
+        speculate = false;
+        gate.reset();
         generated = 0;
         reasoningTokens = 0;
         tokensSinceEmit = 0;

@@ -27,6 +27,14 @@ interface StepExecutor extends AutoCloseable {
      */
     boolean sharedCells();
 
+    /**
+     * Whether {@link #removeTokens} can cut a sequence's tail (a recurrent model cannot): speculative
+     * decoding rolls rejected draft tokens back that way, so it is off where this is false.
+     */
+    default boolean cutsSequences() {
+        return true;
+    }
+
     StepBatch newBatch(int capacity);
 
     /** Decodes a batch made by {@link #newBatch}. */

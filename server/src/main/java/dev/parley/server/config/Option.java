@@ -40,6 +40,10 @@ record Option(String name, String valueName, String description, String defaultV
                     + " a model that declares one serves them without this flag", null),
             new Option("no-repack", null, "keep CPU weights as stored instead of repacking them into faster layouts (as llama-server's --no-repack)", "false"),
             new Option("parse-special-in-content", null, "tokenize control-token text in messages (<|im_end|>, ...) as control tokens, as before (lets users inject turns)", "false"),
+            new Option("speculative", "MODE", "speculative decoding: ngram (draft each slot's next tokens from its own prompt and output, "
+                    + "verified in the step's batch; pays off when answers quote the history) or off", "off"),
+            new Option("speculative-max", "N", "most tokens drafted per slot and step with --speculative (1-64)",
+                    String.valueOf(dev.parley.runtime.engine.Speculation.DEFAULT_MAX_DRAFT)),
             new Option("no-prefix-reuse", null, "prefill every prompt in full instead of reusing a slot's cached prefix", "false"),
             new Option("kv-ram-budget", "SIZE", "host memory for idle conversations' KV state (e.g. 8GiB, 512MiB; 0 turns the RAM tier off; auto: a quarter of physical memory, at most 8GiB)", "auto"),
             new Option("kv-disk-budget", "SIZE", "disk space under --data-dir for conversations' KV state; it survives restarts (0 turns the disk tier off)", "16GiB"),

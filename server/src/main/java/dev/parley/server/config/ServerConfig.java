@@ -58,7 +58,8 @@ public record ServerConfig(
         dev.parley.runtime.kv.SharedSettings kvShared,
         FileSettings files,
         CreditPrices credits,
-        Pooling embedding) {
+        Pooling embedding,
+        dev.parley.runtime.engine.Speculation speculation) {
 
     /** The same configuration with another model file. */
     public ServerConfig withModel(Path model) {
@@ -66,7 +67,7 @@ public record ServerConfig(
                 gpuLayers, batchSize, microBatchSize, threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding);
+                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding, speculation);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -249,7 +250,17 @@ public record ServerConfig(
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
                 v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), kvShared(v), files(v), credits(v),
-                embedding(v.string("embedding")));
+                embedding(v.string("embedding")), speculation(v));
+    }
+
+    /** --speculative ngram|off and --speculative-max N. */
+    private static dev.parley.runtime.engine.Speculation speculation(Values v) {
+        int max = v.integer("speculative-max", 1, 64);
+        try {
+            return dev.parley.runtime.engine.Speculation.parse(v.string("speculative"), max);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
     }
 
     /** The shared KV tier, or null when --kv-shared is not given. */

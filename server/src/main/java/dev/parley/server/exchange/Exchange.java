@@ -121,7 +121,7 @@ public final class Exchange {
             // caller's owner, so one tenant never gets a hit on another's prompt.
             g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar(),
                     o.topLogprobs(), o.logitBias(), null, null).withConversation(turn.conversationKey()).withCacheNamespace(turn.owner())
-                    .withCacheHints(cacheHints(o, dropped)));
+                    .withCacheHints(cacheHints(o, dropped)).withSpeculative(o.speculative()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

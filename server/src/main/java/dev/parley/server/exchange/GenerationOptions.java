@@ -20,16 +20,25 @@ import java.util.Set;
  * @param cacheHints prompt prefixes the client asked to keep cached (OpenAI's prompt_cache_key, Anthropic's cache_control)
  */
 public record GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow,
-                                int topLogprobs, Map<Integer, Float> logitBias, List<CacheHint> cacheHints) {
+                                int topLogprobs, Map<Integer, Float> logitBias, List<CacheHint> cacheHints, Boolean speculative) {
+
+    /** Parley's extension field: false generates this request without speculative decoding. */
+    public static final String SPECULATIVE = "speculative";
 
     /** The fields {@link #parse} reads. */
     public static final Set<String> FIELDS = RequestBody.fields(SamplingFields.NAMES, Set.of("max_tokens", "stop", "grammar",
-            ContextOverflow.FIELD));
+            ContextOverflow.FIELD, SPECULATIVE));
 
     public GenerationOptions {
         stop = List.copyOf(stop);
         logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
         cacheHints = cacheHints == null ? List.of() : List.copyOf(cacheHints);
+    }
+
+    /** The server's speculative decoding setting. */
+    public GenerationOptions(int maxTokens, Sampling sampling, List<String> stop, String grammar, ContextOverflow overflow,
+                             int topLogprobs, Map<Integer, Float> logitBias, List<CacheHint> cacheHints) {
+        this(maxTokens, sampling, stop, grammar, overflow, topLogprobs, logitBias, cacheHints, null);
     }
 
     /** Without cache hints. */
@@ -40,7 +49,16 @@ public record GenerationOptions(int maxTokens, Sampling sampling, List<String> s
 
     /** These options asking to keep these prompt prefixes cached. */
     public GenerationOptions withCacheHints(List<CacheHint> hints) {
-        return new GenerationOptions(maxTokens, sampling, stop, grammar, overflow, topLogprobs, logitBias, hints);
+        return new GenerationOptions(maxTokens, sampling, stop, grammar, overflow, topLogprobs, logitBias, hints, speculative);
+    }
+
+    /**
+     * These options with the request's {@code speculative} field: false turns speculative decoding off
+     * for it (true or absent: the server's {@code --speculative} setting; a request cannot turn it on).
+     */
+    public GenerationOptions withSpeculative(RequestBody b) {
+        return new GenerationOptions(maxTokens, sampling, stop, grammar, overflow, topLogprobs, logitBias, cacheHints,
+                b.optionalBool(SPECULATIVE));
     }
 
     /** Options with the route's default overflow policy, without logprobs or a logit bias. */
@@ -56,7 +74,7 @@ public record GenerationOptions(int maxTokens, Sampling sampling, List<String> s
     /** Parley's own fields: max_tokens, the sampling fields, stop (a list of at most 16 strings), grammar, context_overflow. */
     public static GenerationOptions parse(RequestBody b, Limits limits) {
         return new GenerationOptions(maxTokens(b, limits, "max_tokens"), SamplingFields.parse(b), b.optionalStrings("stop", false, 16),
-                b.optionalString("grammar"), ContextOverflow.parse(b));
+                b.optionalString("grammar"), ContextOverflow.parse(b)).withSpeculative(b);
     }
 
     /**

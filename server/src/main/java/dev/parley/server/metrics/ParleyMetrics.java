@@ -39,6 +39,8 @@ public final class ParleyMetrics implements EngineObserver {
     private final Counter promptTokens;
     private final Counter cachedPromptTokens;
     private final Counter generatedTokens;
+    private final Counter draftedTokens;
+    private final Counter acceptedDraftTokens;
     private final Map<GenerationEvent.FinishReason, Counter> finished = new EnumMap<>(GenerationEvent.FinishReason.class);
     private final Map<ErrorCode, Counter> failed = new EnumMap<>(ErrorCode.class);
     private final Timer timeToFirstToken;
@@ -71,6 +73,10 @@ public final class ParleyMetrics implements EngineObserver {
         cachedPromptTokens = registry.getOrCreate(Counter.builder("parley.prompt.cached.tokens")
                 .description("prompt tokens served from a slot's KV cache instead of prefilled"));
         generatedTokens = registry.getOrCreate(Counter.builder("parley.generated.tokens").description("tokens generated"));
+        draftedTokens = registry.getOrCreate(Counter.builder("parley.speculative.drafted.tokens")
+                .description("speculative decoding: draft tokens verified by the model"));
+        acceptedDraftTokens = registry.getOrCreate(Counter.builder("parley.speculative.accepted.tokens")
+                .description("speculative decoding: draft tokens the model accepted (each saved a decode step)"));
         for (GenerationEvent.FinishReason r : GenerationEvent.FinishReason.values()) {
             finished.put(r, registry.getOrCreate(Counter.builder("parley.requests").description("requests by outcome")
                     .tags(List.of(Tag.create("outcome", r.wireName())))));
@@ -343,6 +349,12 @@ public final class ParleyMetrics implements EngineObserver {
     @Override
     public void step(int batchTokens, long decodeNanos, long samplingNanos, long totalNanos) {
         decodeStep.record(totalNanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void draftVerified(int drafted, int accepted) {
+        draftedTokens.increment(drafted);
+        acceptedDraftTokens.increment(accepted);
     }
 
     @Override

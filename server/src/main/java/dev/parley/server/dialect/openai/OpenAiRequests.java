@@ -41,7 +41,7 @@ public final class OpenAiRequests implements Dialect {
     static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "safety_identifier");
     private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, IGNORED, PromptCacheHints.FIELDS,
             Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "grammar", "logprobs", "logit_bias",
-                    ContextOverflow.FIELD));
+                    ContextOverflow.FIELD, GenerationOptions.SPECULATIVE));
     private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
             "chat_template_kwargs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "top_logprobs"));
     private static final Set<String> COMPLETION = RequestBody.fields(COMMON, Set.of("prompt"));
@@ -223,6 +223,6 @@ public final class OpenAiRequests implements Dialect {
         List<String> stop = b.optionalStrings("stop", true, 4);
         int top = chat ? LogprobFields.chatTopLogprobs(b) : LogprobFields.completionTopLogprobs(b);
         var bias = LogprobFields.logitBias(b, vocabularySize);
-        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, ContextOverflow.parse(b), top, bias), stream, usage);
+        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, ContextOverflow.parse(b), top, bias).withSpeculative(b), stream, usage);
     }
 }

@@ -1,0 +1,119 @@
+package dev.parley.runtime.engine;
+
+import static dev.parley.runtime.engine.Generations.chat;
+import static dev.parley.runtime.engine.Generations.done;
+import static dev.parley.runtime.engine.Generations.raw;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.parley.runtime.testmodel.TestModels;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Speculative decoding on the tiny generated Qwen3 model: the same requests on an engine with n-gram
+ * drafting and on one without give the same tokens, greedy and seeded-sampled, alone and four at a
+ * time (so drafts share batches with other slots' tokens and prefill), with stop strings, grammars
+ * and logprobs. The tiny model's answers repeat themselves, so drafts are made and accepted often
+ * (the test checks that they were, or it would prove nothing).
+ */
+class SpeculativeEngineTest {
+
+    private static Engine plain;
+    private static Engine speculative;
+
+    @BeforeAll
+    static void start() {
+        EngineConfig c = EngineConfig.defaults(TestModels.tinyQwen3()).withThreads(2, 2);
+        plain = Engine.start(c);
+        speculative = Engine.start(c.withSpeculation(Speculation.ngram(6)));
+    }
+
+    @AfterAll
+    static void stop() {
+        plain.close();
+        speculative.close();
+    }
+
+    private static List<GenerationRequest> requests() {
+        List<GenerationRequest> out = new ArrayList<>();
+        String[] asks = {"Count to ten.", "Repeat after me: the quick brown fox jumps over the lazy dog, the quick brown fox.",
+                "Write a poem about the sea.", "def add(a, b):\n    return a + b\n\nRename add to plus.", "Say hi.",
+                "List: apples, pears, plums, apples, pears, plums. Continue the list.", "What is 2 + 2?",
+                "Translate 'good morning' into French.", "Tell me a story about a cat and a dog.", "abc abc abc abc",
+                "Summarize: Parley is a server. Parley serves models. Parley is fast.", "Why is the sky blue?"};
+        for (int i = 0; i < asks.length; i++) {
+            out.add(GenerationRequest.greedy("g" + i, chat(asks[i]), 48));
+        }
+        Sampling seeded = new Sampling(1.0f, 40, 0.95f, 0.05f, 1.1f, 0, 0, 64, 99);
+        for (int i = 0; i < 4; i++) {
+            out.add(new GenerationRequest("s" + i, chat(asks[i]), 40, seeded, List.of(), null));
+        }
+        out.add(new GenerationRequest("stop", chat(asks[1]), 48, Sampling.GREEDY, List.of("the"), null));
+        out.add(new GenerationRequest("grammar", chat(asks[5]), 32, Sampling.GREEDY, List.of(), "root ::= (\"ab\" | \"cd\" | \" \")+"));
+        out.add(GenerationRequest.greedy("logprobs", chat(asks[9]), 32).withLogprobs(2));
+        return out;
+    }
+
+    /** Runs the requests four at a time; each one's events, in order. */
+    private static List<List<GenerationEvent>> run(Engine engine, List<GenerationRequest> requests) throws InterruptedException {
+        List<List<GenerationEvent>> out = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i += 4) {
+            List<TokenStream> streams = new ArrayList<>();
+            for (GenerationRequest r : requests.subList(i, Math.min(requests.size(), i + 4))) {
+                streams.add(engine.submit(r));
+            }
+            for (TokenStream s : streams) {
+                out.add(s.drain(120_000));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void outputIsTheSameTokensWithAndWithoutDrafts() throws Exception {
+        List<GenerationRequest> requests = requests();
+        List<List<GenerationEvent>> expected = run(plain, requests);
+        List<List<GenerationEvent>> actual = run(speculative, requests);
+        for (int i = 0; i < requests.size(); i++) {
+            String id = requests.get(i).id();
+            GenerationEvent.Done a = done(actual.get(i));
+            GenerationEvent.Done e = done(expected.get(i));
+            assertEquals(raw(expected.get(i)), raw(actual.get(i)), id);
+            assertEquals(e.reason(), a.reason(), id);
+            assertEquals(e.stopSequence(), a.stopSequence(), id);
+            assertEquals(e.usage().generatedTokens(), a.usage().generatedTokens(), id);
+            if (id.equals("logprobs")) {
+                assertEquals(logprobs(expected.get(i)), logprobs(actual.get(i)), "the same tokens and alternatives");
+            }
+        }
+        EngineStats stats = speculative.stats();
+        assertTrue(stats.draftedTokens() > 0, "something was drafted");
+        assertTrue(stats.acceptedTokens() > 0 && stats.acceptedTokens() <= stats.draftedTokens(), stats.toString());
+        assertTrue(stats.steps() < plain.stats().steps(), "accepted drafts save steps: " + stats.steps() + " vs " + plain.stats().steps());
+        assertEquals(0, plain.stats().draftedTokens());
+    }
+
+    /** Each logprob's token and its alternatives' tokens (the values may differ in the last bits between batch shapes). */
+    private static List<String> logprobs(List<GenerationEvent> events) {
+        List<String> out = new ArrayList<>();
+        for (GenerationEvent e : events) {
+            if (e instanceof GenerationEvent.Piece p) {
+                p.logprobs().forEach(l -> out.add(l.token() + " " + l.top().stream().map(TokenLogprob.Alternative::token).toList()));
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void aRequestCanTurnDraftingOff() throws Exception {
+        long before = speculative.stats().draftedTokens();
+        GenerationRequest r = GenerationRequest.greedy("no-drafts", chat("abc abc abc abc"), 32).withSpeculative(false);
+        String off = raw(speculative.submit(r).drain(60_000));
+        assertEquals(before, speculative.stats().draftedTokens(), "nothing drafted for it");
+        assertEquals(raw(plain.submit(GenerationRequest.greedy("plain", chat("abc abc abc abc"), 32)).drain(60_000)), off);
+    }
+}
