@@ -152,6 +152,15 @@ public record EngineConfig(
 
     ContextOptions contextOptions() {
         return new ContextOptions(contextSize, batchSize, Math.min(microBatchSize, batchSize), slots, threads, batchThreads,
-                flashAttention, kvCacheType, unifiedKv, 0);
+                flashAttention, kvCacheType, unifiedKv, outputRows());
+    }
+
+    /**
+     * Rows of logits one decode may ask for: one per slot (0, the context's default), or with drafts
+     * one per slot and draft token, so that every slot drafting at once still fits (a prefilling slot
+     * asks for one row and drafts nothing). The logits buffer grows by that many vocabulary-sized rows.
+     */
+    private int outputRows() {
+        return speculation.ngram() ? Math.max(slots, Math.min(batchSize, slots * (1 + speculation.maxDraft()))) : 0;
     }
 }
