@@ -1,0 +1,102 @@
+package dev.parley.bench;
+
+import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineConfig;
+import dev.parley.runtime.engine.EngineStats;
+import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.GenerationRequest;
+import dev.parley.runtime.engine.Prompt;
+import dev.parley.runtime.engine.Speculation;
+import dev.parley.runtime.testmodel.ModelShape;
+import dev.parley.runtime.testmodel.TestModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Speculative decoding by n-gram lookup, one stream, greedy: tokens/s with and without drafting on a
+ * workload whose answer quotes its history and on one that quotes nothing, with the acceptance rate.
+ * The "quoting" prompt is a text, the model's own greedy continuation of it, and the text again: what
+ * the model said after the text is in the history. The "novel" prompt is a text seen once.
+ *
+ * <pre>scripts/bench-speculative.sh [--model PRESET|PATH] [--tokens N] [--max-draft N] [--threads N] [--runs N]</pre>
+ */
+public final class SpeculativeBench {
+
+    private SpeculativeBench() {
+    }
+
+    private static final String QUOTED = "The function parse reads the header, then the body, then the trailer, and returns them in order.";
+    private static final String NOVEL = "A lighthouse keeper counts the ships that pass each night and writes their names in a book.";
+
+    public static void main(String[] args) throws Exception {
+        String model = "tiny-qwen3";
+        int tokens = 128;
+        int maxDraft = Speculation.DEFAULT_MAX_DRAFT;
+        int threads = Runtime.getRuntime().availableProcessors();
+        int runs = 3;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--model" -> model = args[i + 1];
+                case "--tokens" -> tokens = Integer.parseInt(args[i + 1]);
+                case "--max-draft" -> maxDraft = Integer.parseInt(args[i + 1]);
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--runs" -> runs = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown flag " + args[i]);
+            }
+        }
+        Path path = Files.exists(Path.of(model)) ? Path.of(model) : TestModels.ensure(ModelShape.preset(model));
+        EngineConfig base = EngineConfig.defaults(path).withSlots(1, 4096).withThreads(threads, threads);
+        System.out.printf("model %s, one stream, greedy, %d generated tokens, %d threads, --speculative-max %d, median of %d runs%n",
+                path.getFileName(), tokens, threads, maxDraft, runs);
+        System.out.println("| workload | tok/s without | tok/s with ngram | speed-up | drafted | accepted | acceptance |");
+        System.out.println("|---|---|---|---|---|---|---|");
+        try (Engine plain = Engine.start(base.withPrefixReuse(false));
+             Engine spec = Engine.start(base.withPrefixReuse(false).withSpeculation(Speculation.ngram(maxDraft)))) {
+            String answer = raw(plain, new Prompt.Raw(QUOTED), tokens).text();
+            List<Prompt> workloads = List.of(new Prompt.Raw(QUOTED + answer + "\n\n" + QUOTED), new Prompt.Raw(NOVEL));
+            List<String> names = List.of("quotes the history", "quotes nothing");
+            raw(spec, new Prompt.Raw(NOVEL), 8); // warm-up
+            for (int w = 0; w < workloads.size(); w++) {
+                double[] off = new double[runs];
+                double[] on = new double[runs];
+                EngineStats before = spec.stats();
+                for (int r = 0; r < runs; r++) {
+                    off[r] = raw(plain, workloads.get(w), tokens).tokensPerSecond();
+                    on[r] = raw(spec, workloads.get(w), tokens).tokensPerSecond();
+                }
+                EngineStats after = spec.stats();
+                long drafted = after.draftedTokens() - before.draftedTokens();
+                long accepted = after.acceptedTokens() - before.acceptedTokens();
+                double a = median(off);
+                double b = median(on);
+                System.out.printf("| %s | %.1f | %.1f | %.2fx | %d | %d | %.0f%% |%n", names.get(w), a, b, b / a, drafted / runs,
+                        accepted / runs, drafted == 0 ? 0 : 100.0 * accepted / drafted);
+            }
+        }
+    }
+
+    private record Result(String text, double tokensPerSecond) {}
+
+    private static Result raw(Engine engine, Prompt prompt, int tokens) throws InterruptedException {
+        StringBuilder text = new StringBuilder();
+        GenerationEvent.Usage usage = null;
+        for (GenerationEvent e : engine.submit(GenerationRequest.greedy("bench", prompt, tokens)).drain(600_000)) {
+            if (e instanceof GenerationEvent.Piece p) {
+                text.append(p.raw());
+            } else if (e instanceof GenerationEvent.Done d) {
+                usage = d.usage();
+            } else if (e instanceof GenerationEvent.Failed f) {
+                throw new IllegalStateException(f.code() + ": " + f.message());
+            }
+        }
+        return new Result(text.toString(), usage.generatedTokens() * 1000.0 / Math.max(1, usage.generationMillis()));
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[s.length / 2];
+    }
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Speculative decoding (n-gram lookup), one stream: scripts/bench-speculative.sh [--model tiny-qwen3|bench-qwen3-0.4b|PATH]
+#   [--tokens 128] [--max-draft 8] [--threads N] [--runs 3]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/common.sh
+source "$here/scripts/lib/common.sh"
+parley_find_java
+"$here/scripts/fetch-natives.sh" >/dev/null
+(cd "$here" && mvn -B -q --no-transfer-progress -DskipTests -pl bench -am package)
+exec java --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
+  -cp "$here/bench/target/classes:$here/bench/target/lib/*" dev.parley.bench.SpeculativeBench "$@"
