@@ -39,6 +39,21 @@ class ServerConfigTest {
     }
 
     @Test
+    void speculativeDecodingIsOffUnlessAskedForAndItsModeAndLengthAreChecked() {
+        ServerConfig defaults = ServerConfig.load(new String[0], Map.of());
+        assertFalse(defaults.speculation().ngram());
+        ServerConfig c = ServerConfig.load(new String[] {"--speculative", "ngram", "--speculative-max", "5"}, Map.of());
+        assertTrue(c.speculation().ngram());
+        assertEquals(5, c.speculation().maxDraft());
+        assertEquals(dev.parley.runtime.engine.Speculation.DEFAULT_MAX_DRAFT,
+                ServerConfig.load(new String[0], Map.of("PARLEY_SPECULATIVE", "ngram")).speculation().maxDraft());
+        ConfigException mode = assertThrows(ConfigException.class,
+                () -> ServerConfig.load(new String[] {"--speculative", "draft"}, Map.of()));
+        assertTrue(mode.getMessage().contains("ngram"), mode.getMessage());
+        assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--speculative-max", "0"}, Map.of()));
+    }
+
+    @Test
     void kvBudgetsTakeSizesAndZeroOrNoKvDiskTurnsATierOff() {
         ServerConfig defaults = ServerConfig.load(new String[0], Map.of());
         assertTrue(defaults.kvRamBudgetBytes() > 0 && defaults.kvRamBudgetBytes() <= 8L << 30, "auto: a quarter of memory, at most 8 GiB");
