@@ -31,14 +31,20 @@ public final class Dialects {
     }
 
     /** What a dialect may need to start. */
-    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {}
+    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models,
+                        dev.parley.server.models.ModelRouter router) {
+        /** One model served for every request (tests that build dialects by hand). */
+        public Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {
+            this(engine, store, llamaSource, uploads, models, dev.parley.server.models.ModelRouter.single(engine));
+        }
+    }
 
     public static List<Dialect> all(Needs n) {
         return List.of(
                 new PaddlerRequests(n.store().files()),
                 new ThreadsService(n.store()),
                 new AnthropicRequests(n.engine(), n.store().files()), // before OpenAI's catch-all of /v1/
-                new OpenAiRequests(n.engine(), n.store(), n.uploads()),
+                new OpenAiRequests(n.engine(), n.store(), n.uploads(), n.router()),
                 new TokenizerRoutes(n.engine(), n.store().files()),
                 new OpenAiEmbeddings(n.engine()),
                 new AiChatRequests(),
@@ -47,7 +53,7 @@ public final class Dialects {
                 new FilesService(n.store().files(), n.uploads()),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
-                new OllamaService(n.engine(), n.models()),
+                new OllamaService(n.engine(), n.models(), n.router()),
                 new OllamaEmbeddings(n.engine()),
                 new UsageService(),
                 new ApiExplorer());

@@ -42,7 +42,7 @@ public final class Exchange {
     /** How long a generation cancelled for a client that left may take to report the tokens it used, to charge them. */
     private static final long CANCELLED_USAGE_MILLIS = 5_000;
 
-    private final Engine engine;
+    private final dev.parley.server.models.ModelRouter models;
     private final ThreadTurns threads;
     private final Credits credits;
     /** Sees each turn's prompt as it goes to the engine: a test hook, for what the model was given. */
@@ -54,7 +54,12 @@ public final class Exchange {
     }
 
     public Exchange(Engine engine, ThreadStore store, Credits credits) {
-        this.engine = engine;
+        this(dev.parley.server.models.ModelRouter.single(engine), store, credits);
+    }
+
+    /** Each turn runs on the engine of the model it names. */
+    public Exchange(dev.parley.server.models.ModelRouter models, ThreadStore store, Credits credits) {
+        this.models = models;
         this.threads = new ThreadTurns(store);
         this.credits = credits;
     }
@@ -78,15 +83,32 @@ public final class Exchange {
     void run(Call call, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         credits.admit(turn.owner());
+        // The model is held (never unloaded) until the answer's last event is written.
+        dev.parley.server.models.ModelRouter.Held held;
+        try {
+            held = models.acquire(turn.model(), turn.keepAlive());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            run(call, held.engine(), res, endpoint);
+        } finally {
+            held.close();
+        }
+    }
+
+    private void run(Call call, Engine engine, ServerResponse res, String endpoint) {
+        Turn turn = call.turn();
         if (turn.conversationKey() != null) {
             res.header(Incoming.SESSION_ID, turn.conversationKey());
         }
         switch (turn.source()) {
-            case Turn.Given given -> generate(call, given.prompt(), given.documents(), null, res, endpoint);
+            case Turn.Given given -> generate(engine, call, given.prompt(), given.documents(), null, res, endpoint);
             case Turn.OnThread onThread -> {
                 ThreadTurns.Begun begun = threads.begin(onThread);
                 try {
-                    generate(call, begun.prompt(), begun.documents(), begun, res, endpoint);
+                    generate(engine, call, begun.prompt(), begun.documents(), begun, res, endpoint);
                 } finally {
                     threads.end(begun);
                 }
@@ -99,7 +121,7 @@ public final class Exchange {
         return droppedMessages == 0 ? o.cacheHints() : o.cacheHints().stream().filter(h -> h.messages() == CacheHint.WHOLE_PROMPT).toList();
     }
 
-    private void generate(Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
+    private void generate(Engine engine, Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
         int dropped = 0;

@@ -39,7 +39,7 @@ public final class ThreadsService implements Dialect {
     private static final Set<String> FORK_FIELDS = Set.of("at_message_id", "content");
     private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files");
     private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
-            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files"));
+            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files", "model"));
 
     private final ThreadStore store;
 
