@@ -114,6 +114,14 @@ class MultiModelTest {
             assertEquals(List.of("alpha", "g", "g", "alpha:latest", "g"), got);
         }
         assertEquals(Set.of("alpha", "g"), loaded());
+
+        // the answer names the model that gave it, in the Responses and Anthropic shapes too
+        HttpResponse<String> resp = server.post("/v1/responses", "{\"model\":\"g\",\"input\":\"hi\",\"max_output_tokens\":3}");
+        assertEquals(200, resp.statusCode(), resp.body());
+        assertEquals("g", json(resp).get("model").asText());
+        HttpResponse<String> msg = server.post("/v1/messages", "{\"model\":\"g\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertEquals(200, msg.statusCode(), msg.body());
+        assertEquals("g", json(msg).get("model").asText());
     }
 
     @Test

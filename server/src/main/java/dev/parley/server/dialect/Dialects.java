@@ -43,7 +43,7 @@ public final class Dialects {
         return List.of(
                 new PaddlerRequests(n.store().files()),
                 new ThreadsService(n.store()),
-                new AnthropicRequests(n.engine(), n.store().files()), // before OpenAI's catch-all of /v1/
+                new AnthropicRequests(n.engine(), n.store().files(), n.router()), // before OpenAI's catch-all of /v1/
                 new OpenAiRequests(n.engine(), n.store(), n.uploads(), n.router()),
                 new TokenizerRoutes(n.engine(), n.store().files()),
                 new OpenAiEmbeddings(n.engine()),

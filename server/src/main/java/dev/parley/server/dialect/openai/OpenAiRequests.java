@@ -65,7 +65,7 @@ public final class OpenAiRequests implements Dialect {
         this.model = new ModelCard(engine, router);
         this.vocabularySize = engine.model().vocabularySize();
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
-        this.responses = new ResponsesRequests(model.id(), toolStyle, store);
+        this.responses = new ResponsesRequests(model.id(), toolStyle, store).answering(model::answering);
         this.conversations = new OpenAiConversations(store);
         this.storedResponses = new StoredResponses(store, model.id());
     }
