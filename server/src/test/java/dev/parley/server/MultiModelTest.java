@@ -37,7 +37,8 @@ class MultiModelTest {
             Files.copy(TestModels.tinyQwen3(), dir.resolve(n + ".gguf"));
         }
         Files.writeString(dir.resolve("parley-models.properties"), "# another name for gamma's file\ng = gamma.gguf\n");
-        server = new TestServer("--model", "alpha=" + dir.resolve("alpha.gguf"), "--models-dir", dir.toString(), "--models-max-loaded", "2", "--keep-alive", "1s",
+        server = new TestServer("--model", "alpha=" + dir.resolve("alpha.gguf"), "--model", "embed=" + TestModels.tinyQwen3Embedding(),
+                "--models-dir", dir.toString(), "--models-max-loaded", "2", "--keep-alive", "1s",
                 "--slots", "2", "--ctx-size", "512");
     }
 
@@ -76,7 +77,7 @@ class MultiModelTest {
     void everyModelIsListedAndTheDefaultIsLoaded() throws Exception {
         List<String> ids = new ArrayList<>();
         json(server.get("/v1/models")).get("data").forEach(m -> ids.add(m.get("id").asText()));
-        assertEquals(List.of("alpha", "beta", "gamma", "g"), ids);
+        assertEquals(List.of("alpha", "embed", "beta", "gamma", "g"), ids);
         List<String> tags = new ArrayList<>();
         json(server.get("/api/tags")).get("models").forEach(m -> tags.add(m.get("name").asText()));
         assertEquals(ids, tags);
@@ -127,6 +128,11 @@ class MultiModelTest {
     @Test
     void idleModelsUnloadAndKeepAliveZeroUnloadsAtOnce() throws Exception {
         ollama("beta", "0");
+        // the lease ends just after the answer is written; well before the 1 s keep-alive could unload it
+        long soon = System.nanoTime() + 500_000_000L;
+        while (loaded().contains("beta") && System.nanoTime() < soon) {
+            Thread.sleep(20);
+        }
         assertFalse(loaded().contains("beta"), "keep_alive 0 unloads when the request ends");
         openAi("gamma");
         assertTrue(loaded().contains("gamma"));
@@ -138,16 +144,29 @@ class MultiModelTest {
     }
 
     @Test
+    void embeddingsComeFromTheModelNamed() throws Exception {
+        HttpResponse<String> o = server.post("/v1/embeddings", "{\"model\":\"embed\",\"input\":[\"a\",\"b\"]}");
+        assertEquals(200, o.statusCode(), o.body());
+        assertEquals("embed", json(o).get("model").asText());
+        assertEquals(2, json(o).get("data").size());
+        HttpResponse<String> l = server.post("/api/embed", "{\"model\":\"embed\",\"input\":\"a\"}");
+        assertEquals(200, l.statusCode(), l.body());
+        assertTrue(json(l).get("embeddings").get(0).size() > 0);
+        assertEquals(400, server.post("/v1/embeddings", "{\"model\":\"alpha\",\"input\":\"a\"}").statusCode(), "alpha declares no pooling");
+        assertEquals(404, server.post("/api/embed", "{\"model\":\"nope\",\"input\":\"a\"}").statusCode());
+    }
+
+    @Test
     void anUnknownModelIs404InEachDialectsShapeListingTheModels() throws Exception {
         HttpResponse<String> o = server.post("/v1/chat/completions", "{\"model\":\"nope\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(404, o.statusCode());
         JsonNode err = json(o).get("error");
         assertEquals("model_not_found", err.get("code").asText());
-        assertTrue(err.get("message").asText().contains("alpha, beta, gamma, g"), err.toString());
+        assertTrue(err.get("message").asText().contains("alpha, embed, beta, gamma, g"), err.toString());
 
         HttpResponse<String> l = server.post("/api/chat", "{\"model\":\"nope\",\"stream\":false,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(404, l.statusCode());
-        assertTrue(json(l).get("error").asText().contains("alpha, beta, gamma, g"), l.body());
+        assertTrue(json(l).get("error").asText().contains("alpha, embed, beta, gamma, g"), l.body());
 
         HttpResponse<String> a = server.post("/v1/messages", "{\"model\":\"nope\",\"max_tokens\":3,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
         assertEquals(404, a.statusCode());

@@ -46,7 +46,7 @@ public final class Dialects {
                 new AnthropicRequests(n.engine(), n.store().files(), n.router()), // before OpenAI's catch-all of /v1/
                 new OpenAiRequests(n.engine(), n.store(), n.uploads(), n.router()),
                 new TokenizerRoutes(n.engine(), n.store().files()),
-                new OpenAiEmbeddings(n.engine()),
+                new OpenAiEmbeddings(n.engine(), n.router()),
                 new AiChatRequests(),
                 new UiChatRequests(),
                 new ConversationRequests(n.store().files()),
@@ -54,7 +54,7 @@ public final class Dialects {
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
                 new OllamaService(n.engine(), n.models(), n.router()),
-                new OllamaEmbeddings(n.engine()),
+                new OllamaEmbeddings(n.router()),
                 new UsageService(),
                 new ApiExplorer());
     }

@@ -20,8 +20,9 @@ import java.util.function.ToLongFunction;
  * thread of the request that needed it; requests for a model that is loading wait for it (within their
  * own timeout) and never see it half-loaded. A loaded model that nobody holds is unloaded once it has
  * been idle for its keep-alive; when a new load would exceed the most loaded models or the memory budget,
- * the least recently used idle models are unloaded first. A model is never unloaded while a request
- * holds a {@link Lease} on it.
+ * the least recently used idle models are unloaded first; when all that would have to go are busy, the
+ * request waits (within its timeout) for one to finish. A model is never unloaded while a request holds a
+ * {@link Lease} on it.
  *
  * <p>Generic over what a loaded model is ({@code E}: an Engine in the server) so that the bookkeeping is
  * tested without native code.
@@ -143,6 +144,7 @@ public final class ModelRegistry<E> implements AutoCloseable {
                 }
                 closed = true;
                 entry.leases--;
+                ModelRegistry.this.notifyAll(); // a load waiting for room may go on
                 entry.lastUsedNanos = System.nanoTime();
                 entry.lastUsedMillis = System.currentTimeMillis();
                 if (entry.leases == 0 && entry.keepAlive.isZero() && loaded.get(entry.name) == entry) {
@@ -160,7 +162,7 @@ public final class ModelRegistry<E> implements AutoCloseable {
      * {@code keep_alive} does.
      *
      * @throws UnknownModelException  no such model
-     * @throws ModelCapacityException it cannot fit now (or ever), with the numbers
+     * @throws ModelCapacityException it cannot fit ever, or not before {@code wait} ran out, with the numbers
      * @throws TimeoutException       it was still loading after {@code wait}
      */
     public Lease acquire(String name, Duration keepAlive, Duration wait) throws InterruptedException, TimeoutException {
@@ -175,18 +177,30 @@ public final class ModelRegistry<E> implements AutoCloseable {
         Entry<E> entry;
         boolean loadHere = false;
         List<Entry<E>> evicted = List.of();
+        long deadline = System.nanoTime() + Math.max(0, wait.toNanos());
         synchronized (this) {
             if (closed) {
                 throw new ModelCapacityException("the server is shutting down", false);
             }
             entry = loaded.get(wanted);
-            if (entry == null) {
-                long bytes = footprint.applyAsLong(wanted);
-                evicted = makeRoom(wanted, bytes);
-                entry = new Entry<>(wanted, bytes, keepAlive != null ? keepAlive : limits.keepAlive());
-                loaded.put(wanted, entry);
-                loadHere = true;
-            } else if (keepAlive != null) {
+            long bytes = entry == null ? footprint.applyAsLong(wanted) : 0;
+            while (entry == null) {
+                try {
+                    evicted = makeRoom(wanted, bytes);
+                    entry = new Entry<>(wanted, bytes, keepAlive != null ? keepAlive : limits.keepAlive());
+                    loaded.put(wanted, entry);
+                    loadHere = true;
+                } catch (ModelCapacityException e) {
+                    // every model that would have to go is busy: wait (within the request's timeout) for one to finish
+                    long left = deadline - System.nanoTime();
+                    if (e.never() || left <= 0) {
+                        throw e;
+                    }
+                    TimeUnit.NANOSECONDS.timedWait(this, left);
+                    entry = loaded.get(wanted); // another request may have loaded it meanwhile
+                }
+            }
+            if (!loadHere && keepAlive != null) {
                 entry.keepAlive = keepAlive;
             }
             entry.leases++;
@@ -218,6 +232,7 @@ public final class ModelRegistry<E> implements AutoCloseable {
                 if (loaded.get(entry.name) == entry) {
                     loaded.remove(entry.name);
                 }
+                notifyAll();
             }
             entry.ready.completeExceptionally(e);
         }
@@ -226,6 +241,7 @@ public final class ModelRegistry<E> implements AutoCloseable {
     private void release(Entry<E> entry) {
         synchronized (this) {
             entry.leases--;
+            notifyAll();
         }
     }
 

@@ -84,6 +84,16 @@ public final class ModelRouter implements AutoCloseable {
         };
     }
 
+    /** {@link #acquire} for handlers that answer outside the exchange (embeddings): an interrupt is a 503. */
+    public Held hold(String model, Duration keepAlive) {
+        try {
+            return acquire(model, keepAlive);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "interrupted while waiting for model '" + model + "'", "model");
+        }
+    }
+
     /** The 404 every dialect renders in its own shape: the name asked for and every name there is. */
     public static ApiError notFound(String name, List<String> known) {
         return new ApiError(404, "model '" + name + "' not found; the models here are: " + String.join(", ", known), "model",

@@ -76,10 +76,22 @@ class ModelRegistryTest {
             assertEquals(List.of("b"), unloaded);
             assertEquals(List.of("c", "a"), r.loaded().stream().map(ModelRegistry.Loaded::name).toList());
             try (var holdC = r.acquire("c", null, WAIT); var holdA = r.acquire("a", null, WAIT)) {
-                ModelCapacityException e = assertThrows(ModelCapacityException.class, () -> r.acquire("b", null, WAIT));
+                ModelCapacityException e = assertThrows(ModelCapacityException.class, () -> r.acquire("b", null, Duration.ofMillis(100)));
                 assertFalse(e.never());
                 assertTrue(e.getMessage().contains("2 of at most 2"), e.getMessage());
             }
+            // a load that finds every model busy waits for one to finish
+            var holdC = r.acquire("c", null, WAIT);
+            try (var pool = Executors.newSingleThreadExecutor()) {
+                Future<String> b = pool.submit(() -> { try (var l = r.acquire("b", null, WAIT)) { return l.model().name(); } });
+                var holdA = r.acquire("a", null, WAIT);
+                Thread.sleep(100);
+                assertFalse(b.isDone(), "a and c are both held");
+                holdA.close();
+                assertEquals("b", b.get(5, TimeUnit.SECONDS));
+            }
+            holdC.close();
+            assertTrue(unloaded.contains("a"));
         }
     }
 
