@@ -154,6 +154,14 @@ class MultiModelTest {
         assertTrue(json(l).get("embeddings").get(0).size() > 0);
         assertEquals(400, server.post("/v1/embeddings", "{\"model\":\"alpha\",\"input\":\"a\"}").statusCode(), "alpha declares no pooling");
         assertEquals(404, server.post("/api/embed", "{\"model\":\"nope\",\"input\":\"a\"}").statusCode());
+        // /api/show reads the named model: only the embedding one says it embeds
+        List<String> caps = new ArrayList<>();
+        json(server.post("/api/show", "{\"model\":\"embed\"}")).get("capabilities").forEach(c -> caps.add(c.asText()));
+        assertTrue(caps.contains("embedding"), caps.toString());
+        List<String> alphaCaps = new ArrayList<>();
+        json(server.post("/api/show", "{\"model\":\"alpha\"}")).get("capabilities").forEach(c -> alphaCaps.add(c.asText()));
+        assertFalse(alphaCaps.contains("embedding"), alphaCaps.toString());
+        assertEquals(404, server.post("/api/show", "{\"model\":\"nope\"}").statusCode());
     }
 
     @Test

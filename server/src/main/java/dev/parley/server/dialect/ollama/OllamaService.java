@@ -329,6 +329,14 @@ public final class OllamaService implements Dialect {
         if ((model == null || model.isBlank()) && b.optionalString("name") == null) {
             throw ApiError.badRequest("model", "model is required");
         }
-        Json.send(res, 200, models.show());
+        if (catalog == null) {
+            Json.send(res, 200, models.show());
+            return;
+        }
+        // with several models the facts come from the named one, loaded for the answer as Ollama does
+        String name = model != null && !model.isBlank() ? model : b.optionalString("name");
+        try (var held = router.hold(name, null)) {
+            Json.send(res, 200, new OllamaModels(held.engine()).show());
+        }
     }
 }
