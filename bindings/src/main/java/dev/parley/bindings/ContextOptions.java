@@ -13,6 +13,8 @@ package dev.parley.bindings;
  * @param kvCacheType element type of the K and V cache
  * @param unifiedKv one KV buffer shared by all sequences (a long conversation may use more than 1/N)
  * @param outputsMax most rows of logits one decode call may ask for (0 = {@code sequences})
+ * @param pooling null for a generation context; else an embedding context ({@code embeddings = true})
+ *     pooling this way ({@link Pooling#UNSPECIFIED}: the model's own type)
  */
 public record ContextOptions(
         int contextSize,
@@ -24,9 +26,16 @@ public record ContextOptions(
         FlashAttention flashAttention,
         KvCacheType kvCacheType,
         boolean unifiedKv,
-        int outputsMax) {
+        int outputsMax,
+        Pooling pooling) {
 
     public enum FlashAttention { AUTO, ON, OFF }
+
+    /** A generation context (no embeddings). */
+    public ContextOptions(int contextSize, int batchSize, int microBatchSize, int sequences, int threads, int batchThreads,
+                          FlashAttention flashAttention, KvCacheType kvCacheType, boolean unifiedKv, int outputsMax) {
+        this(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, flashAttention, kvCacheType, unifiedKv, outputsMax, null);
+    }
 
     public ContextOptions {
         if (contextSize < 0) {
@@ -59,23 +68,32 @@ public record ContextOptions(
     }
 
     public ContextOptions withBatch(int batch, int microBatch) {
-        return new ContextOptions(contextSize, batch, microBatch, sequences, threads, batchThreads, flashAttention, kvCacheType, unifiedKv, outputsMax);
+        return new ContextOptions(contextSize, batch, microBatch, sequences, threads, batchThreads, flashAttention, kvCacheType, unifiedKv, outputsMax, pooling);
     }
 
     public ContextOptions withThreads(int decodeThreads, int prefillThreads) {
-        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, decodeThreads, prefillThreads, flashAttention, kvCacheType, unifiedKv, outputsMax);
+        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, decodeThreads, prefillThreads, flashAttention, kvCacheType, unifiedKv, outputsMax, pooling);
     }
 
     public ContextOptions withKv(KvCacheType type, boolean unified) {
-        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, flashAttention, type, unified, outputsMax);
+        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, flashAttention, type, unified, outputsMax, pooling);
     }
 
     public ContextOptions withFlashAttention(FlashAttention fa) {
-        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, fa, kvCacheType, unifiedKv, outputsMax);
+        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, fa, kvCacheType, unifiedKv, outputsMax, pooling);
     }
 
     public ContextOptions withOutputsMax(int max) {
-        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, flashAttention, kvCacheType, unifiedKv, max);
+        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, flashAttention, kvCacheType, unifiedKv, max, pooling);
+    }
+
+    /**
+     * An embedding context pooling this way. Every token of an embedding batch is an output row, so the
+     * output limit becomes the batch size.
+     */
+    public ContextOptions withPooling(Pooling p) {
+        return new ContextOptions(contextSize, batchSize, microBatchSize, sequences, threads, batchThreads, flashAttention, kvCacheType,
+                unifiedKv, p == null ? outputsMax : batchSize, p);
     }
 
     /** The effective output-row limit. */

@@ -57,6 +57,10 @@ public final class LlamaContext implements AutoCloseable {
             llama_context_params.type_v(p, options.kvCacheType().ggmlType);
             llama_context_params.kv_unified(p, options.unifiedKv());
             llama_context_params.no_perf(p, true);
+            if (options.pooling() != null) {
+                llama_context_params.embeddings(p, true);
+                llama_context_params.pooling_type(p, options.pooling().nativeValue());
+            }
             NativeLog.beginCapture();
             MemorySegment ctx;
             List<String> errors;
@@ -154,6 +158,30 @@ public final class LlamaContext implements AutoCloseable {
             }
         }
         return best;
+    }
+
+    // ---- embeddings (contexts made with a pooling) ----
+
+    /** The pooling this context applies (llama.cpp's choice when the options left it to the model). */
+    public Pooling pooling() {
+        return Pooling.ofNative(Llama.llama_pooling_type(handle()));
+    }
+
+    /**
+     * The pooled embedding of a sequence after the last decode, copied out ({@code n_embd} floats, not
+     * normalized). Only for an embedding context whose pooling gives one vector per sequence.
+     */
+    public float[] sequenceEmbedding(int seq) {
+        checkSequence(seq);
+        if (options.pooling() == null || !pooling().pools()) {
+            throw new IllegalStateException("this context does not pool embeddings (pooling " + pooling() + ")");
+        }
+        MemorySegment row = Llama.llama_get_embeddings_seq(handle(), seq);
+        if (row.equals(MemorySegment.NULL)) {
+            throw new IllegalArgumentException("no embedding for sequence " + seq + " in the last decode");
+        }
+        int n = model.embeddingLength();
+        return row.reinterpret((long) n * Float.BYTES).toArray(ValueLayout.JAVA_FLOAT);
     }
 
     // ---- KV memory per sequence ----

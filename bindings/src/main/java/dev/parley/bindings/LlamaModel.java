@@ -100,6 +100,21 @@ public final class LlamaModel implements AutoCloseable {
         return Llama.llama_model_n_embd(handle());
     }
 
+    /**
+     * The pooling type the GGUF declares ({@code <arch>.pooling_type}), NONE when it declares none: a
+     * generative model, which makes no sequence embedding unless a pooling is forced.
+     */
+    public Pooling declaredPooling() {
+        String arch = metadata("general.architecture").orElse("");
+        return metadata(arch + ".pooling_type").map(v -> {
+            try {
+                return Pooling.ofNative(Integer.parseInt(v.trim()));
+            } catch (IllegalArgumentException e) {
+                return Pooling.NONE;
+            }
+        }).orElse(Pooling.NONE);
+    }
+
     public int layerCount() {
         return Llama.llama_model_n_layer(handle());
     }

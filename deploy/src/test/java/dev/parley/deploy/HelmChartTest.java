@@ -29,11 +29,16 @@ class HelmChartTest {
     private static final Path CHART = Path.of(System.getProperty("parley.root", "..")).resolve("deploy/helm/parley");
     private static final String DATABASE = "jdbc:postgresql://postgres:5432/parley";
 
-    private static Map<String, ObjectNode> render(Map<String, Object> values) throws Exception {
+    private static List<ObjectNode> renderAll(Map<String, Object> values) throws Exception {
         TemplateCommand template = new Helm(CHART).template().withName("chat").withNamespace("llm");
         values.forEach(template::set);
+        return Manifests.parse(template.call());
+    }
+
+    /** The rendered documents by kind, where the values make one of each. */
+    private static Map<String, ObjectNode> render(Map<String, Object> values) throws Exception {
         Map<String, ObjectNode> byKind = new LinkedHashMap<>();
-        for (ObjectNode doc : Manifests.parse(template.call())) {
+        for (ObjectNode doc : renderAll(values)) {
             assertTrue(byKind.put(doc.path("kind").asText(), doc) == null, "one " + doc.path("kind").asText());
         }
         return byKind;
@@ -58,10 +63,11 @@ class HelmChartTest {
     void everyBuiltInManifestFitsTheKubernetesSchema() throws Exception {
         for (Map<String, Object> values : List.of(Map.<String, Object>of("database.url", DATABASE), everything(),
                 Map.<String, Object>of("database.existingSecret", "pg", "model.copyFromImage.enabled", true,
-                        "model.copyFromImage.image", "registry.example/models:qwen3-8b"))) {
-            Map<String, ObjectNode> docs = render(values);
+                        "model.copyFromImage.image", "registry.example/models:qwen3-8b"),
+                Map.<String, Object>of("database.url", DATABASE, "kvShared.redis.bundled.enabled", true, "kvShared.redis.passwordSecret", "kv"),
+                Map.<String, Object>of("database.url", DATABASE, "kvShared.volume.persistentVolumeClaim", "kv-rwx"))) {
             List<String> validated = new ArrayList<>();
-            for (ObjectNode doc : docs.values()) {
+            for (ObjectNode doc : renderAll(values)) {
                 if (Manifests.isBuiltIn(doc)) {
                     Manifests.validate(doc);
                     validated.add(doc.path("kind").asText());
@@ -129,5 +135,59 @@ class HelmChartTest {
         assertEquals(docs.get("Deployment").at("/metadata/name").asText(), hpa.at("/spec/scaleTargetRef/name").asText());
         assertEquals("parley_queue_length", hpa.at("/spec/metrics/0/pods/metric/name").asText());
         assertTrue(docs.get("Deployment").at("/spec/replicas").isMissingNode(), "the autoscaler owns the replica count");
+    }
+
+    private static ObjectNode named(List<ObjectNode> docs, String kind, String name) {
+        return docs.stream().filter(d -> d.path("kind").asText().equals(kind) && d.at("/metadata/name").asText().equals(name)).findFirst()
+                .orElseThrow(() -> new AssertionError("no " + kind + " " + name));
+    }
+
+    private static List<String> args(ObjectNode deployment) {
+        List<String> out = new ArrayList<>();
+        deployment.at("/spec/template/spec/containers/0/args").forEach(a -> out.add(a.asText()));
+        return out;
+    }
+
+    private static String after(List<String> args, String flag) {
+        int i = args.indexOf(flag);
+        assertTrue(i >= 0 && i + 1 < args.size(), flag + " in " + args);
+        return args.get(i + 1);
+    }
+
+    @Test
+    void theSharedKvTierIsOffByDefaultAndPointsAtRedisOrAVolume() throws Exception {
+        assertFalse(args(render(Map.of("database.url", DATABASE)).get("Deployment")).contains("--kv-shared"), "off by default");
+
+        List<String> existing = args(render(Map.of("database.url", DATABASE, "kvShared.redis.url", "rediss://cache.example:6380/2",
+                "kvShared.ttlSeconds", 3600)).get("Deployment"));
+        assertEquals("rediss://cache.example:6380/2", after(existing, "--kv-shared"));
+        assertEquals("3600", after(existing, "--kv-shared-ttl"));
+
+        List<ObjectNode> bundled = renderAll(Map.of("database.url", DATABASE, "kvShared.redis.bundled.enabled", true,
+                "kvShared.redis.passwordSecret", "kv"));
+        ObjectNode redisService = named(bundled, "Service", "chat-parley-kv-redis");
+        ObjectNode redis = named(bundled, "Deployment", "chat-parley-kv-redis");
+        ObjectNode parley = named(bundled, "Deployment", "chat-parley");
+        assertEquals("redis://chat-parley-kv-redis:6379/0", after(args(parley), "--kv-shared"));
+        redisService.at("/spec/selector").properties().forEach(l -> assertEquals(l.getValue(),
+                redis.at("/spec/template/metadata/labels").get(l.getKey()), "the Redis Service selects the Redis pod"));
+        assertFalse(parley.at("/spec/selector/matchLabels").properties().stream().allMatch(l ->
+                l.getValue().equals(redis.at("/spec/template/metadata/labels").get(l.getKey()))), "Parley's selector leaves the Redis pod out");
+        Map<String, JsonNode> env = new HashMap<>();
+        parley.at("/spec/template/spec/containers/0/env").forEach(e -> env.put(e.get("name").asText(), e));
+        assertEquals("kv", env.get("PARLEY_KV_SHARED_PASSWORD").at("/valueFrom/secretKeyRef/name").asText());
+        assertTrue(args(redis).contains("--requirepass"), "the bundled Valkey requires the same password");
+
+        ObjectNode onVolume = render(Map.of("database.url", DATABASE, "kvShared.volume.persistentVolumeClaim", "kv-rwx")).get("Deployment");
+        assertEquals("file:///kv-shared", after(args(onVolume), "--kv-shared"));
+        JsonNode pod = onVolume.at("/spec/template/spec");
+        assertTrue(java.util.stream.StreamSupport.stream(pod.get("volumes").spliterator(), false)
+                .anyMatch(v -> v.at("/persistentVolumeClaim/claimName").asText().equals("kv-rwx")), "the claim is a volume");
+        assertTrue(java.util.stream.StreamSupport.stream(pod.at("/containers/0/volumeMounts").spliterator(), false)
+                .anyMatch(m -> m.get("mountPath").asText().equals("/kv-shared")), "mounted where the URL points");
+
+        Exception both = assertThrows(Exception.class, () -> render(Map.of("database.url", DATABASE, "kvShared.redis.url", "redis://r:6379/0",
+                "kvShared.volume.persistentVolumeClaim", "kv-rwx")));
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
     }
 }

@@ -113,6 +113,7 @@ public final class ParleyServer implements AutoCloseable {
             store.close();
             throw e;
         }
+        openEmbedder(config, engine, store);
         GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
         ReadDeadlines deadlines = null;
@@ -229,7 +230,8 @@ public final class ParleyServer implements AutoCloseable {
         return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
                 c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent())
-                .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), c.dataDir().resolve("kv-cache"), KV_HOLD));
+                .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), c.dataDir().resolve("kv-cache"), KV_HOLD)
+                        .withShared(c.kvShared()));
     }
 
     public int port() {
@@ -271,4 +273,23 @@ public final class ParleyServer implements AutoCloseable {
 
     /** How long handlers get, after the engine stopped, to write their last events. */
     private static final Duration HANDLERS_DRAIN = Duration.ofSeconds(5);
+
+    /**
+     * Embeddings come from a second context on the same loaded weights, opened when the GGUF declares a
+     * pooling type or {@code --embedding} forces one: a generative model keeps serving chat alone, an
+     * embedding model (or a forced one) serves both. llama.cpp pools over one micro-batch, so an input
+     * may be as long as {@code --ubatch-size} (as in llama-server), at most the context size.
+     */
+    private static void openEmbedder(ServerConfig config, Engine engine, ThreadStore store) {
+        if (config.embedding() == null && !engine.declaredPooling().pools()) {
+            return;
+        }
+        try {
+            engine.openEmbedder(config.embedding(), Math.min(config.contextSize(), config.microBatchSize()));
+        } catch (RuntimeException e) {
+            engine.close();
+            store.close();
+            throw new ServerStartException("cannot serve embeddings: " + e.getMessage());
+        }
+    }
 }

@@ -21,8 +21,10 @@ final class TestServer implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     TestServer(String... flags) {
-        List<String> args = new ArrayList<>(List.of("--model", TestModels.tinyQwen3().toString(), "--port", "0", "--threads", "2",
-                "--threads-batch", "2"));
+        List<String> args = new ArrayList<>(List.of("--port", "0", "--threads", "2", "--threads-batch", "2"));
+        if (!List.of(flags).contains("--model")) {
+            args.addAll(List.of("--model", TestModels.tinyQwen3().toString()));
+        }
         if (!List.of(flags).contains("--data-dir")) {
             try {
                 args.addAll(List.of("--data-dir", java.nio.file.Files.createTempDirectory("parley-data").toString()));

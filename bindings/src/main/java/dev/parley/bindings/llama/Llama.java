@@ -1255,6 +1255,76 @@ public final class Llama {
         }
     }
 
+    private static final class llama_set_embeddings$ {
+        static final MethodHandle HANDLE = downcall("llama_set_embeddings",
+                FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_BOOLEAN));
+    }
+
+    /** {@code void llama_set_embeddings(struct llama_context * ctx, bool embeddings)} */
+    public static void llama_set_embeddings(MemorySegment ctx, boolean embeddings) {
+        try {
+            llama_set_embeddings$.HANDLE.invokeExact(ctx, embeddings);
+        } catch (Throwable t$) {
+            throw rethrow(t$);
+        }
+    }
+
+    private static final class llama_pooling_type$ {
+        static final MethodHandle HANDLE = downcall("llama_pooling_type",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
+
+    /** {@code enum llama_pooling_type llama_pooling_type(const struct llama_context * ctx)} */
+    public static int llama_pooling_type(MemorySegment ctx) {
+        try {
+            return (int) llama_pooling_type$.HANDLE.invokeExact(ctx);
+        } catch (Throwable t$) {
+            throw rethrow(t$);
+        }
+    }
+
+    private static final class llama_get_embeddings$ {
+        static final MethodHandle HANDLE = downcall("llama_get_embeddings",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+    }
+
+    /** {@code float * llama_get_embeddings(struct llama_context * ctx)} */
+    public static MemorySegment llama_get_embeddings(MemorySegment ctx) {
+        try {
+            return (MemorySegment) llama_get_embeddings$.HANDLE.invokeExact(ctx);
+        } catch (Throwable t$) {
+            throw rethrow(t$);
+        }
+    }
+
+    private static final class llama_get_embeddings_ith$ {
+        static final MethodHandle HANDLE = downcall("llama_get_embeddings_ith",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
+
+    /** {@code float * llama_get_embeddings_ith(struct llama_context * ctx, int32_t i)} */
+    public static MemorySegment llama_get_embeddings_ith(MemorySegment ctx, int i) {
+        try {
+            return (MemorySegment) llama_get_embeddings_ith$.HANDLE.invokeExact(ctx, i);
+        } catch (Throwable t$) {
+            throw rethrow(t$);
+        }
+    }
+
+    private static final class llama_get_embeddings_seq$ {
+        static final MethodHandle HANDLE = downcall("llama_get_embeddings_seq",
+                FunctionDescriptor.of(ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+    }
+
+    /** {@code float * llama_get_embeddings_seq(struct llama_context * ctx, llama_seq_id seq_id)} */
+    public static MemorySegment llama_get_embeddings_seq(MemorySegment ctx, int seq_id) {
+        try {
+            return (MemorySegment) llama_get_embeddings_seq$.HANDLE.invokeExact(ctx, seq_id);
+        } catch (Throwable t$) {
+            throw rethrow(t$);
+        }
+    }
+
     private static final class llama_memory_clear$ {
         static final MethodHandle HANDLE = downcall("llama_memory_clear",
                 FunctionDescriptor.ofVoid(ValueLayout.ADDRESS, ValueLayout.JAVA_BOOLEAN));

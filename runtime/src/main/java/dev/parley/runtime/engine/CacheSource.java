@@ -8,6 +8,8 @@ public enum CacheSource {
     RAM,
     /** A saved state restored from the disk tier. */
     DISK,
+    /** A saved state fetched from the shared tier (another replica's, or this one's before a restart). */
+    SHARED,
     /** Nothing reusable: the whole prompt was prefilled. */
     MISS;
 

@@ -8,12 +8,17 @@ import dev.parley.bindings.Vocab;
 import dev.parley.bindings.grammar.Grammar;
 import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.bindings.NativeLibraries;
+import dev.parley.runtime.embed.Embedder;
+import dev.parley.bindings.Pooling;
 import dev.parley.runtime.kv.Fingerprint;
 import dev.parley.runtime.kv.KvSettings;
 import dev.parley.runtime.kv.KvTierStats;
 import dev.parley.runtime.kv.KvTiers;
+import dev.parley.runtime.kv.SharedTier;
+import dev.parley.runtime.kv.SharedTierStats;
 import dev.parley.runtime.template.ChatTemplate;
 import dev.parley.runtime.template.ChatTemplateException;
+import java.lang.foreign.Arena;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -44,7 +49,11 @@ public final class Engine implements AutoCloseable {
     private final ContentTokenizer content;
     /** Null when both tiers are off. */
     private final KvTiers tiers;
+    /** Null without a shared tier (or without local tiers to take what it fetches). */
+    private final SharedTier shared;
     private volatile boolean accepting = true;
+    /** The embedding context on the same model, when one was opened; null otherwise. */
+    private volatile Embedder embedder;
 
     private Engine(EngineConfig config, EngineObserver observer) {
         this.config = config;
@@ -62,15 +71,34 @@ public final class Engine implements AutoCloseable {
         this.info = describe(model, config);
         this.content = config.parseSpecialInContent() ? null : new ContentTokenizer(model.vocab());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
+        KvSettings kvs = config.kvTiers();
         try {
-            this.tiers = config.kvTiers().enabled() && config.prefixReuse() ? KvTiers.open(config.kvTiers(), fingerprint(config)) : null;
+            byte[] fp = kvs.enabled() && config.prefixReuse() ? fingerprint(config) : null;
+            this.tiers = fp != null ? KvTiers.open(kvs, fp) : null;
+            if (kvs.shared() != null && tiers == null) {
+                LOG.log(System.Logger.Level.WARNING, "the KV shared tier needs a local tier (RAM or disk) and prefix reuse: it stays off");
+            }
+            // A quarter of the RAM budget may wait for the shared tier's writer (at least 256 MiB).
+            this.shared = kvs.shared() != null && tiers != null
+                    ? SharedTier.open(kvs.shared(), fp, Math.max(256L << 20, kvs.ramBudgetBytes() / 4), new SharedTier.Listener() {
+                        @Override
+                        public void fetched(long bytes, long nanos) {
+                            observer.kvSharedFetched(bytes, nanos);
+                        }
+
+                        @Override
+                        public void written(long bytes, long nanos) {
+                            observer.kvSharedWritten(bytes, nanos);
+                        }
+                    })
+                    : null;
         } catch (RuntimeException e) {
             context.close();
             model.close();
             throw e;
         }
-        this.scheduler = new Scheduler(context, slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
-                tiers, config.kvTiers().conversationHold().toNanos());
+        this.scheduler = new Scheduler(new ContextExecutor(context), slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
+                tiers, shared, config.kvTiers().conversationHold().toNanos());
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();
         LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s",
@@ -80,7 +108,7 @@ public final class Engine implements AutoCloseable {
         LOG.log(System.Logger.Level.INFO, tiers == null ? "KV tiers off: a slot's KV is dropped when another conversation takes the slot"
                 : "KV tiers: RAM " + (kv.ramBudgetBytes() > 0 ? KvSettings.formatSize(kv.ramBudgetBytes()) : "off")
                 + ", disk " + (tiers.directory() != null ? KvSettings.formatSize(kv.diskBudgetBytes()) + " in " + tiers.directory() : "off")
-                + ", conversation hold " + kv.conversationHold().toMillis() + " ms");
+                + ", conversation hold " + kv.conversationHold().toMillis() + " ms" + (shared != null ? ", shared " + shared.describe() : ""));
     }
 
     /** What a saved KV state depends on: the model file, the KV cache layout, and the llama.cpp build. */
@@ -116,6 +144,32 @@ public final class Engine implements AutoCloseable {
 
     public ModelInfo model() {
         return info;
+    }
+
+    /**
+     * Opens the embedding context beside the generation one, on the same loaded weights, with its own
+     * thread (see {@link Embedder}): {@code forced} pooling, or the GGUF's own when null. Inputs of up to
+     * {@code tokens} tokens, {@link EngineConfig#slots()} of them a batch.
+     *
+     * @throws IllegalArgumentException when the model declares no pooling and none is forced
+     */
+    public synchronized Embedder openEmbedder(Pooling forced, int tokens) {
+        if (embedder != null) {
+            throw new IllegalStateException("the embedder is already open");
+        }
+        embedder = Embedder.open(model, forced, tokens, config.slots(), config.batchThreads(), Math.max(1, config.queueCapacity()),
+                config.queueTimeout().toNanos());
+        return embedder;
+    }
+
+    /** The GGUF's declared pooling type (NONE for a generative model). */
+    public Pooling declaredPooling() {
+        return model.declaredPooling();
+    }
+
+    /** The embedder opened by {@link #openEmbedder}, or null. */
+    public Embedder embedder() {
+        return embedder;
     }
 
     public EngineConfig config() {
@@ -176,7 +230,16 @@ public final class Engine implements AutoCloseable {
 
     /** How many tokens a chat's prompt takes, rendered and tokenized exactly as {@link #submit} would. */
     public int promptTokens(Prompt.Chat chat) {
-        return renderChat(chat).tokens().length;
+        return prepare(chat).tokenCount();
+    }
+
+    /**
+     * Renders and tokenizes a chat exactly as {@link #submit} would; submitting the result (as the
+     * request's prompt) does not render it again.
+     */
+    public Prompt.Prepared prepare(Prompt.Chat chat) {
+        RenderedChat r = renderChat(chat);
+        return new Prompt.Prepared(chat, r.text(), r.tokens());
     }
 
     /** Whether the KV disk tier's disk is full (its writes are skipped until space returns). */
@@ -187,6 +250,46 @@ public final class Engine implements AutoCloseable {
     /** The KV tiers' contents and counters ({@link KvTierStats#NONE} when they are off). */
     public KvTierStats kvStats() {
         return tiers == null ? KvTierStats.NONE : tiers.stats();
+    }
+
+    /** The shared tier's counters, or null without one. */
+    public SharedTierStats kvSharedStats() {
+        return shared == null ? null : shared.stats();
+    }
+
+    /** Waits until the shared tier's writer has taken every queued state (tests). */
+    public void awaitKvSharedWrites() {
+        if (shared != null) {
+            shared.awaitWrites();
+        }
+    }
+
+    /**
+     * Before queueing: when the shared tier holds more of the prompt than this replica's slots and
+     * tiers, and fetching it beats prefilling the difference, it is fetched (on this, the request's
+     * thread, not the scheduler's) into the local tiers, where admission finds it.
+     */
+    private void importShared(GenerationRequest request, int[] tokens) {
+        if (shared == null) {
+            return;
+        }
+        String ns = request.cacheNamespace();
+        int local = Math.max(tiers.longestPrefix(ns, tokens, tokens.length), scheduler.slotPrefixHint(tokens, ns));
+        if (local >= tokens.length - 1) {
+            return;
+        }
+        SharedTier.Found f = shared.lookup(ns, tokens, tokens.length);
+        if (f == null || f.tokens() <= local || !shared.worthFetching(f, f.tokens() - local)) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            SharedTier.Fetched x = shared.fetch(f, ns, tokens, tokens.length, arena);
+            if (x != null && x.tokens().length <= slotCapacity) {
+                tiers.importState(ns, x.tokens(), x.state(), request.conversation() != null);
+            }
+        } catch (RuntimeException | OutOfMemoryError e) {
+            LOG.log(System.Logger.Level.WARNING, "could not take a state from the KV shared tier: " + e);
+        }
     }
 
     /** Waits until the disk tier has written every entry handed to it (tests; shutdown does this itself). */
@@ -250,6 +353,7 @@ public final class Engine implements AutoCloseable {
             case Prompt.Chat chat -> renderChat(chat).tokens();
             case Prompt.Raw raw -> model.vocab().tokenize(raw.text(), true, true);
             case Prompt.Tokens ids -> ids.ids().clone();
+            case Prompt.Prepared p -> p.tokens().clone();
         };
     }
 
@@ -287,7 +391,12 @@ public final class Engine implements AutoCloseable {
         for (CacheHint h : request.cacheHints()) {
             int length = tokens.length;
             if (h.messages() != CacheHint.WHOLE_PROMPT) {
-                if (!(request.prompt() instanceof Prompt.Chat chat) || h.messages() > chat.messages().size()) {
+                Prompt.Chat chat = switch (request.prompt()) {
+                    case Prompt.Chat c -> c;
+                    case Prompt.Prepared p -> p.chat();
+                    default -> null;
+                };
+                if (chat == null || h.messages() > chat.messages().size()) {
                     continue;
                 }
                 try {
@@ -353,6 +462,10 @@ public final class Engine implements AutoCloseable {
                 tokens = ids.ids().clone();
                 rendered = "";
             }
+            case Prompt.Prepared p -> {
+                rendered = p.text(); // rendered and tokenized by prepare(): the template is not run again
+                tokens = p.tokens();
+            }
         }
         if (tokens.length == 0) {
             throw new EngineException(ErrorCode.INVALID_REQUEST, "the prompt is empty");
@@ -363,6 +476,7 @@ public final class Engine implements AutoCloseable {
         }
         Grammar grammar = compileGrammar(request.grammar());
         pinHints(request, tokens);
+        importShared(request, tokens);
         TokenStream stream = new TokenStream(request.id());
         if (!queue.offer(new Pending(request, tokens, rendered, grammar, stream, System.nanoTime()))) {
             throw new EngineException(ErrorCode.QUEUE_FULL, "all " + config.slots() + " slots are busy and " + queue.size()
@@ -451,6 +565,13 @@ public final class Engine implements AutoCloseable {
         }
         if (tiers != null) {
             tiers.close(); // after the scheduler saved the idle slots: RAM entries go to disk
+        }
+        if (shared != null) {
+            shared.close(); // what the last turns queued is written first (bounded)
+        }
+        Embedder e = embedder;
+        if (e != null) {
+            e.close(); // its context before the model it was made on
         }
         context.close();
         model.close();

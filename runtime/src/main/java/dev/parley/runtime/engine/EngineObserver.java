@@ -48,4 +48,10 @@ public interface EngineObserver {
 
     /** A slot's state saved to the tiers in {@code nanos} (the copy out of the context, on the scheduler thread). */
     default void kvSaved(int tokens, long bytes, long nanos) {}
+
+    /** A state fetched from the shared tier in {@code nanos} (on the submitting thread). */
+    default void kvSharedFetched(long bytes, long nanos) {}
+
+    /** A state written to the shared tier in {@code nanos} (on its writer thread). */
+    default void kvSharedWritten(long bytes, long nanos) {}
 }

@@ -3,7 +3,10 @@ package dev.parley.runtime.engine;
 import java.util.List;
 import java.util.Map;
 
-/** What to generate from: a conversation rendered by the chat template, raw text, or token ids. */
+/**
+ * What to generate from: a conversation rendered by the chat template, raw text, token ids, or a
+ * conversation the engine already rendered and tokenized ({@link Prepared}).
+ */
 public sealed interface Prompt {
 
     /**
@@ -30,4 +33,41 @@ public sealed interface Prompt {
 
     /** Token ids, checked against the vocabulary before anything reaches llama.cpp. */
     record Tokens(int[] ids) implements Prompt {}
+
+    /**
+     * A chat rendered and tokenized once, by {@link Engine#prepare}: submitting it renders nothing
+     * again, so truncation and document fitting, which measure candidates by preparing them, hand on
+     * the one that fits with its tokens. Only the engine makes one (the constructor is the package's),
+     * so its tokens are always the template's and the vocabulary's.
+     */
+    final class Prepared implements Prompt {
+        private final Chat chat;
+        private final String text;
+        private final int[] tokens;
+
+        Prepared(Chat chat, String text, int[] tokens) {
+            this.chat = chat;
+            this.text = text;
+            this.tokens = tokens;
+        }
+
+        /** The conversation it was rendered from. */
+        public Chat chat() {
+            return chat;
+        }
+
+        /** How many tokens the prompt takes. */
+        public int tokenCount() {
+            return tokens.length;
+        }
+
+        String text() {
+            return text;
+        }
+
+        /** The tokens themselves, shared (read only). */
+        int[] tokens() {
+            return tokens;
+        }
+    }
 }

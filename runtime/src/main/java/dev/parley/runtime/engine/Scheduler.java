@@ -1,13 +1,10 @@
 package dev.parley.runtime.engine;
 
-import dev.parley.bindings.Batch;
 import dev.parley.bindings.DecodeStatus;
-import dev.parley.bindings.LlamaContext;
-import dev.parley.bindings.SamplerChain;
-import dev.parley.bindings.Vocab;
 import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
 import dev.parley.runtime.kv.KvTiers;
+import dev.parley.runtime.kv.SharedTier;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Iterator;
@@ -25,24 +22,26 @@ import java.util.concurrent.atomic.LongAdder;
  *
  * <p>Before a slot's KV is overwritten by another conversation (or dropped to make room), it is saved
  * to the {@link KvTiers}; a prompt that an entry there shares more of than any free slot is restored
- * from it. This thread is the only one calling into the context, saves and restores included.
+ * from it. This thread is the only one calling into the context, saves and restores included, and
+ * it does so only through a {@link StepExecutor}.
  */
 final class Scheduler implements Runnable {
 
     private static final System.Logger LOG = System.getLogger("parley.scheduler");
 
-    private final LlamaContext ctx;
-    private final Vocab vocab;
-    /** Made on the scheduler thread: its buffer is confined to it. */
-    private Vocab.Pieces pieces;
-    private final Batch batch;
+    private final StepExecutor ctx;
+    private final StepBatch batch;
     private final Slot[] slots;
+    /** What each slot's sequence holds; the one caller of the executor's sequence calls. */
+    private final SequenceCache sequences;
     private final ArrayBlockingQueue<Pending> queue;
     private final long queueTimeoutNanos;
     private final boolean prefixReuse;
     private final EngineObserver observer;
     /** Null when there are no tiers. */
     private final KvTiers tiers;
+    /** Null without a shared tier: completed turns are queued for it. */
+    private final SharedTier shared;
     private final long holdNanos;
     /** Whether a restore needs that many free cells of the one cache all slots share (see {@link #makeRoom}). */
     private final boolean countCells;
@@ -71,14 +70,14 @@ final class Scheduler implements Runnable {
         final LongAdder samplingNanos = new LongAdder();
     }
 
-    Scheduler(LlamaContext ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
-              boolean prefixReuse, EngineObserver observer, KvTiers tiers, long holdNanos) {
+    Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
+              boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos) {
         this.ctx = ctx;
-        this.vocab = ctx.model().vocab();
         this.batch = ctx.newBatch(ctx.batchSize());
+        this.sequences = new SequenceCache(ctx, ctx.sequences(), slotCapacity);
         this.slots = new Slot[ctx.sequences()];
         for (int i = 0; i < slots.length; i++) {
-            Slot slot = new Slot(i, slotCapacity);
+            Slot slot = new Slot(i, sequences.get(i));
             slot.sink = (raw, text, channel) -> emitPiece(slot, raw, text, channel);
             slots[i] = slot;
         }
@@ -87,8 +86,9 @@ final class Scheduler implements Runnable {
         this.prefixReuse = prefixReuse;
         this.observer = observer;
         this.tiers = prefixReuse ? tiers : null;
+        this.shared = prefixReuse && tiers != null ? shared : null;
         this.holdNanos = holdNanos;
-        this.countCells = ctx.options().unifiedKv() && !ctx.model().isRecurrent();
+        this.countCells = ctx.sharedCells();
         this.prefillCap = batch.capacity();
     }
 
@@ -112,7 +112,6 @@ final class Scheduler implements Runnable {
 
     @Override
     public void run() {
-        pieces = vocab.pieces();
         try {
             warmUp();
             while (!stopping || activeCount.get() > 0 || !queue.isEmpty()) {
@@ -137,20 +136,21 @@ final class Scheduler implements Runnable {
                 }
             }
             batch.close();
-            pieces.close();
+            ctx.close();
         }
     }
 
     /** A first decode, so that the first request does not pay for lazy initialisation. */
     private void warmUp() {
-        int token = vocab.isValid(vocab.bos()) ? vocab.bos() : 0;
+        int token = ctx.warmUpToken();
         batch.clear();
         batch.add(token, 0, 0, true);
         ctx.decode(batch);
-        ctx.clearSequence(0);
+        sequences.clear(slots[0].kv);
     }
 
-    private void step() throws InterruptedException {
+    /** One step of the loop; package-private so that policy tests drive it against a simulated executor. */
+    void step() throws InterruptedException {
         long t0 = System.nanoTime();
         if (pausedCount > 0 && roomMayHaveFreed) {
             resumePaused();
@@ -272,7 +272,7 @@ final class Scheduler implements Runnable {
             KvTiers.Match m = tiers.lookup(ns, prompt, prompt.length);
             if (m != null && m.tokens() > reuse) {
                 // Decided before the restore: one that cannot fit would be a wasted read and a refusal.
-                RestoreSkip skip = m.entryTokens().length > s.cached.length ? RestoreSkip.TOO_LONG
+                RestoreSkip skip = m.entryTokens().length > s.kv.capacity() ? RestoreSkip.TOO_LONG
                         : makeRoom(s, m.entryTokens().length) ? null : RestoreSkip.NO_ROOM;
                 if (skip != null) {
                     tiers.release(m, false);
@@ -281,7 +281,7 @@ final class Scheduler implements Runnable {
                     int restored = restore(s, m, ns);
                     if (restored > 0) {
                         reuse = restored;
-                        source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+                        source = sourceOf(m.tier());
                     } else {
                         reuse = 0;
                         source = CacheSource.MISS;
@@ -294,32 +294,21 @@ final class Scheduler implements Runnable {
         if (reuse == prompt.length) {
             reuse--; // one prompt token must be decoded to get logits
         }
-        if (reuse < s.cachedCount) {
-            if (s.cachedCount - reuse >= MIN_SAVE_TOKENS || cutLosesPin(s, reuse)) {
+        if (reuse < s.kv.count()) {
+            if (s.kv.count() - reuse >= MIN_SAVE_TOKENS || cutLosesPin(s, reuse)) {
                 offload(s); // the part about to be cut is another conversation's (or this one's other branch)
             }
             // Drop what diverges; a model that cannot cut its cache (recurrent) starts over.
-            if (!ctx.removeTokens(s.id, reuse, -1)) {
-                ctx.clearSequence(s.id);
-                reuse = 0;
-            }
-            s.cachedCount = reuse;
+            reuse = sequences.cut(s.kv, reuse);
         }
-        s.namespace = ns;
+        sequences.claim(s.kv, ns);
         if (reuse == 0) {
             source = CacheSource.MISS;
         }
         observer.cacheLookup(source, reuse);
-        SamplerChain sampler;
+        TokenSampler sampler;
         try {
-            Sampling sm = r.sampling();
-            sampler = SamplerChain.builder(vocab)
-                    .logitBias(r.logitBias())
-                    .grammar(p.grammar())
-                    .penalties(sm.penaltyLastN(), sm.repeatPenalty(), sm.frequencyPenalty(), sm.presencePenalty())
-                    .topK(sm.topK()).topP(sm.topP()).minP(sm.minP())
-                    .temperature(sm.temperature()).seed(sm.seed())
-                    .build();
+            sampler = ctx.newSampler(r, p.grammar());
         } catch (IllegalArgumentException e) {
             p.stream().emit(new GenerationEvent.Failed(ErrorCode.INVALID_REQUEST, e.getMessage()));
             counters.failed.increment();
@@ -354,40 +343,94 @@ final class Scheduler implements Runnable {
 
     // ---- KV tiers ----
 
+    private static CacheSource sourceOf(KvTiers.Tier tier) {
+        return switch (tier) {
+            case RAM -> CacheSource.RAM;
+            case DISK -> CacheSource.DISK;
+            case SHARED -> CacheSource.SHARED;
+        };
+    }
+
+    /**
+     * Queues what slot {@code s} holds after a completed turn for the shared tier, so that the next
+     * turn finds it on any replica (and a replica that dies loses nothing already answered). The
+     * copy out of the context happens here; the write is the shared tier's writer thread's.
+     */
+    private void share(Slot s) {
+        if (shared == null || s.kv.count() < MIN_SAVE_TOKENS) {
+            return;
+        }
+        SharedTier.Upload u = null;
+        long written = 0;
+        try {
+            if (!sequences.consistent(s.kv)) {
+                return;
+            }
+            u = shared.prepare(s.kv.namespace(), s.kv.tokens(), s.kv.count(), sequences.stateBytes(s.kv));
+            if (u != null) {
+                written = sequences.save(s.kv, u.segment());
+            }
+        } catch (RuntimeException e) {
+            // Never the scheduler's failure: the turn is answered, only its copy for other replicas is lost.
+            LOG.log(System.Logger.Level.WARNING, "cannot copy slot " + s.id + "'s KV state for the shared tier: " + e.getMessage());
+        } finally {
+            if (u != null) {
+                shared.commit(u, written);
+            }
+        }
+    }
+
+    /**
+     * The longest prefix of {@code prompt} some slot holds, read from another thread: racy, so only a
+     * hint (whether a shared-tier fetch could help); admission decides again on this thread.
+     */
+    int slotPrefixHint(int[] prompt, String ns) {
+        int best = 0;
+        for (Slot s : slots) {
+            try {
+                best = Math.max(best, s.commonPrefix(prompt, ns));
+            } catch (RuntimeException e) {
+                // a slot changing under the read: no hint from it
+            }
+        }
+        return best;
+    }
+
     /** Shorter sequences are not worth a save (the tiers index whole blocks of tokens). */
     private static final int MIN_SAVE_TOKENS = 32;
 
     /** Whether cutting slot {@code s} to {@code keep} tokens would lose a prefix a client's cache hint pins. */
     private boolean cutLosesPin(Slot s, int keep) {
-        return tiers != null && tiers.pinnedBeyond(s.namespace, s.cached, s.cachedCount, keep);
+        return tiers != null && tiers.pinnedBeyond(s.kv.namespace(), s.kv.tokens(), s.kv.count(), keep);
     }
 
     /** Saves what slot {@code s} holds to the tiers, unless they hold it already. Its KV stays in place. */
     private void offload(Slot s) {
-        if (tiers == null || s.cachedCount < MIN_SAVE_TOKENS || tiers.holds(s.namespace, s.cached, s.cachedCount)) {
+        SequenceCache.Sequence kv = s.kv;
+        if (tiers == null || kv.count() < MIN_SAVE_TOKENS || tiers.holds(kv.namespace(), kv.tokens(), kv.count())) {
             return;
         }
-        if (ctx.maxPosition(s.id) != s.cachedCount - 1) {
-            LOG.log(System.Logger.Level.WARNING, "slot " + s.id + " holds positions up to " + ctx.maxPosition(s.id) + " but "
-                    + s.cachedCount + " tokens are recorded; not saving it");
+        if (!sequences.consistent(kv)) {
+            LOG.log(System.Logger.Level.WARNING, "slot " + s.id + " holds positions up to " + sequences.maxPosition(kv) + " but "
+                    + kv.count() + " tokens are recorded; not saving it");
             return;
         }
         long t0 = System.nanoTime();
-        long bytes = ctx.sequenceStateBytes(s.id);
-        KvTiers.Store store = tiers.prepareStore(s.namespace, s.cached, s.cachedCount, bytes, s.conversation != null);
+        long bytes = sequences.stateBytes(kv);
+        KvTiers.Store store = tiers.prepareStore(kv.namespace(), kv.tokens(), kv.count(), bytes, s.conversation != null);
         if (store == null) {
             return;
         }
         long written = 0;
         try {
-            written = ctx.saveSequence(s.id, store.segment());
+            written = sequences.save(kv, store.segment());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot save slot " + s.id + "'s KV state: " + e.getMessage());
         } finally {
             tiers.completeStore(store, written);
         }
         if (written > 0) {
-            observer.kvSaved(s.cachedCount, written, System.nanoTime() - t0);
+            observer.kvSaved(kv.count(), written, System.nanoTime() - t0);
         }
     }
 
@@ -413,11 +456,10 @@ final class Scheduler implements Runnable {
      */
     private int restore(Slot s, KvTiers.Match m, String ns) {
         offload(s);
-        ctx.clearSequence(s.id);
-        s.cachedCount = 0;
-        s.namespace = ns;
+        sequences.clear(s.kv);
+        sequences.claim(s.kv, ns);
         int[] tokens = m.entryTokens();
-        CacheSource source = m.tier() == KvTiers.Tier.RAM ? CacheSource.RAM : CacheSource.DISK;
+        CacheSource source = sourceOf(m.tier());
         long t0 = System.nanoTime();
         boolean ok = false;
         boolean loaded = false;
@@ -427,7 +469,7 @@ final class Scheduler implements Runnable {
             MemorySegment state = tiers.load(m, arena);
             loaded = state != null;
             for (; loaded && !ok; tries++) {
-                String why = ctx.restoreRefusal(s.id, state, tokens.length);
+                String why = sequences.restore(s.kv, state, tokens);
                 ok = why == null;
                 refusal = ok ? refusal : why;
                 // makeRoom counted the cells free; a refusal anyway means the count was off: more room, up to every idle slot
@@ -451,8 +493,6 @@ final class Scheduler implements Runnable {
             LOG.log(System.Logger.Level.DEBUG, "restored a state of " + tokens.length + " tokens into slot " + s.id + " after "
                     + (tries - 1) + " refusals and emptying as many idle slots: " + refusal);
         }
-        System.arraycopy(tokens, 0, s.cached, 0, tokens.length);
-        s.cachedCount = tokens.length;
         observer.kvRestored(source, m.tokens(), m.stateBytes(), System.nanoTime() - t0);
         return m.tokens();
     }
@@ -473,7 +513,7 @@ final class Scheduler implements Runnable {
         int evictable = 0;
         for (Slot o : slots) {
             if (o != s && !o.active()) {
-                evictable += o.cachedCount;
+                evictable += o.kv.count();
             }
         }
         if (free + evictable < cells) {
@@ -490,7 +530,7 @@ final class Scheduler implements Runnable {
         int free = ctx.contextSize();
         for (Slot o : slots) {
             if (o != s && !o.paused) {
-                free -= o.cachedCount;
+                free -= o.kv.count();
             }
         }
         return free;
@@ -546,17 +586,20 @@ final class Scheduler implements Runnable {
             if (s.state == SlotInfo.State.PREFILL) {
                 s.state = SlotInfo.State.GENERATING;
                 s.prefillDone = now;
+                if (shared != null) {
+                    shared.notePrefill(s.prompt().length - s.promptCached, now - s.admitted);
+                }
             }
             int token;
             try {
-                token = s.sampler.sample(ctx, row);
+                token = s.sampler.sample(row);
             } catch (GrammarException e) {
                 // The grammar's Java mirror refused the token before llama.cpp saw it (which would have aborted).
                 fail(s, ErrorCode.INVALID_REQUEST, "grammar: " + e.getMessage());
                 continue;
             }
             if (s.logprobs != null) {
-                s.logprobs.record(ctx.logits(row), token, pieces); // the row this step decoded: no extra work for llama.cpp
+                ctx.recordLogprobs(s.logprobs, row, token);
             }
             if (s.firstToken == 0) {
                 s.firstToken = now;
@@ -565,7 +608,7 @@ final class Scheduler implements Runnable {
                 observer.token(now - s.lastToken);
             }
             s.lastToken = now;
-            if (vocab.isEndOfGeneration(token)) {
+            if (ctx.isEndOfGeneration(token)) {
                 finish(s, FinishReason.STOP, now);
                 continue;
             }
@@ -574,14 +617,14 @@ final class Scheduler implements Runnable {
             if (s.filter.inReasoning()) {
                 s.reasoningTokens++;
             }
-            int n = pieces.piece(token, false);
-            String text = s.utf8.append(pieces.bytes(), n);
+            int n = ctx.piece(token);
+            String text = s.utf8.append(ctx.pieceBytes(), n);
             if (!text.isEmpty()) {
                 s.filter.push(text, s.sink);
             }
             if (s.filter.stopped()) {
                 finish(s, FinishReason.STOP, now);
-            } else if (s.generated >= s.pending.request().maxTokens() || s.cachedCount >= s.cached.length) {
+            } else if (s.generated >= s.pending.request().maxTokens() || s.kv.count() >= s.kv.capacity()) {
                 finish(s, FinishReason.LENGTH, now);
             } else {
                 s.nextToken = token;
@@ -624,18 +667,21 @@ final class Scheduler implements Runnable {
         TokenStream stream = s.stream();
         if (s.paused) {
             pausedCount--;
+            sequences.forgetParked(s.kv); // its state goes with the generation
         }
         s.release(now);
         s.holdUntilNanos = now + holdNanos;
         roomMayHaveFreed = true;
         activeCount.decrementAndGet();
         stream.emit(new GenerationEvent.Done(reason, usage, stopSequence));
+        if (reason != FinishReason.CANCELLED) {
+            share(s); // after Done: the client does not wait for the copy
+        }
     }
 
     private void fail(Slot s, ErrorCode code, String message) {
         TokenStream stream = s.stream();
-        ctx.clearSequence(s.id); // its cache is in an unknown state
-        s.cachedCount = 0;
+        sequences.clear(s.kv); // its cache is in an unknown state
         if (s.paused) {
             pausedCount--;
         }
@@ -655,7 +701,7 @@ final class Scheduler implements Runnable {
         for (Slot s : slots) {
             s.chunk = 0;
             if (s.active() && !s.paused && s.nextToken >= 0) {
-                s.logitsRow = batch.add(s.nextToken, s.cachedCount, s.id, true);
+                s.logitsRow = batch.add(s.nextToken, s.kv.count(), s.id, true);
             }
         }
         int budget = Math.min(batch.remaining(), prefillCap);
@@ -664,7 +710,7 @@ final class Scheduler implements Runnable {
             Slot next = null;
             for (Slot s : slots) {
                 if (s.state == SlotInfo.State.PREFILL && !s.paused && s.chunk == 0 && s.logitsRow < 0
-                        && s.cachedCount < s.prompt().length && (next == null || s.admissionOrder < next.admissionOrder)) {
+                        && s.kv.count() < s.prompt().length && (next == null || s.admissionOrder < next.admissionOrder)) {
                     next = s;
                 }
             }
@@ -672,9 +718,10 @@ final class Scheduler implements Runnable {
                 break;
             }
             int[] prompt = next.prompt();
-            int n = Math.min(budget, prompt.length - next.cachedCount);
+            int cached = next.kv.count();
+            int n = Math.min(budget, prompt.length - cached);
             for (int i = 0; i < n; i++) {
-                int pos = next.cachedCount + i;
+                int pos = cached + i;
                 int row = batch.add(prompt[pos], pos, next.id, pos == prompt.length - 1);
                 if (pos == prompt.length - 1) {
                     next.logitsRow = row;
@@ -751,12 +798,12 @@ final class Scheduler implements Runnable {
         if (running < 2) {
             return false;
         }
-        if (newest.cachedCount > 0) {
-            long bytes = ctx.sequenceStateBytes(newest.id);
+        if (newest.kv.count() > 0) {
+            long bytes = sequences.stateBytes(newest.kv);
             Arena arena = Arena.ofShared();
             try {
                 newest.pausedState = arena.allocate(bytes, 64);
-                ctx.saveSequence(newest.id, newest.pausedState);
+                sequences.save(newest.kv, newest.pausedState);
             } catch (RuntimeException | OutOfMemoryError e) {
                 arena.close();
                 newest.pausedState = null;
@@ -765,14 +812,14 @@ final class Scheduler implements Runnable {
             }
             newest.pausedArena = arena;
         }
-        ctx.clearSequence(newest.id);
+        sequences.park(newest.kv);
         newest.paused = true;
         newest.chunk = 0;
         newest.logitsRow = -1;
         pausedCount++;
         roomMayHaveFreed = false;
         LOG.log(System.Logger.Level.INFO, "KV cache full: paused request " + newest.requestId + " (slot " + newest.id + ", "
-                + newest.cachedCount + " tokens) until an older one ends");
+                + newest.kv.count() + " tokens) until an older one ends");
         return true;
     }
 
@@ -787,11 +834,11 @@ final class Scheduler implements Runnable {
                 }
             }
             boolean ok = oldest.pausedState == null;
-            if (!ok && !makeRoom(oldest, oldest.cachedCount) && runningCount() > 0) {
+            if (!ok && !makeRoom(oldest, oldest.kv.count()) && runningCount() > 0) {
                 return; // no room yet, and trying would only be refused: wait for the next generation to end
             }
             while (!ok && oldest.paused) {
-                ok = ctx.restoreSequence(oldest.id, oldest.pausedState, oldest.cachedCount);
+                ok = sequences.unpark(oldest.kv, oldest.pausedState);
                 if (!ok && !evictIdleCache(null)) {
                     for (Slot s : slots) {
                         if (s.active() && !s.paused) {
@@ -827,7 +874,7 @@ final class Scheduler implements Runnable {
     private boolean evictIdleCache(Slot keep) {
         Slot lru = null;
         for (Slot s : slots) {
-            if (s != keep && !s.active() && s.cachedCount > 0 && (lru == null || s.lastUsedNanos < lru.lastUsedNanos)) {
+            if (s != keep && !s.active() && s.kv.count() > 0 && (lru == null || s.lastUsedNanos < lru.lastUsedNanos)) {
                 lru = s;
             }
         }
@@ -835,8 +882,7 @@ final class Scheduler implements Runnable {
             return false;
         }
         offload(lru);
-        ctx.clearSequence(lru.id);
-        lru.cachedCount = 0;
+        sequences.clear(lru.kv);
         return true;
     }
 
@@ -847,12 +893,11 @@ final class Scheduler implements Runnable {
                 continue;
             }
             if (s.nextToken >= 0) {
-                s.cached[s.cachedCount++] = s.nextToken;
+                sequences.appended(s.kv, s.nextToken);
                 s.nextToken = -1;
             }
             if (s.chunk > 0) {
-                System.arraycopy(s.prompt(), s.cachedCount, s.cached, s.cachedCount, s.chunk);
-                s.cachedCount += s.chunk;
+                sequences.appended(s.kv, s.prompt(), s.chunk);
                 s.chunk = 0;
             }
         }

@@ -1,6 +1,5 @@
 package dev.parley.runtime.engine;
 
-import dev.parley.bindings.SamplerChain;
 import dev.parley.runtime.text.Utf8Accumulator;
 
 /**
@@ -10,11 +9,8 @@ import dev.parley.runtime.text.Utf8Accumulator;
 final class Slot {
 
     final int id;
-    /** Tokens held in this sequence's KV cache, at positions 0..cachedCount-1. */
-    final int[] cached;
-    int cachedCount;
-    /** The cache namespace of what {@link #cached} holds: only requests of the same namespace reuse it. */
-    String namespace;
+    /** What this slot's KV sequence holds; changed by the scheduler's {@link SequenceCache} only. */
+    final SequenceCache.Sequence kv;
     long lastUsedNanos;
     /** The conversation whose turn last used this slot, and until when it stays reserved for it. */
     volatile String conversation;
@@ -26,7 +22,7 @@ final class Slot {
     // the generation in progress (null fields while idle)
     Pending pending;
     volatile String requestId;
-    SamplerChain sampler;
+    TokenSampler sampler;
     /** Collects logprobs until the piece carrying their tokens goes out; null when the request asked for none. */
     Logprobs logprobs;
     OutputFilter filter;
@@ -59,9 +55,9 @@ final class Slot {
     /** Prompt tokens this step's batch carries for this slot. */
     int chunk;
 
-    Slot(int id, int capacity) {
+    Slot(int id, SequenceCache.Sequence kv) {
         this.id = id;
-        this.cached = new int[capacity];
+        this.kv = kv;
     }
 
     boolean active() {
@@ -78,7 +74,7 @@ final class Slot {
 
     SlotInfo info() {
         long held = conversation == null ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(holdUntilNanos - System.nanoTime());
-        return new SlotInfo(id, state, requestId, cachedCount, generated, conversation, Math.max(0, held), conversationNamespace);
+        return new SlotInfo(id, state, requestId, kv.count(), generated, conversation, Math.max(0, held), conversationNamespace);
     }
 
     void dropPausedState() {
@@ -96,23 +92,17 @@ final class Slot {
 
     /** Length of the common prefix of this slot's cached tokens and {@code tokens}, in {@code namespace}. */
     int commonPrefix(int[] tokens, String namespace) {
-        if (!java.util.Objects.equals(this.namespace, namespace)) {
-            return 0;
-        }
-        int n = Math.min(cachedCount, tokens.length);
-        int i = 0;
-        while (i < n && cached[i] == tokens[i]) {
-            i++;
-        }
-        return i;
+        return kv.commonPrefix(tokens, namespace);
     }
 
-    /** Back to idle; the cached tokens stay for the next request's prefix reuse. */
+    /**
+     * Back to idle; the cached tokens stay for the next request's prefix reuse (a paused slot's were
+     * forgotten by the scheduler: its sequence was emptied when it paused).
+     */
     void release(long now) {
         if (paused) {
             dropPausedState();
             paused = false;
-            cachedCount = 0; // its sequence was emptied when it paused
         }
         if (sampler != null) {
             sampler.close();

@@ -47,19 +47,23 @@ final class DiskFiles {
 
     /** Writes {@code e}'s state to {@code target} atomically. */
     static void write(Path target, byte[] fingerprint, KvEntry e, MemorySegment state) throws IOException {
-        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        write(target, target.resolveSibling(target.getFileName() + ".tmp"), fingerprint, e.namespace, e.tokens, e.stateBytes, state);
+    }
+
+    /**
+     * Writes a state to {@code target} atomically through {@code tmp} (forced to disk, then renamed over
+     * the target): a reader sees the old file or the whole new one, never part of it. Writers sharing a
+     * directory each pass their own {@code tmp}.
+     */
+    static void write(Path target, Path tmp, byte[] fingerprint, long namespace, int[] tokens, long stateBytes, MemorySegment state)
+            throws IOException {
         CRC32C crc = new CRC32C();
         try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
-            ByteBuffer head = ByteBuffer.allocate(FIXED + 4 * e.tokens.length + 8).order(ByteOrder.LITTLE_ENDIAN);
-            head.putInt(MAGIC).putInt(VERSION).put(fingerprint).putLong(e.namespace).putInt(e.tokens.length);
-            for (int t : e.tokens) {
-                head.putInt(t);
-            }
-            head.putLong(e.stateBytes).flip();
+            ByteBuffer head = head(fingerprint, namespace, tokens, stateBytes);
             crc.update(head.duplicate());
             writeFully(ch, head);
-            for (long off = 0; off < e.stateBytes; off += SLICE) {
-                ByteBuffer b = state.asSlice(off, Math.min(SLICE, e.stateBytes - off)).asByteBuffer();
+            for (long off = 0; off < stateBytes; off += SLICE) {
+                ByteBuffer b = state.asSlice(off, Math.min(SLICE, stateBytes - off)).asByteBuffer();
                 crc.update(b.duplicate());
                 writeFully(ch, b);
             }
@@ -71,6 +75,62 @@ final class DiskFiles {
             throw ex;
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** Everything before the state: magic, version, fingerprint, namespace, tokens, state size (ready to read). */
+    static ByteBuffer head(byte[] fingerprint, long namespace, int[] tokens, long stateBytes) {
+        ByteBuffer head = ByteBuffer.allocate(FIXED + 4 * tokens.length + 8).order(ByteOrder.LITTLE_ENDIAN);
+        head.putInt(MAGIC).putInt(VERSION).put(fingerprint).putLong(namespace).putInt(tokens.length);
+        for (int t : tokens) {
+            head.putInt(t);
+        }
+        return head.putLong(stateBytes).flip();
+    }
+
+    /** An entry read whole into memory: its header and its state (a slice of the bytes read). */
+    record Parsed(Header header, MemorySegment state) {}
+
+    /**
+     * Checks bytes laid out as a file of this format (the shared tier keeps them in chunks): magic,
+     * version, fingerprint, lengths, then the checksum over all of it.
+     */
+    static Parsed parse(MemorySegment all, byte[] fingerprint) throws Unreadable {
+        long size = all.byteSize();
+        if (size < FIXED + 16) {
+            throw new Unreadable("truncated (" + size + " bytes)");
+        }
+        ByteBuffer fixed = all.asSlice(0, FIXED).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        if (fixed.getInt() != MAGIC || fixed.getInt() != VERSION) {
+            throw new Unreadable("not a Parley KV entry of version " + VERSION);
+        }
+        byte[] fp = new byte[Fingerprint.BYTES];
+        fixed.get(fp);
+        if (!Arrays.equals(fp, fingerprint)) {
+            throw new Unreadable("made for another model or KV layout (fingerprint " + Fingerprint.hex(fp) + ")");
+        }
+        long namespace = fixed.getLong();
+        int count = fixed.getInt();
+        if (count < 1 || FIXED + 4L * count + 16 > size) {
+            throw new Unreadable("bad token count " + count);
+        }
+        ByteBuffer rest = all.asSlice(FIXED, 4L * count + 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        int[] tokens = new int[count];
+        for (int i = 0; i < count; i++) {
+            tokens[i] = rest.getInt();
+        }
+        long stateBytes = rest.getLong();
+        if (stateBytes < 1 || fileBytes(count, stateBytes) != size) {
+            throw new Unreadable("truncated or padded: " + size + " bytes, the header says " + (stateBytes < 1 ? "?" : fileBytes(count, stateBytes)));
+        }
+        long body = size - 8;
+        CRC32C crc = new CRC32C();
+        for (long off = 0; off < body; off += SLICE) {
+            crc.update(all.asSlice(off, Math.min(SLICE, body - off)).asByteBuffer());
+        }
+        if (all.asSlice(body, 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).getLong() != crc.getValue()) {
+            throw new Unreadable("checksum mismatch");
+        }
+        return new Parsed(new Header(namespace, tokens, stateBytes, size), all.asSlice(body - stateBytes, stateBytes));
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {

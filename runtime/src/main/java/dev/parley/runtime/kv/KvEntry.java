@@ -17,6 +17,8 @@ final class KvEntry {
     final long stateBytes;
     /** Saved from a turn that named its conversation: RAM evicts it after entries that did not. */
     boolean named;
+    /** Fetched from the shared tier and not restored yet (its first restore is reported as shared). */
+    boolean fromShared;
     Where where;
     /** Off-heap state while in RAM or being written; null on disk. */
     Arena arena;

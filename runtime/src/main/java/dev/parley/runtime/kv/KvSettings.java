@@ -12,8 +12,10 @@ import java.time.Duration;
  * @param conversationHold how long a slot stays reserved for the conversation that last used it, while other slots are free
  * @param pinMaxShare the most of the RAM budget (of the disk budget without RAM) one owner's cache-hint pins may
  *     keep, 0..1 ({@link #DEFAULT_PIN_MAX_SHARE} by default); beyond it the owner's oldest pins lapse
+ * @param shared the shared tier every replica reads, below RAM and disk; null: none
  */
-public record KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoot, Duration conversationHold, double pinMaxShare) {
+public record KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoot, Duration conversationHold, double pinMaxShare,
+                         SharedSettings shared) {
 
     public static final double DEFAULT_PIN_MAX_SHARE = 0.5;
 
@@ -25,6 +27,10 @@ public record KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoo
             throw new IllegalArgumentException("the pin share must be between 0 and 1, got " + pinMaxShare);
         }
         conversationHold = conversationHold == null ? Duration.ZERO : conversationHold;
+    }
+
+    public KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoot, Duration conversationHold, double pinMaxShare) {
+        this(ramBudgetBytes, diskBudgetBytes, diskRoot, conversationHold, pinMaxShare, null);
     }
 
     public KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoot, Duration conversationHold) {
@@ -48,15 +54,20 @@ public record KvSettings(long ramBudgetBytes, long diskBudgetBytes, Path diskRoo
     }
 
     public KvSettings withDisk(Path root, long budgetBytes) {
-        return new KvSettings(ramBudgetBytes, budgetBytes, root, conversationHold, pinMaxShare);
+        return new KvSettings(ramBudgetBytes, budgetBytes, root, conversationHold, pinMaxShare, shared);
     }
 
     public KvSettings withHold(Duration hold) {
-        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, hold, pinMaxShare);
+        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, hold, pinMaxShare, shared);
     }
 
     public KvSettings withPinMaxShare(double share) {
-        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, conversationHold, share);
+        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, conversationHold, share, shared);
+    }
+
+    /** With the shared tier {@code s} (null: none). */
+    public KvSettings withShared(SharedSettings s) {
+        return new KvSettings(ramBudgetBytes, diskBudgetBytes, diskRoot, conversationHold, pinMaxShare, s);
     }
 
     /** The most bytes of saved state one owner's pins may keep. */

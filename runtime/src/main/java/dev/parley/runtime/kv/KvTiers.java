@@ -42,7 +42,8 @@ public final class KvTiers implements AutoCloseable {
 
     private static final System.Logger LOG = System.getLogger("parley.kv");
 
-    public enum Tier { RAM, DISK }
+    /** SHARED: an entry fetched from the shared tier, until its first restore. */
+    public enum Tier { RAM, DISK, SHARED }
 
     /** A lookup's result: the entry is pinned until {@link #release}. */
     public static final class Match {
@@ -246,7 +247,28 @@ public final class KvTiers implements AutoCloseable {
         }
         KvEntry e = hit.entry();
         e.pins++;
-        return new Match(e, hit.tokens(), e.where == KvEntry.Where.DISK ? Tier.DISK : Tier.RAM);
+        return new Match(e, hit.tokens(), e.fromShared ? Tier.SHARED : e.where == KvEntry.Where.DISK ? Tier.DISK : Tier.RAM);
+    }
+
+    /** Tokens of {@code prompt} the longest entry shares with it (0 below a block), without pinning anything. */
+    public synchronized int longestPrefix(String namespace, int[] prompt, int length) {
+        PrefixIndex.Hit hit = closed ? null : index.longest(Fingerprint.namespace(namespace), prompt, length, e -> !e.dropped);
+        return hit == null ? 0 : hit.tokens();
+    }
+
+    /**
+     * Files a state fetched from the shared tier as a RAM entry (spilled like any other), so that the
+     * scheduler restores it as it restores a local one. False when it is not worth it or fits no tier.
+     */
+    public boolean importState(String namespace, int[] tokens, MemorySegment state, boolean named) {
+        Store s = prepareStore(namespace, tokens, tokens.length, state.byteSize(), named);
+        if (s == null) {
+            return false;
+        }
+        MemorySegment.copy(state, 0, s.segment(), 0, state.byteSize()); // outside the lock: states can be large
+        s.entry.fromShared = true;
+        completeStore(s, state.byteSize());
+        return true;
     }
 
     /**
@@ -281,6 +303,7 @@ public final class KvTiers implements AutoCloseable {
     public synchronized void release(Match m, boolean unusable) {
         KvEntry e = m.entry;
         e.pins--;
+        e.fromShared = false; // restored once: from now on it is a local entry like the others
         if (unusable && !e.dropped) {
             LOG.log(System.Logger.Level.WARNING, "dropping a KV entry of " + e.tokens.length + " tokens that the context refused to restore");
             drop(e);

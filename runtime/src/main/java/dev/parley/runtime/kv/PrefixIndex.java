@@ -143,7 +143,8 @@ final class PrefixIndex {
         return i;
     }
 
-    private static long[] chain(long namespace, int[] tokens, int length) {
+    /** The chain hashes of the full blocks of {@code tokens}: the last one names an entry in the shared tier. */
+    static long[] chain(long namespace, int[] tokens, int length) {
         long[] out = new long[length / BLOCK];
         long h = seed(namespace);
         for (int b = 0; b < out.length; b++) {

@@ -13,6 +13,8 @@ import java.util.Map;
  * @param vocabFile a vocab-only GGUF under llama.cpp's models/ (its tokenizer.* metadata is copied)
  * @param templateFile a chat template under models/templates/, or null to keep the vocab file's
  * @param quantization quantize the F16 weights with llama.cpp afterwards, or null
+ * @param poolingType the {@code <arch>.pooling_type} to declare (llama.cpp's values: 1 mean, 2 cls,
+ *     3 last), making it an embedding model; null for a generative model, which declares none
  */
 public record ModelShape(
         String name,
@@ -28,9 +30,21 @@ public record ModelShape(
         int contextLength,
         TensorType weightType,
         long seed,
-        ModelQuantizer.Type quantization) {
+        ModelQuantizer.Type quantization,
+        Integer poolingType) {
+
+    /** A generative model (no pooling type). */
+    public ModelShape(String name, String architecture, String vocabFile, String templateFile, int embedding, int layers, int heads,
+                      int kvHeads, int headDim, int feedForward, int contextLength, TensorType weightType, long seed,
+                      ModelQuantizer.Type quantization) {
+        this(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim, feedForward, contextLength,
+                weightType, seed, quantization, null);
+    }
 
     public ModelShape {
+        if (poolingType != null && (poolingType < 1 || poolingType > 3)) {
+            throw new IllegalArgumentException("pooling type must be 1 (mean), 2 (cls) or 3 (last), got " + poolingType);
+        }
         if (!List.of("qwen3", "llama").contains(architecture)) {
             throw new IllegalArgumentException("architecture must be qwen3 or llama, got " + architecture);
         }
@@ -46,6 +60,13 @@ public record ModelShape(
     /** The test model: Qwen3 architecture, Qwen tokenizer, Qwen3's chat template (thinking works). */
     public static final ModelShape TINY_QWEN3 = new ModelShape("tiny-qwen3", "qwen3", "ggml-vocab-qwen2.gguf",
             "Qwen-Qwen3-0.6B.jinja", 64, 2, 4, 2, 16, 128, 4096, TensorType.F32, 42, null);
+
+    /**
+     * A tiny embedding model shaped like Qwen3-Embedding: Qwen3 architecture and tokenizer, last-token
+     * pooling declared in the GGUF, EOS appended to every input (as Qwen3-Embedding's tokenizer does).
+     */
+    public static final ModelShape TINY_QWEN3_EMBEDDING = new ModelShape("tiny-qwen3-embedding", "qwen3", "ggml-vocab-qwen2.gguf",
+            null, 64, 2, 4, 2, 16, 128, 4096, TensorType.F32, 42, null, 3);
 
     /** A tiny Llama 3 with Llama 3.1's template. */
     public static final ModelShape TINY_LLAMA = new ModelShape("tiny-llama", "llama", "ggml-vocab-llama-bpe.gguf",
@@ -69,6 +90,7 @@ public record ModelShape(
     public static final Map<String, ModelShape> PRESETS = Map.of(
             TINY_QWEN3.name(), TINY_QWEN3,
             TINY_LLAMA.name(), TINY_LLAMA,
+            TINY_QWEN3_EMBEDDING.name(), TINY_QWEN3_EMBEDDING,
             BENCH_QWEN3.name(), BENCH_QWEN3,
             BENCH_QWEN3_1_7B.name(), BENCH_QWEN3_1_7B,
             BENCH_QWEN3_4B.name(), BENCH_QWEN3_4B);
@@ -83,11 +105,11 @@ public record ModelShape(
 
     public ModelShape withQuantization(ModelQuantizer.Type q) {
         return new ModelShape(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim,
-                feedForward, contextLength, q == null ? weightType : TensorType.F16, seed, q);
+                feedForward, contextLength, q == null ? weightType : TensorType.F16, seed, q, poolingType);
     }
 
     public ModelShape withSeed(long s) {
         return new ModelShape(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim,
-                feedForward, contextLength, weightType, s, quantization);
+                feedForward, contextLength, weightType, s, quantization, poolingType);
     }
 }

@@ -63,6 +63,9 @@ public final class TestModelWriter {
         w.put(arch + ".attention.value_length", GgufValue.uint32(shape.headDim()));
         w.put(arch + ".rope.freq_base", GgufValue.float32(arch.equals("qwen3") ? 1_000_000f : 500_000f));
         w.put(arch + ".attention.layer_norm_rms_epsilon", GgufValue.float32(1e-6f));
+        if (shape.poolingType() != null) {
+            w.put(arch + ".pooling_type", GgufValue.uint32(shape.poolingType()));
+        }
 
         int vocabSize = -1;
         for (Map.Entry<String, GgufValue> kv : vocab.metadata().entrySet()) {
@@ -78,6 +81,10 @@ public final class TestModelWriter {
                 vocabSize = value.list().size();
             }
             w.put(key, value);
+        }
+        if (shape.poolingType() != null) {
+            // the pooled token is the EOS appended to every input, as in Qwen3-Embedding's tokenizer
+            w.put("tokenizer.ggml.add_eos_token", GgufValue.bool(true));
         }
         if (vocabSize < 0) {
             throw new IOException(vocabPath + " has no tokenizer.ggml.tokens");

@@ -52,6 +52,20 @@ class EngineTest {
     }
 
     @Test
+    void aPreparedChatRunsExactlyAsTheChatItWasRenderedFrom() throws Exception {
+        Prompt.Chat chat = chat("Name three rivers.", "The Nile, the Amazon and the Danube.", "And three mountains?");
+        Prompt.Prepared prepared = engine.prepare(chat);
+        assertEquals(engine.tokenize(chat).length, prepared.tokenCount());
+        assertEquals(engine.promptTokens(chat), prepared.tokenCount());
+        assertEquals(chat, prepared.chat());
+        List<GenerationEvent> fromChat = run(GenerationRequest.greedy("as-chat", chat, 12));
+        List<GenerationEvent> fromPrepared = run(GenerationRequest.greedy("as-prepared", prepared, 12));
+        assertEquals(prepared.tokenCount(), started(fromPrepared).promptTokens());
+        assertEquals(raw(fromChat), raw(fromPrepared), "the same tokens, the same greedy output");
+        assertEquals(12, done(fromPrepared).usage().generatedTokens());
+    }
+
+    @Test
     void greedyOutputIsTheSameAloneAndAmongOtherStreams() throws Exception {
         Prompt.Chat mine = chat("Write a poem about the sea.");
         String alone = raw(run(GenerationRequest.greedy("alone", mine, 24)));

@@ -405,4 +405,25 @@ class KvTiersTest {
         }
         return m != null;
     }
+
+    @Test
+    void aStateFromTheSharedTierIsRestoredAsSharedOnceThenAsRam() {
+        try (KvTiers t = KvTiers.open(KvSettings.ram(1 << 20), FP)) {
+            int[] turn = tokens(7, 80);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment fetched = a.allocate(STATE);
+                fetched.fill((byte) 9);
+                assertTrue(t.importState("alice", turn, fetched, true));
+                assertFalse(t.importState("alice", turn, fetched, true), "held already: not imported twice");
+            }
+            assertEquals(0, t.longestPrefix("bob", turn, turn.length), "another owner's");
+            assertEquals(80, t.longestPrefix("alice", turn, turn.length));
+            KvTiers.Match m = t.lookup("alice", turn, turn.length);
+            assertEquals(KvTiers.Tier.SHARED, m.tier());
+            assertEquals(9, load(t, m), "its bytes, copied");
+            KvTiers.Match again = t.lookup("alice", turn, turn.length);
+            assertEquals(KvTiers.Tier.RAM, again.tier(), "restored once: a local entry from then on");
+            t.release(again, false);
+        }
+    }
 }

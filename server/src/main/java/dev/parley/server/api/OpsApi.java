@@ -11,6 +11,7 @@ import dev.parley.server.metrics.StorageStatus;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerRequest;
 import io.helidon.webserver.http.ServerResponse;
+import dev.parley.runtime.kv.SharedTierStats;
 import java.util.Locale;
 
 /** Liveness, readiness, the slot table and the GPUs. */
@@ -47,7 +48,23 @@ public final class OpsApi {
     }
 
     private void live(ServerRequest req, ServerResponse res) {
-        Json.send(res, 200, Json.object().put("status", "ok"));
+        ObjectNode body = Json.object().put("status", "ok");
+        sharedTier(body);
+        Json.send(res, 200, body);
+    }
+
+    /**
+     * The shared KV tier's state, when there is one. A store that is down leaves the replica live and
+     * ready (turns are prefilled instead), so it shows here and in parley_kv_shared_up, not in the status.
+     */
+    private void sharedTier(ObjectNode body) {
+        SharedTierStats s = engine.kvSharedStats();
+        if (s == null) {
+            return;
+        }
+        body.putObject("kv_shared").put("backend", s.backend()).put("up", s.up()).put("hits", s.hits()).put("misses", s.misses())
+                .put("skipped", s.skipped()).put("writes", s.writes()).put("write_failures", s.writeFailures()).put("dropped", s.dropped())
+                .put("discarded", s.discarded()).put("superseded", s.superseded()).put("queued", s.queued()).put("bytes_read", s.bytesRead()).put("bytes_written", s.bytesWritten());
     }
 
     private void ready(ServerRequest req, ServerResponse res) {
@@ -60,6 +77,7 @@ public final class OpsApi {
         for (String store : storage.names()) {
             disks.put(store, storage.full(store) ? "full" : "ok");
         }
+        sharedTier(body);
         Json.send(res, ready ? 200 : 503, body);
     }
 

@@ -36,12 +36,18 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("kv-cache-type", "TYPE", "KV cache type: f16, q8_0 or q4_0", "f16"),
             new Option("no-kv-unified", null, "give each slot a fixed 1/N of the KV cache instead of sharing it", "false"),
             new Option("flash-attn", "MODE", "flash attention: auto, on or off", "auto"),
+            new Option("embedding", "POOLING", "serve embeddings pooled this way (mean, cls or last) even when the GGUF declares no pooling type;"
+                    + " a model that declares one serves them without this flag", null),
             new Option("no-repack", null, "keep CPU weights as stored instead of repacking them into faster layouts (as llama-server's --no-repack)", "false"),
             new Option("parse-special-in-content", null, "tokenize control-token text in messages (<|im_end|>, ...) as control tokens, as before (lets users inject turns)", "false"),
             new Option("no-prefix-reuse", null, "prefill every prompt in full instead of reusing a slot's cached prefix", "false"),
             new Option("kv-ram-budget", "SIZE", "host memory for idle conversations' KV state (e.g. 8GiB, 512MiB; 0 turns the RAM tier off; auto: a quarter of physical memory, at most 8GiB)", "auto"),
             new Option("kv-disk-budget", "SIZE", "disk space under --data-dir for conversations' KV state; it survives restarts (0 turns the disk tier off)", "16GiB"),
             new Option("no-kv-disk", null, "no disk tier for the KV state (the same as --kv-disk-budget 0)", "false"),
+            new Option("kv-shared", "URL", "a KV tier every replica shares, below RAM and disk: file:///PATH (a directory all mount, "
+                    + "e.g. a ReadWriteMany volume) or redis://HOST:PORT[/DB] / rediss:// (Redis or Valkey); off by default", null),
+            new Option("kv-shared-ttl", "SECONDS", "how long a state stays in the shared KV tier after it was written", "86400"),
+            new Option("kv-shared-password", "PASSWORD", "password of a redis:// or rediss:// shared KV tier (set it in the environment)", null),
             new Option("queue-size", "N", "requests that may wait for a slot; more get 503", "64"),
             new Option("queue-timeout", "SECONDS", "how long a request may wait for a slot before 504", "30"),
             new Option("max-tokens-limit", "N", "largest max_tokens a request may ask for", "8192"),

@@ -1,6 +1,7 @@
 package dev.parley.server.config;
 
 import dev.parley.bindings.ContextOptions;
+import dev.parley.bindings.Pooling;
 import dev.parley.bindings.KvCacheType;
 import dev.parley.server.modelref.ModelReference;
 import dev.parley.server.modelref.ModelReferenceException;
@@ -54,8 +55,10 @@ public record ServerConfig(
         String replicaName,
         long kvRamBudgetBytes,
         long kvDiskBudgetBytes,
+        dev.parley.runtime.kv.SharedSettings kvShared,
         FileSettings files,
-        CreditPrices credits) {
+        CreditPrices credits,
+        Pooling embedding) {
 
     /** The same configuration with another model file. */
     public ServerConfig withModel(Path model) {
@@ -63,7 +66,7 @@ public record ServerConfig(
                 gpuLayers, batchSize, microBatchSize, threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes, files, credits);
+                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -245,7 +248,22 @@ public record ServerConfig(
                 v.string("database-password"), v.string("api-key"), v.file("api-keys-file", true), v.bool("metrics-require-key"),
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
-                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), files(v), credits(v));
+                v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), kvShared(v), files(v), credits(v),
+                embedding(v.string("embedding")));
+    }
+
+    /** The shared KV tier, or null when --kv-shared is not given. */
+    private static dev.parley.runtime.kv.SharedSettings kvShared(Values v) {
+        String url = v.string("kv-shared");
+        if (url == null || url.isBlank()) {
+            return null;
+        }
+        Duration ttl = Duration.ofSeconds(v.integer("kv-shared-ttl", 1, 365 * 86_400));
+        try {
+            return new dev.parley.runtime.kv.SharedSettings(url.strip(), ttl, v.string("kv-shared-password"));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--kv-shared: " + e.getMessage());
+        }
     }
 
     /**
@@ -270,6 +288,18 @@ public record ServerConfig(
             return ref;
         } catch (ModelReferenceException e) {
             throw new ConfigException("--model: " + e.getMessage());
+        }
+    }
+
+    /** {@code --embedding}: a forced pooling, or null for the GGUF's own. */
+    private static Pooling embedding(String v) {
+        if (v == null || v.isBlank()) {
+            return null;
+        }
+        try {
+            return Pooling.parse(v.trim());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--embedding: " + e.getMessage());
         }
     }
 

@@ -6,7 +6,9 @@ import dev.parley.server.dialect.anthropic.AnthropicRequests;
 import dev.parley.server.dialect.aisdk.UiChatRequests;
 import dev.parley.server.dialect.byid.ConversationByIdRequests;
 import dev.parley.server.dialect.messagethreads.MessageThreadsService;
+import dev.parley.server.dialect.ollama.OllamaEmbeddings;
 import dev.parley.server.dialect.ollama.OllamaService;
+import dev.parley.server.dialect.openai.OpenAiEmbeddings;
 import dev.parley.server.dialect.openai.OpenAiRequests;
 import dev.parley.server.dialect.openai.TokenizerRoutes;
 import dev.parley.server.dialect.paddler.PaddlerRequests;
@@ -38,6 +40,7 @@ public final class Dialects {
                 new AnthropicRequests(n.engine(), n.store().files()), // before OpenAI's catch-all of /v1/
                 new OpenAiRequests(n.engine(), n.store(), n.uploads()),
                 new TokenizerRoutes(n.engine(), n.store().files()),
+                new OpenAiEmbeddings(n.engine()),
                 new AiChatRequests(),
                 new UiChatRequests(),
                 new ConversationRequests(n.store().files()),
@@ -45,6 +48,7 @@ public final class Dialects {
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
                 new OllamaService(n.engine(), n.models()),
+                new OllamaEmbeddings(n.engine()),
                 new UsageService(),
                 new ApiExplorer());
     }

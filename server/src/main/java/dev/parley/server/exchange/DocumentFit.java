@@ -22,7 +22,8 @@ final class DocumentFit {
     static final String CUT_MARK = "\n[... the rest of this document did not fit the context]";
 
     /** The prompt to run and the ids of the files whose text was cut (empty when all fit). */
-    record Fitted(Prompt.Chat prompt, List<String> cutFiles) {}
+    /** The prompt to run, rendered and tokenized (submitting it renders nothing again), and the files cut to fit. */
+    record Fitted(Prompt.Prepared prompt, List<String> cutFiles) {}
 
     private DocumentFit() {
     }
@@ -42,29 +43,33 @@ final class DocumentFit {
     }
 
     /** With the truncate policy, after older turns were dropped: cuts the documents until the prompt leaves room to generate. */
-    static Fitted fit(Engine engine, Prompt.Chat chat, List<Document> documents, int maxTokens) {
+    static Fitted fit(Engine engine, Prompt.Prepared prepared, List<Document> documents, int maxTokens) {
         try {
             int budget = engine.slotCapacity() - Math.min(maxTokens, engine.slotCapacity() / 2);
-            if (documents.isEmpty() || engine.promptTokens(chat) <= budget) {
-                return new Fitted(chat, List.of());
+            if (documents.isEmpty() || prepared.tokenCount() <= budget) {
+                return new Fitted(prepared, List.of());
             }
+            Prompt.Chat chat = prepared.chat();
             // the largest share of every document's text that fits, to 1/1024
             int lo = 0;
             int hi = 1023;
             int best = -1;
+            Prompt.Prepared fits = null;
             while (lo <= hi) {
                 int mid = (lo + hi) >>> 1;
-                if (engine.promptTokens(cut(chat, documents, mid)) <= budget) {
+                Prompt.Prepared candidate = engine.prepare(cut(chat, documents, mid));
+                if (candidate.tokenCount() <= budget) {
                     best = mid;
+                    fits = candidate; // the search only moves to larger shares from here: the last fit is the answer
                     lo = mid + 1;
                 } else {
                     hi = mid - 1;
                 }
             }
             if (best < 0) {
-                return new Fitted(chat, List.of()); // not even without the documents' text: the engine refuses it (413)
+                return new Fitted(prepared, List.of()); // not even without the documents' text: the engine refuses it (413)
             }
-            return new Fitted(cut(chat, documents, best), documents.stream().map(Document::fileId).toList());
+            return new Fitted(fits, documents.stream().map(Document::fileId).toList());
         } catch (EngineException e) {
             throw ApiError.engine(e.code(), e.getMessage());
         }

@@ -114,7 +114,7 @@ public final class Exchange {
                 cutFiles = cut.cutFiles();
             }
         }
-        promptWatcher.accept(turn, prompt);
+        promptWatcher.accept(turn, prompt instanceof Prompt.Prepared p ? p.chat() : prompt); // the chat, as the turn built it
         Generation g;
         try {
             // Cache hints: the conversation keeps its slot and saved KV close; entries are salted by the

@@ -16,8 +16,8 @@ import java.util.Map;
  */
 final class Truncation {
 
-    /** The prompt to run and how many messages were dropped from it. */
-    record Fitted(Prompt.Chat prompt, int droppedMessages) {}
+    /** The prompt to run (rendered and tokenized: submitting it renders nothing again) and how many messages were dropped from it. */
+    record Fitted(Prompt.Prepared prompt, int droppedMessages) {}
 
     private Truncation() {
     }
@@ -33,8 +33,9 @@ final class Truncation {
 
     private static Fitted fitted(Engine engine, Prompt.Chat chat, int maxTokens) {
         int budget = engine.slotCapacity() - Math.min(maxTokens, engine.slotCapacity() / 2);
-        if (engine.promptTokens(chat) <= budget) {
-            return new Fitted(chat, 0);
+        Prompt.Prepared whole = engine.prepare(chat);
+        if (whole.tokenCount() <= budget) {
+            return new Fitted(whole, 0);
         }
         List<Map<String, Object>> messages = chat.messages();
         int first = 0;
@@ -51,19 +52,22 @@ final class Truncation {
         int lo = 0;
         int hi = cuts.size() - 1;
         int best = -1;
+        Prompt.Prepared fits = null;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
-            if (engine.promptTokens(without(chat, first, cuts.get(mid))) <= budget) {
+            Prompt.Prepared candidate = engine.prepare(without(chat, first, cuts.get(mid)));
+            if (candidate.tokenCount() <= budget) {
                 best = mid;
+                fits = candidate; // the search only moves to smaller cuts from here: the last fit is the answer
                 hi = mid - 1;
             } else {
                 lo = mid + 1;
             }
         }
         if (best < 0) {
-            return new Fitted(chat, 0); // even the last turn alone is too long: the engine refuses it (413)
+            return new Fitted(whole, 0); // even the last turn alone is too long: the engine refuses it (413)
         }
-        return new Fitted(without(chat, first, cuts.get(best)), cuts.get(best) - first);
+        return new Fitted(fits, cuts.get(best) - first);
     }
 
     private static Prompt.Chat without(Prompt.Chat chat, int from, int to) {

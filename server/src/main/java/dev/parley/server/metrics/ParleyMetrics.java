@@ -7,6 +7,7 @@ import dev.parley.runtime.engine.ErrorCode;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.RestoreSkip;
 import dev.parley.runtime.kv.KvTierStats;
+import dev.parley.runtime.kv.SharedTierStats;
 import io.helidon.metrics.api.Counter;
 import io.helidon.metrics.api.FunctionalCounter;
 import io.helidon.metrics.api.Gauge;
@@ -53,6 +54,10 @@ public final class ParleyMetrics implements EngineObserver {
     private final Map<CacheSource, Counter> kvRestoredTokens = new EnumMap<>(CacheSource.class);
     private final Map<CacheSource, Timer> kvRestore = new EnumMap<>(CacheSource.class);
     private Timer kvSave;
+    /** The tiers a slot is restored from. */
+    private static final List<CacheSource> RESTORED_FROM = List.of(CacheSource.RAM, CacheSource.DISK, CacheSource.SHARED);
+    private final Timer kvSharedFetch;
+    private final Timer kvSharedWrite;
     private Counter kvSavedBytes;
     /** Per-owner usage counters (label owner: the keys file's owner name, never the key), made at an owner's first charge. */
     private final Map<String, OwnerMeters> owners = new ConcurrentHashMap<>();
@@ -79,6 +84,8 @@ public final class ParleyMetrics implements EngineObserver {
         queueWait = registry.getOrCreate(timer("parley.queue.wait", "time a request waited for a slot"));
         decodeStep = registry.getOrCreate(timer("parley.decode.step", "one scheduler step (batch decode and sampling)"));
         registerKvMeters();
+        kvSharedFetch = registry.getOrCreate(timer("parley.kv.shared.fetch", "reading a state from the shared KV tier (before its restore)"));
+        kvSharedWrite = registry.getOrCreate(timer("parley.kv.shared.write", "writing a completed turn's state to the shared KV tier (writer thread)"));
         for (String store : List.of("threads", "uploads", "kv_disk")) {
             registry.getOrCreate(Gauge.builder("parley.storage.full", () -> {
                 StorageStatus s = STORAGE.get();
@@ -108,7 +115,7 @@ public final class ParleyMetrics implements EngineObserver {
                     .description("admitted prompts by where their reused tokens came from (slot, ram, disk; miss: nowhere)")
                     .tags(List.of(Tag.create("source", source.wireName())))));
         }
-        for (CacheSource tier : List.of(CacheSource.RAM, CacheSource.DISK)) {
+        for (CacheSource tier : RESTORED_FROM) {
             List<Tag> tags = List.of(Tag.create("tier", tier.wireName()));
             kvRestoredTokens.put(tier, registry.getOrCreate(Counter.builder("parley.kv.restored.tokens")
                     .description("prompt tokens restored from a tier instead of prefilled").tags(tags)));
@@ -131,7 +138,7 @@ public final class ParleyMetrics implements EngineObserver {
                     .description("matched saved states not restored, by reason (no_room: running generations hold the cells it needs)")
                     .tags(List.of(Tag.create("reason", reason.wireName())))));
         }
-        for (CacheSource tier : List.of(CacheSource.RAM, CacheSource.DISK)) {
+        for (CacheSource tier : RESTORED_FROM) {
             kvRestoresFailed.put(tier, registry.getOrCreate(Counter.builder("parley.kv.restores.failed")
                     .description("restores the context refused although their cells were counted free")
                     .tags(List.of(Tag.create("tier", tier.wireName())))));
@@ -195,9 +202,52 @@ public final class ParleyMetrics implements EngineObserver {
                 .minimumExpectedValue(Duration.ofNanos(100_000)).maximumExpectedValue(Duration.ofSeconds(60));
     }
 
-    /** Binds the gauges to the running engine. */
+    /** Binds the gauges to the running engine; with a shared KV tier, its meters appear. */
     public void bind(Engine e) {
         ENGINE.set(e);
+        if (e.kvSharedStats() != null) {
+            registerSharedMeters();
+        }
+    }
+
+    /** The shared tier's meters (made once per process; they read the engine bound last). */
+    private void registerSharedMeters() {
+        registry.getOrCreate(Gauge.builder("parley.kv.shared.up", () -> shared(st -> st.up() ? 1 : 0))
+                .description("1 while the shared KV tier's store answers, 0 while it is down (lookups miss and writes drop meanwhile)"));
+        registry.getOrCreate(Gauge.builder("parley.kv.shared.queued", () -> shared(SharedTierStats::queued))
+                .description("completed turns' states waiting for the shared tier's writer"));
+        record SharedCounter(String name, String tag, String value, java.util.function.ToLongFunction<SharedTierStats> f, String description) {}
+        for (SharedCounter c : List.of(
+                new SharedCounter("parley.kv.shared.lookups", "result", "hit", SharedTierStats::hits, "shared-tier lookups by result (skipped: prefill estimated faster)"),
+                new SharedCounter("parley.kv.shared.lookups", "result", "miss", SharedTierStats::misses, "shared-tier lookups by result (skipped: prefill estimated faster)"),
+                new SharedCounter("parley.kv.shared.lookups", "result", "skipped", SharedTierStats::skipped, "shared-tier lookups by result (skipped: prefill estimated faster)"),
+                new SharedCounter("parley.kv.shared.bytes", "direction", "read", SharedTierStats::bytesRead, "bytes moved to and from the shared KV tier"),
+                new SharedCounter("parley.kv.shared.bytes", "direction", "written", SharedTierStats::bytesWritten, "bytes moved to and from the shared KV tier"),
+                new SharedCounter("parley.kv.shared.writes", "result", "ok", SharedTierStats::writes, "states written to the shared KV tier"),
+                new SharedCounter("parley.kv.shared.writes", "result", "failed", SharedTierStats::writeFailures, "states written to the shared KV tier"),
+                new SharedCounter("parley.kv.shared.dropped", null, null, SharedTierStats::dropped, "states not written: the writer's queue was full or the store down"),
+                new SharedCounter("parley.kv.shared.discarded", null, null, SharedTierStats::discarded, "shared entries found damaged and deleted"),
+                new SharedCounter("parley.kv.shared.superseded", null, null, SharedTierStats::superseded,
+                        "shared entries deleted because a longer one of the same conversation holds all of them"))) {
+            List<Tag> tags = c.tag() == null ? List.of() : List.of(Tag.create(c.tag(), c.value()));
+            registry.getOrCreate(FunctionalCounter.builder(c.name(), this, m -> shared(c.f())).description(c.description()).tags(tags));
+        }
+    }
+
+    private static long shared(java.util.function.ToLongFunction<SharedTierStats> f) {
+        Engine e = ENGINE.get();
+        SharedTierStats s = e == null ? null : e.kvSharedStats();
+        return s == null ? 0 : f.applyAsLong(s);
+    }
+
+    @Override
+    public void kvSharedFetched(long bytes, long nanos) {
+        kvSharedFetch.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void kvSharedWritten(long bytes, long nanos) {
+        kvSharedWrite.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Unbinds the gauges from a stopped engine (unless a newer one took its place). */

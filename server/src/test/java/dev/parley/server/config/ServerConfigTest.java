@@ -54,6 +54,25 @@ class ServerConfigTest {
     }
 
     @Test
+    void theSharedKvTierIsOffUnlessGivenAUrlItUnderstands() {
+        assertNull(ServerConfig.load(new String[0], Map.of()).kvShared());
+        var redis = ServerConfig.load(new String[] {"--kv-shared", "rediss://cache.example:6380/3", "--kv-shared-ttl", "600"},
+                Map.of("PARLEY_KV_SHARED_PASSWORD", "s3cret")).kvShared();
+        assertEquals("rediss://cache.example:6380/3", redis.url());
+        assertEquals(java.time.Duration.ofMinutes(10), redis.ttl());
+        assertEquals("s3cret", redis.password());
+        var dir = ServerConfig.load(new String[0], Map.of("PARLEY_KV_SHARED", "file:///mnt/kv")).kvShared();
+        assertEquals(java.time.Duration.ofDays(1), dir.ttl(), "a day by default");
+        assertEquals("--kv-shared: expected file:///PATH, redis://HOST:PORT[/DB] or rediss://HOST:PORT[/DB], got 'memcached://x:1'",
+                fail("--kv-shared", "memcached://x:1"));
+        assertEquals("--kv-shared: put the Redis password in PARLEY_KV_SHARED_PASSWORD, not in the URL",
+                fail("--kv-shared", "redis://:pw@cache:6379"));
+        assertEquals("--kv-shared: expected a database number after the port (redis://HOST:PORT/0), got 'x'", fail("--kv-shared", "redis://cache:6379/x"));
+        assertEquals("--kv-shared: expected file:///ABSOLUTE/PATH, got 'file://host/kv'", fail("--kv-shared", "file://host/kv"));
+        assertTrue(fail("--kv-shared", "file:///kv", "--kv-shared-ttl", "0").startsWith("--kv-shared-ttl: "));
+    }
+
+    @Test
     void allowedOriginsComeFromTheFlagTheEnvironmentOrTheOldCorsName() {
         assertEquals(java.util.Set.of(), ServerConfig.load(new String[0], Map.of()).http().allowedOrigins());
         assertEquals(java.util.Set.of("https://a.example", "http://b.example:3000"),
@@ -115,5 +134,14 @@ class ServerConfigTest {
             ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--credits-per-1k-completion", bad}, Map.of()));
             assertTrue(e.getMessage().contains("--credits-per-1k-completion"), e.getMessage());
         }
+    }
+
+    @Test
+    void embeddingForcesAPoolingOrLeavesItToTheModel() {
+        assertNull(ServerConfig.load(new String[0], Map.of()).embedding());
+        assertEquals(dev.parley.bindings.Pooling.LAST, ServerConfig.load(new String[] {"--embedding", "last"}, Map.of()).embedding());
+        assertEquals(dev.parley.bindings.Pooling.MEAN, ServerConfig.load(new String[0], Map.of("PARLEY_EMBEDDING", "MEAN")).embedding());
+        ConfigException e = assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--embedding", "max"}, Map.of()));
+        assertTrue(e.getMessage().contains("--embedding") && e.getMessage().contains("mean, cls or last"), e.getMessage());
     }
 }

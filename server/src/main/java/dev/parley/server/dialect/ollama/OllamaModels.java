@@ -81,7 +81,7 @@ final class OllamaModels {
      * {@code POST /api/show}: details, llama.cpp's metadata under GGUF key names, the chat template's Jinja
      * source (Ollama shows a Go template there; Parley renders the model's own Jinja), and capabilities
      * read from the template: {@code thinking} when it has a thinking switch or markers, {@code tools}
-     * when it renders tools.
+     * when it renders tools; {@code embedding} when the server opened an embedding context.
      */
     ObjectNode show() {
         String template = Objects.requireNonNullElse(engine.chatTemplateSource(), "");
@@ -98,6 +98,9 @@ final class OllamaModels {
         }
         if (template.contains("tools")) {
             caps.add("tools");
+        }
+        if (engine.embedder() != null) {
+            caps.add("embedding"); // /api/embed answers: the GGUF declares a pooling type, or --embedding forced one
         }
         r.put("modified_at", modifiedAt);
         return r;
