@@ -146,7 +146,7 @@ final class ResponsesRequests {
         echo.set("tools", b.has("tools") ? b.get("tools") : Json.MAPPER.createArrayNode());
         echo.set("tool_choice", b.has("tool_choice") ? b.get("tool_choice") : Json.MAPPER.getNodeFactory().textNode("auto"));
         echo.set("text", text != null ? text : Json.object().set("format", Json.object().put("type", "text")));
-        echo.put("truncation", ContextOverflow.orDefault(overflow, source) == ContextOverflow.TRUNCATE ? "auto" : "disabled");
+        echo.put("truncation", ContextOverflow.orDefault(overflow, source) != ContextOverflow.ERROR ? "auto" : "disabled");
         return new Call(in.turn(id, source, cache.applyTo(options), cache.conversation(key)), new ResponsesFormat(id, answering.apply(in.model()), b.bool("stream", false), echo,
                 topLogprobs >= 0), tools.toolCalls());
     }
