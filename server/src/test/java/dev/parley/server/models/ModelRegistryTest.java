@@ -82,9 +82,9 @@ class ModelRegistryTest {
             }
             // a load that finds every model busy waits for one to finish
             var holdC = r.acquire("c", null, WAIT);
+            var holdA = r.acquire("a", null, WAIT);
             try (var pool = Executors.newSingleThreadExecutor()) {
                 Future<String> b = pool.submit(() -> { try (var l = r.acquire("b", null, WAIT)) { return l.model().name(); } });
-                var holdA = r.acquire("a", null, WAIT);
                 Thread.sleep(100);
                 assertFalse(b.isDone(), "a and c are both held");
                 holdA.close();
