@@ -48,8 +48,10 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import dev.parley.server.models.ModelRouter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 
 /** The engine behind a Helidon web server: the APIs, health and metrics. */
@@ -69,10 +71,13 @@ public final class ParleyServer implements AutoCloseable {
     private final Duration shutdownGrace;
     private final RouterMetrics routerMetrics;
     private final RouteTable routes;
+    /** Which engine a turn runs on; with several models it owns the loaded ones. */
+    private final ModelRouter router;
 
     private ParleyServer(Engine engine, ThreadStore store, WebServer web, ParleyMetrics metrics, GpuMonitor gpus, ReadDeadlines deadlines,
                          InFlight inFlight, Duration shutdownGrace, RouterMetrics routerMetrics, Exchange exchange,
-                         RouteTable routes) {
+                         RouteTable routes, ModelRouter router) {
+        this.router = router;
         this.exchange = exchange;
         this.routes = routes;
         this.deadlines = deadlines;
@@ -101,19 +106,33 @@ public final class ParleyServer implements AutoCloseable {
         Engine engine;
         DevicePlan device;
         ModelResolver resolver;
+        ModelRouter router;
         try {
             // A download (or a cache hit) happens here, before any native code; a bad file stops the start.
             resolver = new ModelResolver(config.modelSources());
-            Path modelFile = resolver.modelFile(config.model());
-            device = DevicePlan.decide(config, modelFile, gpus);
-            device.log();
-            NativeLibraries.load(device.nativesDir());
-            engine = Engine.start(engineConfig(config, device, modelFile), metrics);
+            if (config.models().several()) {
+                Map<String, Path> files = ServedModels.resolve(resolver, config.models().catalog());
+                Path defaultFile = files.get(config.models().catalog().defaultName());
+                device = DevicePlan.decide(config, defaultFile, gpus);
+                device.log();
+                NativeLibraries.load(device.nativesDir());
+                router = ServedModels.router(config, device, gpus, files, metrics);
+                engine = ServedModels.pinDefault(router, config);
+            } else {
+                Path modelFile = resolver.modelFile(config.model());
+                device = DevicePlan.decide(config, modelFile, gpus);
+                device.log();
+                NativeLibraries.load(device.nativesDir());
+                engine = Engine.start(engineConfig(config, device, modelFile), metrics);
+                router = ModelRouter.single(engine);
+            }
         } catch (RuntimeException e) {
             store.close();
             throw e;
         }
-        openEmbedder(config, engine, store);
+        if (!config.models().several()) {
+            openEmbedder(config, engine, store);
+        }
         GpuMonitor gpuMonitor = new GpuMonitor(gpus, device.device(), device.gpuIndex());
         metrics.bind(engine);
         ReadDeadlines deadlines = null;
@@ -121,9 +140,9 @@ public final class ParleyServer implements AutoCloseable {
         try {
             Limits limits = new Limits(config.maxTokensLimit(), config.defaultMaxTokens(), config.maxBodyBytes());
             Credits credits = new Credits(keys.budgets(), config.credits(), store.usage(), metrics::ownerCharged);
-            Endpoints endpoints = new Endpoints(new Exchange(engine, store, credits), limits, PlainErrors.SHAPE);
+            Endpoints endpoints = new Endpoints(new Exchange(router, store, credits), limits, PlainErrors.SHAPE);
             FileUploads uploads = uploads(config, store, engine);
-            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads, resolver));
+            var dialects = Dialects.all(new Dialects.Needs(engine, store, NativeLibraries.llamaCacheDir().resolve("src"), uploads, resolver, router));
             RequestOwners owners = new RequestOwners();
             StorageStatus storage = new StorageStatus(store::full, uploads::spoolFull, engine::kvDiskFull);
             metrics.bind(storage);
@@ -202,13 +221,17 @@ public final class ParleyServer implements AutoCloseable {
                     + "; browser origins " + (http.allowedOrigins().isEmpty() ? "the server's own" : String.join(", ", http.allowedOrigins()))
                     + "; body parsing memory " + (budget.totalBytes() >> 20) + " MB");
             return new ParleyServer(engine, store, web, metrics, gpuMonitor, deadlines, inFlight, http.shutdownGrace(), routerMetrics,
-                    endpoints.exchange(), endpoints.routes());
+                    endpoints.exchange(), endpoints.routes(), router);
         } catch (RuntimeException e) {
             routerMetrics.close();
             if (deadlines != null) {
                 deadlines.close();
             }
-            engine.close(Duration.ZERO);
+            if (config.models().several()) {
+                router.close();
+            } else {
+                engine.close(Duration.ZERO);
+            }
             store.close();
             gpuMonitor.close();
             throw e;
@@ -227,10 +250,15 @@ public final class ParleyServer implements AutoCloseable {
     private static final Duration KV_HOLD = Duration.ofSeconds(5);
 
     static EngineConfig engineConfig(ServerConfig c, DevicePlan device, Path model) {
+        return engineConfig(c, device, model, c.dataDir().resolve("kv-cache"));
+    }
+
+    /** The engine of one model; with several, each keeps its disk KV tier in its own directory (its own budget). */
+    static EngineConfig engineConfig(ServerConfig c, DevicePlan device, Path model, Path kvDir) {
         return new EngineConfig(model, device.gpuLayers(), device.contextSize(), c.slots(), c.batchSize(), c.microBatchSize(), c.threads(),
                 c.batchThreads(), c.flashAttention(), c.kvCacheType(), c.unifiedKv(), c.queueSize(), c.queueTimeout(),
                 c.prefixReuse(), c.chatTemplate(), c.repack()).withParseSpecialInContent(c.parseSpecialInContent())
-                .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), c.dataDir().resolve("kv-cache"), KV_HOLD)
+                .withKvTiers(new KvSettings(c.kvRamBudgetBytes(), c.kvDiskBudgetBytes(), kvDir, KV_HOLD)
                         .withShared(c.kvShared()))
                 .withSpeculation(c.speculation());
     }
@@ -239,8 +267,14 @@ public final class ParleyServer implements AutoCloseable {
         return web.port();
     }
 
+    /** The default model's engine (the only one with a single model). */
     public Engine engine() {
         return engine;
+    }
+
+    /** Which engine each turn runs on (tests read the loaded models). */
+    public ModelRouter models() {
+        return router;
     }
 
     /** Every route the server has (tests walk them). */
@@ -261,6 +295,10 @@ public final class ParleyServer implements AutoCloseable {
     @Override
     public void close() {
         engine.close(shutdownGrace);
+        if (router.registry() != null) {
+            // the other loaded models stop at once: their requests end as at any shutdown
+            router.close();
+        }
         if (!inFlight.awaitIdle(HANDLERS_DRAIN)) {
             LOG.log(System.Logger.Level.WARNING, inFlight.running() + " requests still running at shutdown; closing their connections");
         }

@@ -29,10 +29,9 @@ class ChatPageBrowserTest {
     @BeforeAll
     static void start() throws Exception {
         Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "page-user:" + KEY + "\n");
-        // unset max_tokens stays short, so that every answer but the stopped one ends quickly. One slot: a fork's first
-        // turn is keyed by the fork's own id, and with several slots it can land on one holding another prefix (its
-        // cached_prompt_tokens is then 0); the test checks the page shows the reuse where the engine gives it.
-        server = new TestServer("--slots", "1", "--ctx-size", "8192", "--default-max-tokens", "16", "--api-keys-file", keys.toString());
+        // unset max_tokens stays short, so that every answer but the stopped one ends quickly. Two slots: a fork's first
+        // turn then takes a slot other than its parent's and still finds the parent's history (through the tiers).
+        server = new TestServer("--slots", "2", "--ctx-size", "8192", "--default-max-tokens", "16", "--api-keys-file", keys.toString());
     }
 
     @AfterAll

@@ -61,6 +61,31 @@ class ContextOverflowTest {
     }
 
     @Test
+    void aStatelessRequestMaySummarizeItsOldestTurnsForThisAnswerOnly() throws Exception {
+        String summary = "Earlier the user and the assistant traded the word word.";
+        server.server.exchange().summarizeUnder("root ::= \"" + summary + "\"");
+        java.util.List<String> systems = new java.util.concurrent.CopyOnWriteArrayList<>();
+        server.server.exchange().watchPrompts((turn, prompt) -> {
+            if (prompt instanceof dev.parley.runtime.engine.Prompt.Chat chat) {
+                systems.add(String.valueOf(chat.messages().getFirst().get("content")));
+            }
+        });
+        try {
+            HttpResponse<String> r = server.post("/v1/chat/completions", "{\"messages\": " + history(4)
+                    + ", \"max_tokens\": 8, \"context_overflow\": \"summarize\"}");
+            assertEquals(200, r.statusCode(), r.body());
+            int covered = Integer.parseInt(r.headers().firstValue("x-parley-summarized-messages").orElse("0"));
+            assertTrue(covered >= 2 && covered % 2 == 0, "whole turns summarised: " + r.headers());
+            assertEquals("Be brief.\n\nSummary of the earlier conversation (its messages are left out):\n" + summary, systems.getLast(),
+                    "the summary follows the system message, under the documented header");
+            assertTrue(Json.MAPPER.readTree(r.body()).get("usage").get("prompt_tokens").asInt() <= 512 - 8, r.body());
+        } finally {
+            server.server.exchange().summarizeUnder(null);
+            server.server.exchange().watchPrompts((turn, prompt) -> { });
+        }
+    }
+
+    @Test
     void aThreadLongerThanTheContextKeepsWorkingByDefault() throws Exception {
         String id = Json.MAPPER.readTree(server.post("/api/v1/conversations", "{\"system_prompt\": \"Be brief.\"}").body()).get("id").asText();
         String path = "/api/v1/conversations/" + id + "/messages";

@@ -61,6 +61,11 @@ abstract class ThreadsContract {
     }
 
     @Test
+    void summarizeReplacesTheOldestTurnsBySummaryItKeeps() throws Exception {
+        SummaryScenario.run(server());
+    }
+
+    @Test
     void fullLifecycle() throws Exception {
         HttpResponse<String> created = server().post(BASE, "{\"title\": \"Trip\", \"system_prompt\": \"You plan trips.\", \"metadata\": {\"user\": 7}}");
         assertEquals(201, created.statusCode());

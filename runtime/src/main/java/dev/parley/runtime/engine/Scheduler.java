@@ -250,6 +250,31 @@ final class Scheduler implements Runnable {
         return best;
     }
 
+    /**
+     * When another idle slot of the same namespace shares more of the prompt than the chosen one, that
+     * slot is held for its own conversation ({@link #chooseSlot} passed it over) and this prompt continues
+     * its history under another key: a forked thread's first turn. Saving that slot to the tiers (it keeps
+     * its KV) lets the lookup that follows restore the shared part here, so the new conversation reuses
+     * the history by prefix, whatever its key, and the holder keeps its slot and its tail. Slots of other
+     * namespaces never match ({@link Slot#commonPrefix}), so an owner never gets another's KV this way.
+     */
+    private void shareHeldPrefix(Slot s, int[] prompt, String ns, int reuse) {
+        Slot donor = null;
+        int best = Math.max(reuse, MIN_SAVE_TOKENS - 1); // shorter prefixes are never saved, so never found
+        for (Slot o : slots) {
+            if (o != s && !o.active()) {
+                int n = o.commonPrefix(prompt, ns);
+                if (n > best) {
+                    donor = o;
+                    best = n;
+                }
+            }
+        }
+        if (donor != null) {
+            offload(donor); // a no-op when the tiers already hold it
+        }
+    }
+
     private void start(Slot s, Pending p, long now) {
         int[] prompt = p.prompt();
         GenerationRequest r = p.request();
@@ -257,6 +282,7 @@ final class Scheduler implements Runnable {
         int reuse = prefixReuse ? s.commonPrefix(prompt, ns) : 0;
         CacheSource source = reuse > 0 ? CacheSource.SLOT : CacheSource.MISS;
         if (tiers != null) {
+            shareHeldPrefix(s, prompt, ns, reuse);
             KvTiers.Match m = tiers.lookup(ns, prompt, prompt.length);
             if (m != null && m.tokens() > reuse) {
                 // Decided before the restore: one that cannot fit would be a wasted read and a refusal.

@@ -22,7 +22,13 @@ record Option(String name, String valueName, String description, String defaultV
     static final List<Option> ALL = List.of(
             new Option("model", "REF", "the model: PATH.gguf (a split model by its first part), hf:ORG/REPO[:QUANT], hf:ORG/REPO/FILE.gguf, "
                     + "ORG/REPO:QUANT, hf.co/ORG/REPO[:QUANT] (downloaded into the Hugging Face cache) or ollama:NAME[:TAG] "
-                    + "(read from the Ollama store); default: generate and serve the tiny demo model", null),
+                    + "(read from the Ollama store); NAME=REF names it, and repeating --model serves several models by name; "
+                    + "default: generate and serve the tiny demo model", null),
+            new Option("models-dir", "DIR", "serve every GGUF under DIR, named by its file stem (a request's model field picks one), "
+                    + "plus the names in DIR/parley-models.properties (NAME = FILE-or-REF lines); --model NAME=REF (repeatable) adds more", null),
+            new Option("keep-alive", "DURATION", "with several models: how long an idle model stays loaded (5m, 1h, 300s; -1: for ever); "
+                    + "Ollama's keep_alive overrides it per request", "5m"),
+            new Option("models-max-loaded", "N", "with several models: most models loaded at once (the least recently used idle one is unloaded first)", "2"),
             new Option("device", "DEVICE", "auto (CUDA when a device is usable, else CPU), cuda or cpu", "auto"),
             new Option("host", "ADDR", "address to listen on (0.0.0.0 for all interfaces)", "127.0.0.1"),
             new Option("port", "N", "port to listen on (0 picks a free one)", "8080"),

@@ -59,6 +59,7 @@ public record ServerConfig(
         FileSettings files,
         CreditPrices credits,
         Pooling embedding,
+        ModelsSettings models,
         dev.parley.runtime.engine.Speculation speculation) {
 
     /** The same configuration with another model file. */
@@ -67,7 +68,7 @@ public record ServerConfig(
                 gpuLayers, batchSize, microBatchSize, threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding, speculation);
+                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding, models, speculation);
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -108,9 +109,9 @@ public record ServerConfig(
             if (o.isSwitch()) {
                 flags.put(name, inline == null ? "true" : inline);
             } else if (inline != null) {
-                flags.put(name, inline);
+                flag(flags, name, inline);
             } else if (i + 1 < args.length) {
-                flags.put(name, args[++i]);
+                flag(flags, name, args[++i]);
             } else {
                 throw new ConfigException(o.flag() + " needs a value: " + o.valueName());
             }
@@ -140,6 +141,15 @@ public record ServerConfig(
             }
         }
         return from(new Values(values), explicit.contains("ctx-size"), env);
+    }
+
+    /** Records a flag; a repeated --model adds a model (the values are kept one a line), any other repeated flag wins. */
+    private static void flag(Map<String, String> flags, String name, String value) {
+        if (name.equals("model") && flags.containsKey(name)) {
+            flags.put(name, flags.get(name) + "\n" + value);
+        } else {
+            flags.put(name, value);
+        }
     }
 
     private static Map<String, String> readFile(Path file) {
@@ -241,7 +251,9 @@ public record ServerConfig(
         } catch (ModelReferenceException e) {
             throw new ConfigException(e.getMessage());
         }
-        return new ServerConfig(model(v.string("model")), sources, device, contextSizeSet, v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
+        ModelsSettings models = models(v);
+        ModelReference model = models.several() ? models.catalog().reference(models.catalog().defaultName()) : model(v.string("model"));
+        return new ServerConfig(model, sources, device, contextSizeSet, v.string("host"), v.integer("port", 0, 65535), slots, ctx, gpuLayers,
                 batch, ubatch, v.integer("threads", 1, 1024), v.integer("threads-batch", 1, 1024), kv, unified, fa,
                 !v.bool("no-prefix-reuse"), v.integer("queue-size", 0, 1_000_000), Duration.ofSeconds(v.integer("queue-timeout", 1, 86_400)),
                 limit, dflt, v.file("chat-template", true), v.integer("max-body-size", 1024, Integer.MAX_VALUE),
@@ -250,7 +262,63 @@ public record ServerConfig(
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
                 v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), kvShared(v), files(v), credits(v),
-                embedding(v.string("embedding")), speculation(v));
+                embedding(v.string("embedding")), models, speculation(v));
+    }
+
+    /**
+     * Several models when --models-dir is given, --model is repeated or names its model (NAME=REF); else
+     * the single --model of before. Every local file must exist now.
+     */
+    private static ModelsSettings models(Values v) {
+        String raw = v.string("model");
+        java.util.List<String> flags = raw == null || raw.isBlank() ? java.util.List.of() : java.util.List.of(raw.split("\n"));
+        String dir = v.string("models-dir");
+        Duration keepAlive = keepAlive(v.string("keep-alive"));
+        int maxLoaded = v.integer("models-max-loaded", 1, 1024);
+        boolean named = flags.size() == 1 && flags.getFirst().matches("[A-Za-z0-9][A-Za-z0-9._:@+-]*=.+");
+        if ((dir == null || dir.isBlank()) && flags.size() <= 1 && !named) {
+            return new ModelsSettings(null, keepAlive, maxLoaded);
+        }
+        dev.parley.server.models.ModelCatalog catalog;
+        try {
+            catalog = dev.parley.server.models.ModelCatalog.of(flags, dir == null || dir.isBlank() ? null : Path.of(dir));
+        } catch (ModelReferenceException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        if (catalog.names().isEmpty()) {
+            throw new ConfigException("--models-dir " + dir + ": no .gguf file there and no --model given");
+        }
+        for (String name : catalog.names()) {
+            if (catalog.reference(name) instanceof ModelReference.LocalFile f && !Files.isRegularFile(f.path())) {
+                throw new ConfigException("model " + name + ": no such file: " + f.path().toAbsolutePath());
+            }
+        }
+        return new ModelsSettings(catalog, keepAlive, maxLoaded);
+    }
+
+    /** {@code --keep-alive}: 5m, 1h30m, 300s, 250ms or plain seconds; negative keeps models loaded for ever. */
+    static Duration keepAlive(String text) {
+        String s = text == null ? "5m" : text.strip();
+        java.util.regex.Matcher plain = java.util.regex.Pattern.compile("-?\\d+").matcher(s);
+        if (plain.matches()) {
+            return Duration.ofSeconds(Long.parseLong(s));
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(-?)((?:\\d+(?:ms|h|m|s))+)").matcher(s);
+        if (!m.matches()) {
+            throw new ConfigException("--keep-alive: expected a duration such as 5m, 1h30m, 300s or -1, got '" + text + "'");
+        }
+        Duration d = Duration.ZERO;
+        java.util.regex.Matcher part = java.util.regex.Pattern.compile("(\\d+)(ms|h|m|s)").matcher(m.group(2));
+        while (part.find()) {
+            long n = Long.parseLong(part.group(1));
+            d = d.plus(switch (part.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                default -> Duration.ofHours(n);
+            });
+        }
+        return m.group(1).isEmpty() ? d : Duration.ofSeconds(-1);
     }
 
     /** --speculative ngram|off and --speculative-max N. */

@@ -31,24 +31,30 @@ public final class Dialects {
     }
 
     /** What a dialect may need to start. */
-    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {}
+    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models,
+                        dev.parley.server.models.ModelRouter router) {
+        /** One model served for every request (tests that build dialects by hand). */
+        public Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {
+            this(engine, store, llamaSource, uploads, models, dev.parley.server.models.ModelRouter.single(engine));
+        }
+    }
 
     public static List<Dialect> all(Needs n) {
         return List.of(
                 new PaddlerRequests(n.store().files()),
                 new ThreadsService(n.store()),
-                new AnthropicRequests(n.engine(), n.store().files()), // before OpenAI's catch-all of /v1/
-                new OpenAiRequests(n.engine(), n.store(), n.uploads()),
+                new AnthropicRequests(n.engine(), n.store().files(), n.router()), // before OpenAI's catch-all of /v1/
+                new OpenAiRequests(n.engine(), n.store(), n.uploads(), n.router()),
                 new TokenizerRoutes(n.engine(), n.store().files()),
-                new OpenAiEmbeddings(n.engine()),
+                new OpenAiEmbeddings(n.engine(), n.router()),
                 new AiChatRequests(),
                 new UiChatRequests(),
                 new ConversationRequests(n.store().files()),
                 new FilesService(n.store().files(), n.uploads()),
                 new ConversationByIdRequests(n.store()),
                 new MessageThreadsService(n.store()),
-                new OllamaService(n.engine(), n.models()),
-                new OllamaEmbeddings(n.engine()),
+                new OllamaService(n.engine(), n.models(), n.router()),
+                new OllamaEmbeddings(n.router()),
                 new UsageService(),
                 new ApiExplorer());
     }

@@ -4,28 +4,45 @@ import dev.parley.server.api.ApiError;
 import dev.parley.server.api.RequestBody;
 
 /**
- * What to do with a conversation longer than a slot's context: refuse it (413), or drop its oldest turns.
- * A request that names no policy gets its route's default ({@link #orDefault}).
+ * What to do with a conversation longer than a slot's context: refuse it (413), drop its oldest turns, or
+ * replace them by a summary the model writes ({@link Summaries}). A request that names no policy gets its
+ * thread's setting, else its route's default ({@link #orDefault}).
  */
 public enum ContextOverflow {
     ERROR,
-    TRUNCATE;
+    TRUNCATE,
+    SUMMARIZE;
 
     public static final String FIELD = "context_overflow";
 
-    /** The request's {@code context_overflow}: "error" or "truncate", or null when it names none. */
+    /** The request's {@code context_overflow}: "error", "truncate" or "summarize", or null when it names none. */
     public static ContextOverflow parse(RequestBody b) {
         String v = b.optionalString(FIELD);
         if (v == null) {
             return null;
         }
-        if (v.equals("error")) {
-            return ERROR;
+        ContextOverflow o = fromWire(v);
+        if (o == null) {
+            throw ApiError.badRequest(FIELD, "field '" + FIELD + "' must be \"error\", \"truncate\" or \"summarize\"");
         }
-        if (v.equals("truncate")) {
-            return TRUNCATE;
+        return o;
+    }
+
+    /** The policy a wire name (or a thread's stored setting) names; null for none or an unknown one. */
+    public static ContextOverflow fromWire(String v) {
+        if (v == null) {
+            return null;
         }
-        throw ApiError.badRequest(FIELD, "field '" + FIELD + "' must be \"error\" or \"truncate\"");
+        return switch (v) {
+            case "error" -> ERROR;
+            case "truncate" -> TRUNCATE;
+            case "summarize" -> SUMMARIZE;
+            default -> null;
+        };
+    }
+
+    public String wireName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
     }
 
     /**
@@ -39,5 +56,10 @@ public enum ContextOverflow {
             return chosen;
         }
         return source instanceof Turn.OnThread ? TRUNCATE : ERROR;
+    }
+
+    /** As {@link #orDefault(ContextOverflow, Turn.Source)}, a thread's own setting ({@code threadSetting}, null: none) before the default. */
+    public static ContextOverflow orDefault(ContextOverflow chosen, Turn.Source source, ContextOverflow threadSetting) {
+        return chosen == null && threadSetting != null ? threadSetting : orDefault(chosen, source);
     }
 }

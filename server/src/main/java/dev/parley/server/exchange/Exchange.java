@@ -38,15 +38,21 @@ public final class Exchange {
     static final HeaderName TRUNCATED_MESSAGES = HeaderNames.create("X-Parley-Truncated-Messages");
     /** The ids of attached files whose text the truncate overflow policy cut (absent when none). */
     static final HeaderName TRUNCATED_FILES = HeaderNames.create("X-Parley-Truncated-Files");
+    /** How many of the oldest messages the summarize overflow policy replaced by a new summary (absent when none). */
+    static final HeaderName SUMMARIZED_MESSAGES = HeaderNames.create("X-Parley-Summarized-Messages");
+    /** Why the summarize overflow policy wrote no summary and truncated instead (absent when it did not have to). */
+    static final HeaderName SUMMARY_FAILED = HeaderNames.create("X-Parley-Summary-Failed");
 
     /** How long a generation cancelled for a client that left may take to report the tokens it used, to charge them. */
     private static final long CANCELLED_USAGE_MILLIS = 5_000;
 
-    private final Engine engine;
+    private final dev.parley.server.models.ModelRouter models;
     private final ThreadTurns threads;
     private final Credits credits;
     /** Sees each turn's prompt as it goes to the engine: a test hook, for what the model was given. */
     private volatile BiConsumer<Turn, Prompt> promptWatcher = (turn, prompt) -> { };
+    /** The grammar summaries are written under (null: none); a test hook, to pin a summary's text. */
+    private volatile String summaryGrammar;
 
     /** Without budgets, at the default prices, with no per-owner meters (tests). */
     public Exchange(Engine engine, ThreadStore store) {
@@ -54,7 +60,12 @@ public final class Exchange {
     }
 
     public Exchange(Engine engine, ThreadStore store, Credits credits) {
-        this.engine = engine;
+        this(dev.parley.server.models.ModelRouter.single(engine), store, credits);
+    }
+
+    /** Each turn runs on the engine of the model it names. */
+    public Exchange(dev.parley.server.models.ModelRouter models, ThreadStore store, Credits credits) {
+        this.models = models;
         this.threads = new ThreadTurns(store);
         this.credits = credits;
     }
@@ -74,19 +85,41 @@ public final class Exchange {
         this.promptWatcher = watcher;
     }
 
+    /** Tests: summaries (the summarize overflow policy) are generated under {@code grammar} (null: free text). */
+    public void summarizeUnder(String grammar) {
+        this.summaryGrammar = grammar;
+    }
+
     /** Runs a call; an {@link ApiError} thrown here comes before any byte of the answer. */
     void run(Call call, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         credits.admit(turn.owner());
+        // The model is held (never unloaded) until the answer's last event is written.
+        dev.parley.server.models.ModelRouter.Held held;
+        try {
+            held = models.acquire(turn.model(), turn.keepAlive());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            run(call, held.engine(), res, endpoint);
+        } finally {
+            held.close();
+        }
+    }
+
+    private void run(Call call, Engine engine, ServerResponse res, String endpoint) {
+        Turn turn = call.turn();
         if (turn.conversationKey() != null) {
             res.header(Incoming.SESSION_ID, turn.conversationKey());
         }
         switch (turn.source()) {
-            case Turn.Given given -> generate(call, given.prompt(), given.documents(), null, res, endpoint);
+            case Turn.Given given -> generate(engine, call, given.prompt(), given.documents(), null, res, endpoint);
             case Turn.OnThread onThread -> {
-                ThreadTurns.Begun begun = threads.begin(onThread);
+                ThreadTurns.Begun begun = threads.begin(onThread, turn.options().overflow());
                 try {
-                    generate(call, begun.prompt(), begun.documents(), begun, res, endpoint);
+                    generate(engine, call, begun.prompt(), begun.documents(), begun, res, endpoint);
                 } finally {
                     threads.end(begun);
                 }
@@ -99,17 +132,30 @@ public final class Exchange {
         return droppedMessages == 0 ? o.cacheHints() : o.cacheHints().stream().filter(h -> h.messages() == CacheHint.WHOLE_PROMPT).toList();
     }
 
-    private void generate(Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
+    private void generate(Engine engine, Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
         int dropped = 0;
+        int summarized = 0;
+        String summaryFailed = null;
         List<String> cutFiles = List.of();
-        if (ContextOverflow.orDefault(o.overflow(), turn.source()) == ContextOverflow.TRUNCATE && prompt instanceof Prompt.Chat chat) {
-            Truncation.Fitted fitted = Truncation.fit(engine, chat, o.maxTokens());
-            prompt = fitted.prompt();
-            dropped = fitted.droppedMessages();
+        ContextOverflow overflow = thread != null ? thread.overflow() : ContextOverflow.orDefault(o.overflow(), turn.source());
+        if (overflow != ContextOverflow.ERROR && prompt instanceof Prompt.Chat chat) {
+            Prompt.Prepared fittedPrompt;
+            if (overflow == ContextOverflow.SUMMARIZE) {
+                Summaries.Fitted s = summarize(engine, turn, chat, thread);
+                fittedPrompt = s.prompt();
+                dropped = s.dropped();
+                summarized = s.summarizedMessages();
+                summaryFailed = s.failure();
+            } else {
+                Truncation.Fitted fitted = Truncation.fit(engine, chat, o.maxTokens());
+                fittedPrompt = fitted.prompt();
+                dropped = fitted.droppedMessages();
+            }
+            prompt = fittedPrompt;
             if (!documents.isEmpty()) {
-                DocumentFit.Fitted cut = DocumentFit.fit(engine, fitted.prompt(), documents, o.maxTokens());
+                DocumentFit.Fitted cut = DocumentFit.fit(engine, fittedPrompt, documents, o.maxTokens());
                 prompt = cut.prompt();
                 cutFiles = cut.cutFiles();
             }
@@ -121,7 +167,7 @@ public final class Exchange {
             // caller's owner, so one tenant never gets a hit on another's prompt.
             g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar(),
                     o.topLogprobs(), o.logitBias(), null, null).withConversation(turn.conversationKey()).withCacheNamespace(turn.owner())
-                    .withCacheHints(cacheHints(o, dropped)).withSpeculative(o.speculative()));
+                    .withCacheHints(cacheHints(o, dropped + summarized)).withSpeculative(o.speculative()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -141,6 +187,13 @@ public final class Exchange {
             }
             if (!cutFiles.isEmpty()) {
                 res.header(TRUNCATED_FILES, String.join(",", cutFiles));
+            }
+            if (summarized > 0) {
+                res.header(SUMMARIZED_MESSAGES, String.valueOf(summarized));
+            }
+            if (summaryFailed != null) {
+                // a header value is one line of visible ASCII: the reason as words, nothing the model wrote
+                res.header(SUMMARY_FAILED, summaryFailed.replaceAll("[^\\x20-\\x7e]", " "));
             }
             EventWriter writer = call.format().open(g.started(), res);
             if (dropped > 0) {
@@ -219,6 +272,42 @@ public final class Exchange {
             g.abandon(e); // the exchange did not complete: nothing is stored
             LOG.log(System.Logger.Level.INFO, "request " + turn.requestId() + ": client went away; generation cancelled");
         }
+    }
+
+    /**
+     * The summarize policy on a turn's chat: on a thread, from its stored summary on (the turn's {@code chat}
+     * starts with it), a new summary stored before the turn runs (when the turn saves its history); a
+     * stateless request's summary serves that request only.
+     */
+    private Summaries.Fitted summarize(Engine engine, Turn turn, Prompt.Chat chat, ThreadTurns.Begun thread) {
+        GenerationOptions o = turn.options();
+        Summaries.Writer writer = Summaries.writer(engine, turn.requestId(), turn.owner(), summaryGrammar, u -> credits.charge(turn.owner(), u));
+        Summaries.Fitted s;
+        if (thread != null) {
+            s = Summaries.fit(engine, chat, thread.stored(), thread.systemContent(), thread.summary(), o.maxTokens(), writer);
+            if (s.summary() != null && thread.turn().save()) {
+                threads.storeSummary(thread, s.summary(), s.through());
+            }
+        } else {
+            // the summary goes at the end of the last leading system message, which must be plain text to take it
+            List<java.util.Map<String, Object>> m = chat.messages();
+            int leading = 0;
+            while (leading < m.size() - 1 && "system".equals(m.get(leading).get("role"))) {
+                leading++;
+            }
+            Object system = leading == 0 ? "" : m.get(leading - 1).get("content");
+            if (system instanceof String text) {
+                s = Summaries.fit(engine, chat, null, text, null, o.maxTokens(), writer);
+            } else {
+                Truncation.Fitted t = Truncation.fit(engine, chat, o.maxTokens());
+                s = new Summaries.Fitted(t.prompt(), null, null, 0, t.droppedMessages() == 0 ? null
+                        : "the system message is not plain text, so it cannot hold a summary", t.droppedMessages());
+            }
+        }
+        if (s.failure() != null) {
+            LOG.log(System.Logger.Level.INFO, "request " + turn.requestId() + ": no summary (" + s.failure() + "); truncated instead");
+        }
+        return s;
     }
 
     /**

@@ -107,6 +107,18 @@ public final class Incoming {
 
     /** A turn under a dialect's own request id (OpenAI's {@code chatcmpl-...}). */
     public Turn turn(String requestId, Turn.Source source, GenerationOptions options, String dialectKey) {
-        return new Turn(requestId, source, options, conversationKey(dialectKey), owner());
+        return new Turn(requestId, source, options, conversationKey(dialectKey), owner(), model(), null);
+    }
+
+    /**
+     * The model the body names in its {@code model} field (every dialect that has one calls it that), or null:
+     * the server's default model. A request without a body, or whose dialect read none, names none.
+     */
+    public String model() {
+        if (body == null) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode m = body.get("model");
+        return m != null && m.isTextual() && !m.textValue().isBlank() ? m.textValue().strip() : null;
     }
 }

@@ -9,6 +9,7 @@ import dev.parley.server.files.Documents;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.FileStore;
 import dev.parley.server.threads.StoredMessage;
+import dev.parley.server.threads.ThreadContext;
 import dev.parley.server.threads.ThreadStore;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -33,11 +34,20 @@ final class ThreadTurns {
         this.store = store;
     }
 
-    /** A thread turn under way: where its exchange goes, the prompt it continues from and the documents in that prompt. */
-    record Begun(Turn.OnThread turn, int position, Prompt.Chat prompt, List<Document> documents, AtomicBoolean claimed) {}
+    /**
+     * A thread turn under way: where its exchange goes, the prompt it continues from and the documents in that
+     * prompt; the overflow policy it runs under, and for {@code summarize} each prompt message's stored row (null
+     * for the system message and the turn's new ones), the system message without a summary and the summary used.
+     */
+    record Begun(Turn.OnThread turn, int position, Prompt.Chat prompt, List<Document> documents, AtomicBoolean claimed,
+                 ContextOverflow overflow, List<StoredMessage> stored, String systemContent, String summary) {}
 
-    /** Claims the thread (409 if another exchange on it runs here) and renders its history; {@link #end} releases it. */
-    Begun begin(Turn.OnThread t) {
+    /**
+     * Claims the thread (409 if another exchange on it runs here) and renders its history; {@link #end} releases it.
+     * Under the {@code summarize} policy ({@code requested}, else the thread's setting) a stored summary replaces
+     * the messages it covers.
+     */
+    Begun begin(Turn.OnThread t, ContextOverflow requested) {
         Conversation c = t.thread();
         if (!busy.add(c.id())) {
             throw new ApiError(409, "conversation " + c.id() + " is already being continued: wait for that exchange to end", null);
@@ -52,6 +62,13 @@ final class ThreadTurns {
                 store.checkWritable();
             }
             List<StoredMessage> history = store.messages(c.id());
+            ThreadContext settings = store.context(c.id());
+            ContextOverflow overflow = ContextOverflow.orDefault(requested, t, ContextOverflow.fromWire(settings.overflow()));
+            // A summary covers the messages up to its last one; if that one was deleted since, it no longer says what it covers.
+            String summary = overflow == ContextOverflow.SUMMARIZE && settings.hasSummary() && history.stream()
+                    .anyMatch(m -> m.position() == settings.summaryThrough() && m.id().equals(settings.summaryMessageId()))
+                    ? settings.summary() : null;
+            List<StoredMessage> stored = new ArrayList<>();
             // Documents go where they were referenced, re-read by reference each turn: the same files give
             // the same prompt prefix, so the KV cache of earlier turns covers them.
             List<String> threadFiles = store.threadFiles(c.id());
@@ -60,8 +77,12 @@ final class ThreadTurns {
             List<Map<String, Object>> messages = new ArrayList<>();
             String system = c.systemPrompt() == null ? "" : c.systemPrompt();
             String systemContent = Documents.inline(pick(documents, threadFiles), system);
-            if (!systemContent.isEmpty()) {
+            if (summary != null) {
+                messages.add(Map.of("role", "system", "content", Summaries.systemWithSummary(systemContent, summary)));
+                stored.add(null);
+            } else if (!systemContent.isEmpty()) {
                 messages.add(Map.of("role", "system", "content", systemContent));
+                stored.add(null);
             }
             // No new message: the turn answers the thread's last one, a user message no reply follows (a fork made at it).
             boolean answering = t.message() == null;
@@ -71,6 +92,9 @@ final class ThreadTurns {
             }
             String context = t.additionalContext();
             for (StoredMessage m : history) {
+                if (summary != null && m.position() <= settings.summaryThrough()) {
+                    continue; // in the summary
+                }
                 Map<String, Object> msg = new LinkedHashMap<>();
                 msg.put("role", promptRole(m.role()));
                 // additional_context is for this exchange only: it reaches the prompt, never the store.
@@ -81,18 +105,22 @@ final class ThreadTurns {
                     msg.put("reasoning_content", m.thinking());
                 }
                 messages.add(msg);
+                stored.add(m);
             }
             if (!answering) {
                 String text = context == null || context.isEmpty() ? t.message() : context + "\n\n" + t.message();
                 for (Turn.InputMessage m : t.before()) {
                     messages.add(Map.of("role", promptRole(m.role()), "content", m.content()));
+                    stored.add(null);
                 }
                 messages.add(Map.of("role", "user", "content", Documents.inline(pick(documents, t.files()), text)));
+                stored.add(null);
             }
             // Positions, not counts: a deleted message (OpenAI's item delete) leaves a gap.
             int position = history.isEmpty() ? 0 : history.getLast().position() + 1;
             return new Begun(t, position, new Prompt.Chat(messages, true, t.enableThinking(), null, Map.of()),
-                    List.copyOf(documents.values()), new AtomicBoolean(true));
+                    List.copyOf(documents.values()), new AtomicBoolean(true), overflow, java.util.Collections.unmodifiableList(stored),
+                    systemContent, summary);
         } catch (RuntimeException e) {
             busy.remove(c.id());
             throw e;
@@ -133,6 +161,11 @@ final class ThreadTurns {
         if (b.claimed().compareAndSet(true, false)) {
             busy.remove(b.turn().thread().id());
         }
+    }
+
+    /** Stores the summary a turn wrote (it covers the stored messages up to {@code through}). */
+    void storeSummary(Begun b, String summary, StoredMessage through) {
+        store.saveSummary(b.turn().thread().id(), summary, through.position(), through.id());
     }
 
     boolean inProgress(String threadId) {

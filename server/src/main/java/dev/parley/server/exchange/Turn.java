@@ -13,8 +13,21 @@ import java.util.List;
  *        thread's id, else the dialect's conversation id), or null for a stateless call without one;
  *        sent back as {@code x-session-id}
  * @param owner the caller's owner (API key), for threads and per-owner caches
+ * @param model the model the request named (its {@code model} field), or null for the server's default one
+ * @param keepAlive how long the model stays loaded after this turn (Ollama's {@code keep_alive}), or null for the server's
  */
-public record Turn(String requestId, Source source, GenerationOptions options, String conversationKey, String owner) {
+public record Turn(String requestId, Source source, GenerationOptions options, String conversationKey, String owner, String model,
+                   java.time.Duration keepAlive) {
+
+    /** A turn on the default model. */
+    public Turn(String requestId, Source source, GenerationOptions options, String conversationKey, String owner) {
+        this(requestId, source, options, conversationKey, owner, null, null);
+    }
+
+    /** The same turn, keeping its model loaded for {@code keepAlive} afterwards. */
+    public Turn withKeepAlive(java.time.Duration keepAlive) {
+        return new Turn(requestId, source, options, conversationKey, owner, model, keepAlive);
+    }
 
     /** What the turn continues. */
     public sealed interface Source {}

@@ -433,6 +433,12 @@ public final class ThreadStore implements AutoCloseable {
 
     public boolean delete(String owner, String id) {
         return inTransaction("delete a conversation", con -> {
+            try (PreparedStatement x = con.prepareStatement(
+                    "DELETE FROM thread_context WHERE conversation_id IN (SELECT id FROM conversations WHERE id = ? AND owner = ?)")) {
+                x.setString(1, id);
+                x.setString(2, owner);
+                x.executeUpdate();
+            }
             try (PreparedStatement m = con.prepareStatement(
                     "DELETE FROM messages WHERE conversation_id IN (SELECT id FROM conversations WHERE id = ? AND owner = ?)");
                  PreparedStatement c = con.prepareStatement("DELETE FROM conversations WHERE id = ? AND owner = ?")) {
@@ -443,6 +449,75 @@ public final class ThreadStore implements AutoCloseable {
                 c.setString(2, owner);
                 return c.executeUpdate() == 1;
             }
+        });
+    }
+
+    // ---- context: the overflow setting and the summary (context_overflow "summarize") ----
+
+    /** The thread's overflow setting and summary; {@link ThreadContext#NONE} when it has neither. */
+    public ThreadContext context(String conversationId) {
+        return inTransaction("read a conversation's context", con -> {
+            try (PreparedStatement s = con.prepareStatement("SELECT context_overflow, summary, summary_through, summary_message_id, summary_at "
+                    + "FROM thread_context WHERE conversation_id = ?")) {
+                s.setString(1, conversationId);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) {
+                        return ThreadContext.NONE;
+                    }
+                    String summary = r.getString(2);
+                    return new ThreadContext(r.getString(1), summary, summary == null ? -1 : r.getInt(3), r.getString(4), r.getLong(5));
+                }
+            }
+        });
+    }
+
+    /** Sets the thread's overflow policy (null: the route's default again), keeping its summary. */
+    public void setOverflow(String conversationId, String overflow) {
+        inTransaction("set a conversation's context_overflow", con -> {
+            try (PreparedStatement u = con.prepareStatement("UPDATE thread_context SET context_overflow = ? WHERE conversation_id = ?")) {
+                u.setString(1, overflow);
+                u.setString(2, conversationId);
+                if (u.executeUpdate() == 1) {
+                    return null;
+                }
+            }
+            try (PreparedStatement i = con.prepareStatement("INSERT INTO thread_context (conversation_id, context_overflow) VALUES (?, ?)")) {
+                i.setString(1, conversationId);
+                i.setString(2, overflow);
+                i.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Replaces the thread's summary: it covers every message up to position {@code through} (the message
+     * {@code messageId}). A thread deleted meanwhile stores nothing.
+     */
+    public void saveSummary(String conversationId, String summary, int through, String messageId) {
+        long now = System.currentTimeMillis();
+        inTransaction("store a conversation's summary", con -> {
+            try (PreparedStatement u = con.prepareStatement("UPDATE thread_context SET summary = ?, summary_through = ?, summary_message_id = ?, "
+                    + "summary_at = ? WHERE conversation_id = ?")) {
+                u.setString(1, summary);
+                u.setInt(2, through);
+                u.setString(3, messageId);
+                u.setLong(4, now);
+                u.setString(5, conversationId);
+                if (u.executeUpdate() == 1) {
+                    return null;
+                }
+            }
+            try (PreparedStatement i = con.prepareStatement("INSERT INTO thread_context (conversation_id, summary, summary_through, "
+                    + "summary_message_id, summary_at) SELECT id, ?, ?, ?, ? FROM conversations WHERE id = ?")) {
+                i.setString(1, summary);
+                i.setInt(2, through);
+                i.setString(3, messageId);
+                i.setLong(4, now);
+                i.setString(5, conversationId);
+                i.executeUpdate();
+            }
+            return null;
         });
     }
 

@@ -74,9 +74,25 @@ export class Conversation {
         view.setStats(statsText(m.usage, known[m.id]));
         view.addRegenerate(() => this.onRegenerate(m, messages, i));
       }
+      // context_overflow "summarize": the model reads the summary instead of the messages up to here
+      if (thread.summary && m.id === thread.summary.through_message_id) this.box.append(this.summaryNote(thread.summary));
     });
     if (!messages.length) this.clear("Write a message below to start.");
     this.scroll();
+  }
+
+  /** The stored summary that stands in for the messages above it in the model's prompt (shown as text, never rendered). */
+  summaryNote(summary) {
+    const box = document.createElement("details");
+    box.className = "summary-note";
+    box.dataset.testid = "summary";
+    const title = document.createElement("summary");
+    title.textContent = "The messages above reach the model as this summary";
+    const text = document.createElement("div");
+    text.className = "plain";
+    text.textContent = summary.content;
+    box.append(title, text);
+    return box;
   }
 
   scroll() {

@@ -10,6 +10,7 @@ export class Settings {
     this.temperature = document.getElementById("set-temperature");
     this.maxTokens = document.getElementById("set-max-tokens");
     this.model = document.getElementById("set-model");
+    this.overflow = document.getElementById("set-overflow");
     this.note = document.getElementById("settings-note");
     this.onError = onError;
     this.thread = null;
@@ -41,6 +42,8 @@ export class Settings {
     this.temperature.value = s.temperature ?? "";
     this.maxTokens.value = s.max_tokens ?? "";
     if (s.model) this.model.value = s.model;
+    // the thread's own context_overflow field (null: the server's default for threads, truncate)
+    this.overflow.value = thread?.context_overflow === "summarize" ? "summarize" : "truncate";
     this.note.textContent = thread ? "" : "Saved with the thread when it is created.";
   }
 
@@ -64,7 +67,7 @@ export class Settings {
   /** What a new thread is created with. */
   creation() {
     const { system_prompt, settings } = this.values();
-    return { system_prompt, metadata: { settings } };
+    return { system_prompt, metadata: { settings }, context_overflow: this.overflow.value };
   }
 
   async save() {
@@ -77,6 +80,7 @@ export class Settings {
     const updated = await patchJson(`/api/v1/conversations/${encodeURIComponent(this.thread.id)}`, {
       system_prompt: system_prompt ?? "",
       metadata,
+      context_overflow: this.overflow.value,
     });
     this.thread = { ...this.thread, ...updated };
     this.note.textContent = "Saved with the thread.";

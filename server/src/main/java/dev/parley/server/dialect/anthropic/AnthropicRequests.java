@@ -43,7 +43,22 @@ public final class AnthropicRequests implements Dialect {
     private final FileStore files;
     private final ToolCallStyle toolStyle;
 
+    private final dev.parley.server.models.ModelRouter router;
+
+    /** The model an answer names: the loaded one's own name with one model, the requested (or default) name with several. */
+    private String answering(String requested) {
+        if (router.registry() == null) {
+            return engine.model().name();
+        }
+        return requested != null ? requested : router.registry().catalog().defaultName();
+    }
+
     public AnthropicRequests(Engine engine, FileStore files) {
+        this(engine, files, dev.parley.server.models.ModelRouter.single(engine));
+    }
+
+    public AnthropicRequests(Engine engine, FileStore files, dev.parley.server.models.ModelRouter router) {
+        this.router = router;
         this.engine = engine;
         this.files = files;
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
@@ -100,7 +115,7 @@ public final class AnthropicRequests implements Dialect {
         String id = "msg_" + in.requestId().replaceAll("[^A-Za-z0-9]", "");
         var source = new Turn.Given(p.prompt(), p.messages().documents(), p.messages().cachePrefixes());
         options = options.withCacheHints(AnthropicCacheHints.of(p.messages().cachePrefixes(), b.root()));
-        return new Call(in.turn(id, source, options, null), new AnthropicFormat(id, engine.model().name(), in.requestId(), stream),
+        return new Call(in.turn(id, source, options, null), new AnthropicFormat(id, answering(in.model()), in.requestId(), stream),
                 p.tools().chat().toolCalls());
     }
 

@@ -22,6 +22,45 @@ final class KeepAlive {
     private KeepAlive() {
     }
 
+    /**
+     * The {@code keep_alive} as a duration: null when absent (the server's), negative for ever, zero to unload when
+     * the request ends; refused as {@link #check} refuses it.
+     */
+    static java.time.Duration parse(JsonNode v) {
+        check(v);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (v.isNumber()) {
+            return seconds(v.doubleValue());
+        }
+        String s = v.textValue().strip();
+        if (SECONDS.matcher(s).matches()) {
+            return seconds(Double.parseDouble(s));
+        }
+        boolean negative = s.startsWith("-");
+        java.util.regex.Matcher part = PART.matcher(s);
+        double nanos = 0;
+        while (part.find()) {
+            double n = Double.parseDouble(part.group(1));
+            nanos += n * switch (part.group(2)) {
+                case "ns" -> 1;
+                case "us", "µs", "μs" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+        }
+        return negative ? java.time.Duration.ofSeconds(-1) : java.time.Duration.ofNanos((long) nanos);
+    }
+
+    private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|μs|ms|s|m|h)");
+
+    private static java.time.Duration seconds(double s) {
+        return s < 0 ? java.time.Duration.ofSeconds(-1) : java.time.Duration.ofNanos((long) (s * 1e9));
+    }
+
     /** Refuses a {@code keep_alive} that Ollama would not take; absent or null is the default (5 minutes). */
     static void check(JsonNode v) {
         if (v == null || v.isNull() || v.isNumber()) {

@@ -26,17 +26,22 @@ import java.util.List;
  */
 public final class OllamaEmbeddings implements Dialect {
 
-    private final Engine engine;
-    /** Made at registration, when the exchange's credits are known. */
-    private Embeddings embeddings;
+    /** Known at registration, from the exchange. */
+    private dev.parley.server.credits.Credits credits;
+    private final dev.parley.server.models.ModelRouter router;
 
     public OllamaEmbeddings(Engine engine) {
-        this.engine = engine;
+        this(dev.parley.server.models.ModelRouter.single(engine));
+    }
+
+    /** With several models, {@code model} picks the one that embeds; {@code keep_alive} applies to it. */
+    public OllamaEmbeddings(dev.parley.server.models.ModelRouter router) {
+        this.router = router;
     }
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
-        embeddings = new Embeddings(engine, endpoints.exchange().credits());
+        credits = endpoints.exchange().credits();
         endpoints.owns("/api/", OllamaNdjson.ERRORS);
         rules.post("/api/embed", endpoints.handler(OllamaNdjson.ERRORS, this::embed))
              .post("/api/embeddings", endpoints.handler(OllamaNdjson.ERRORS, this::legacy));
@@ -45,9 +50,15 @@ public final class OllamaEmbeddings implements Dialect {
     private void embed(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         String model = model(b);
-        KeepAlive.check(b.get("keep_alive"));
+        java.time.Duration keepAlive = KeepAlive.parse(b.get("keep_alive"));
+        try (var held = router.hold(model, keepAlive)) {
+            embed(in, res, b, model, new Embeddings(held.engine(), credits));
+        }
+    }
+
+    private void embed(Incoming in, ServerResponse res, RequestBody b, String model, Embeddings embeddings) {
         List<Embeddings.Input> inputs = inputs(b.get("input"));
-        checkDimensions(b);
+        checkDimensions(b, embeddings);
         Embeddings.Result r = embeddings.embed(in.owner(), inputs, b.bool("truncate", true), true);
         ObjectNode out = Json.object();
         out.put("model", model);
@@ -66,8 +77,14 @@ public final class OllamaEmbeddings implements Dialect {
 
     private void legacy(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
-        model(b);
-        KeepAlive.check(b.get("keep_alive"));
+        String model = model(b);
+        java.time.Duration keepAlive = KeepAlive.parse(b.get("keep_alive"));
+        try (var held = router.hold(model, keepAlive)) {
+            legacy(in, res, b, new Embeddings(held.engine(), credits));
+        }
+    }
+
+    private void legacy(Incoming in, ServerResponse res, RequestBody b, Embeddings embeddings) {
         String prompt = b.optionalString("prompt");
         ObjectNode out = Json.object();
         ArrayNode a = out.putArray("embedding");
@@ -89,7 +106,7 @@ public final class OllamaEmbeddings implements Dialect {
     }
 
     /** Ollama's {@code dimensions} shortens vectors; these models cannot, so only their own width is accepted. */
-    private void checkDimensions(RequestBody b) {
+    private static void checkDimensions(RequestBody b, Embeddings embeddings) {
         Integer d = b.optionalInt("dimensions", 1, Integer.MAX_VALUE);
         int width = embeddings.embedder().dimensions();
         if (d != null && d != width) {

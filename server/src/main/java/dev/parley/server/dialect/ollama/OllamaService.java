@@ -48,7 +48,17 @@ public final class OllamaService implements Dialect {
 
     private final OllamaPull pull;
 
+    /** With several models: what /api/tags and /api/ps list; null with one. */
+    private final OllamaCatalog catalog;
+    private final dev.parley.server.models.ModelRouter router;
+
     public OllamaService(Engine engine, ModelResolver resolver) {
+        this(engine, resolver, dev.parley.server.models.ModelRouter.single(engine));
+    }
+
+    public OllamaService(Engine engine, ModelResolver resolver, dev.parley.server.models.ModelRouter router) {
+        this.router = router;
+        this.catalog = router.registry() == null ? null : new OllamaCatalog(router.registry());
         this.models = new OllamaModels(engine);
         this.pull = new OllamaPull(resolver);
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
@@ -61,8 +71,8 @@ public final class OllamaService implements Dialect {
         endpoints.owns("/api/", errors);
         rules.post("/api/chat", endpoints.turnOrAnswer(errors, this::chat))
              .post("/api/generate", endpoints.turnOrAnswer(errors, this::generate))
-             .get("/api/tags", endpoints.handler(errors, (in, res) -> Json.send(res, 200, models.tags())))
-             .get("/api/ps", endpoints.handler(errors, (in, res) -> Json.send(res, 200, models.running())))
+             .get("/api/tags", endpoints.handler(errors, (in, res) -> Json.send(res, 200, catalog != null ? catalog.tags() : models.tags())))
+             .get("/api/ps", endpoints.handler(errors, (in, res) -> Json.send(res, 200, catalog != null ? catalog.running() : models.running())))
              .post("/api/show", endpoints.handler(errors, this::show))
              .post("/api/pull", endpoints.handler(errors, pull::handle))
              .get("/api/version", endpoints.handler(errors, (in, res) -> Json.send(res, 200, Json.object().put("version", API_VERSION))));
@@ -73,10 +83,10 @@ public final class OllamaService implements Dialect {
     private Call chat(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         String model = model(b);
-        KeepAlive.check(b.get("keep_alive"));
+        java.time.Duration keepAlive = KeepAlive.parse(b.get("keep_alive"));
         JsonNode list = b.get("messages");
         if (list == null || list.isNull() || list.isArray() && list.isEmpty()) {
-            return loaded(res, new OllamaNdjson(true, false, model)); // Ollama's "load a model" request
+            return loaded(res, model, keepAlive, new OllamaNdjson(true, false, model)); // Ollama's "load a model" request
         }
         if (!list.isArray()) {
             throw ApiError.badRequest("messages", "field 'messages' must be a list of messages, got " + list);
@@ -92,19 +102,20 @@ public final class OllamaService implements Dialect {
         }
         Prompt chat = new Prompt.Chat(messages, true, thinking, tools.templateTools(), Map.of());
         GenerationOptions options = options(b, in, tools.grammar());
-        return new Call(in.turn(new Turn.Given(chat), options, null), new OllamaNdjson(true, b.bool("stream", true), model), tools.toolCalls());
+        return new Call(in.turn(new Turn.Given(chat), options, null).withKeepAlive(keepAlive), new OllamaNdjson(true, b.bool("stream", true), model),
+                tools.toolCalls());
     }
 
     private Call generate(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         String model = model(b);
-        KeepAlive.check(b.get("keep_alive"));
+        java.time.Duration keepAlive = KeepAlive.parse(b.get("keep_alive"));
         String prompt = b.optionalString("prompt");
         refuse(b, "suffix", "fill-in-the-middle (suffix) is not supported");
         refuse(b, "template", "template overrides are not supported: the model's own chat template is used");
         refuseImages(b.get("images"), "images");
         if (prompt == null || prompt.isEmpty()) {
-            return loaded(res, new OllamaNdjson(false, false, model));
+            return loaded(res, model, keepAlive, new OllamaNdjson(false, false, model));
         }
         Prompt p;
         if (b.bool("raw", false)) {
@@ -118,15 +129,24 @@ public final class OllamaService implements Dialect {
             messages.add(Map.of("role", "user", "content", prompt));
             p = Prompt.Chat.of(messages, think(b));
         }
-        return call(in, b, p, new OllamaNdjson(false, b.bool("stream", true), model));
+        return call(in, b, p, new OllamaNdjson(false, b.bool("stream", true), model), keepAlive);
     }
 
-    private Call call(Incoming in, RequestBody b, Prompt prompt, OllamaNdjson format) {
-        return new Call(in.turn(new Turn.Given(prompt), options(b, in, null), null), format);
+    private Call call(Incoming in, RequestBody b, Prompt prompt, OllamaNdjson format, java.time.Duration keepAlive) {
+        return new Call(in.turn(new Turn.Given(prompt), options(b, in, null), null).withKeepAlive(keepAlive), format);
     }
 
-    /** A request with nothing to generate loads the model in Ollama; Parley's is always loaded: done at once. */
-    private static Call loaded(ServerResponse res, OllamaNdjson format) {
+    /**
+     * A request with nothing to generate loads the model in Ollama (with keep_alive 0 it unloads it); with one
+     * model Parley's is always loaded: done at once.
+     */
+    private Call loaded(ServerResponse res, String model, java.time.Duration keepAlive, OllamaNdjson format) {
+        try {
+            router.acquire(model, keepAlive).close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "interrupted while loading " + model, "model");
+        }
         ObjectNode body = format.answer("", null, true);
         body.put("done_reason", "load");
         Json.send(res, 200, body);
@@ -309,6 +329,14 @@ public final class OllamaService implements Dialect {
         if ((model == null || model.isBlank()) && b.optionalString("name") == null) {
             throw ApiError.badRequest("model", "model is required");
         }
-        Json.send(res, 200, models.show());
+        if (catalog == null) {
+            Json.send(res, 200, models.show());
+            return;
+        }
+        // with several models the facts come from the named one, loaded for the answer as Ollama does
+        String name = model != null && !model.isBlank() ? model : b.optionalString("name");
+        try (var held = router.hold(name, null)) {
+            Json.send(res, 200, new OllamaModels(held.engine()).show());
+        }
     }
 }

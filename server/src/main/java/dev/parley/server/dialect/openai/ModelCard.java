@@ -13,25 +13,67 @@ import dev.parley.server.api.Json;
 final class ModelCard {
 
     private final Engine engine;
+    private final dev.parley.server.models.ModelRouter router;
     private final long created = System.currentTimeMillis() / 1000;
 
     ModelCard(Engine engine) {
+        this(engine, dev.parley.server.models.ModelRouter.single(engine));
+    }
+
+    ModelCard(Engine engine, dev.parley.server.models.ModelRouter router) {
         this.engine = engine;
+        this.router = router;
     }
 
     String id() {
         return engine.model().name();
     }
 
+    /** The model name an answer carries: with several models the one the request named (or the default), else the model's own. */
+    String answering(String requested) {
+        var registry = router.registry();
+        if (registry == null) {
+            return id();
+        }
+        return requested == null ? registry.catalog().defaultName() : requested;
+    }
+
     ObjectNode list() {
         ObjectNode r = Json.object();
         r.put("object", "list");
-        r.putArray("data").add(card());
+        var registry = router.registry();
+        if (registry == null) {
+            r.putArray("data").add(card());
+            return r;
+        }
+        var data = r.putArray("data");
+        for (String name : registry.catalog().names()) {
+            data.add(card(name));
+        }
         return r;
     }
 
-    /** The model by id; this server has one. */
+    /**
+     * One model of several: its full card while it is loaded, the OpenAI fields alone (and {@code loaded: false})
+     * while it is not, since its facts come from the loaded model.
+     */
+    private ObjectNode card(String name) {
+        Engine loaded = router.registry().ifLoaded(name);
+        ObjectNode c = loaded != null ? card(loaded) : Json.object();
+        c.put("id", name).put("object", "model").put("created", created).put("owned_by", "parley");
+        c.put("loaded", loaded != null);
+        return c;
+    }
+
+    /** The model by id; with one model, this server has that one. */
     ObjectNode get(String id) {
+        var registry = router.registry();
+        if (registry != null) {
+            if (registry.catalog().reference(id) == null) {
+                throw dev.parley.server.models.ModelRouter.notFound(id, registry.catalog().names());
+            }
+            return card(id);
+        }
         if (!id().equals(id)) {
             throw new ApiError(404, "the model '" + id + "' does not exist here: this server serves '" + id() + "'", "model", "model_not_found");
         }
@@ -39,6 +81,10 @@ final class ModelCard {
     }
 
     private ObjectNode card() {
+        return card(engine);
+    }
+
+    private ObjectNode card(Engine engine) {
         ModelInfo m = engine.model();
         ObjectNode c = Json.object();
         c.put("id", m.name()).put("object", "model").put("created", created).put("owned_by", "parley");

@@ -32,19 +32,24 @@ public final class OpenAiEmbeddings implements Dialect {
     /** OpenAI's own limit on inputs per request. */
     static final int MAX_INPUTS = 2048;
 
-    private final Engine engine;
-    /** Made at registration, when the exchange's credits are known. */
-    private Embeddings embeddings;
+    /** Known at registration, from the exchange. */
+    private dev.parley.server.credits.Credits credits;
     private final ModelCard model;
+    private final dev.parley.server.models.ModelRouter router;
 
     public OpenAiEmbeddings(Engine engine) {
-        this.engine = engine;
-        this.model = new ModelCard(engine);
+        this(engine, dev.parley.server.models.ModelRouter.single(engine));
+    }
+
+    /** With several models, {@code model} picks the one that embeds (held, never unloaded, until the answer is made). */
+    public OpenAiEmbeddings(Engine engine, dev.parley.server.models.ModelRouter router) {
+        this.model = new ModelCard(engine, router);
+        this.router = router;
     }
 
     @Override
     public void register(HttpRules rules, Endpoints endpoints) {
-        embeddings = new Embeddings(engine, endpoints.exchange().credits());
+        credits = endpoints.exchange().credits();
         endpoints.owns("/v1/", OpenAiErrors.SHAPE);
         rules.post("/v1/embeddings", endpoints.handler(OpenAiErrors.SHAPE, this::embed));
     }
@@ -52,6 +57,12 @@ public final class OpenAiEmbeddings implements Dialect {
     private void embed(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         b.onlyFields(Set.of("model", "input", "encoding_format", "dimensions", "user"));
+        try (var held = router.hold(in.model(), null)) {
+            embed(in, res, b, new Embeddings(held.engine(), credits));
+        }
+    }
+
+    private void embed(Incoming in, ServerResponse res, RequestBody b, Embeddings embeddings) {
         String format = b.optionalString("encoding_format");
         if (format != null && !format.equals("float") && !format.equals("base64")) {
             throw ApiError.badRequest("encoding_format", "encoding_format must be 'float' or 'base64', got '" + format + "'");
@@ -82,7 +93,7 @@ public final class OpenAiEmbeddings implements Dialect {
             }
         }
         String name = b.optionalString("model");
-        out.put("model", name == null || name.isBlank() ? model.id() : name);
+        out.put("model", router.registry() != null ? model.answering(in.model()) : name == null || name.isBlank() ? model.id() : name);
         out.putObject("usage").put("prompt_tokens", r.promptTokens()).put("total_tokens", r.promptTokens());
         Json.send(res, 200, out);
     }

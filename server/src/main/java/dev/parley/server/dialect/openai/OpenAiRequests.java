@@ -56,12 +56,16 @@ public final class OpenAiRequests implements Dialect {
     private final StoredResponses storedResponses;
 
     public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads) {
+        this(engine, store, uploads, dev.parley.server.models.ModelRouter.single(engine));
+    }
+
+    public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads, dev.parley.server.models.ModelRouter router) {
         this.files = store.files();
         this.fileRoutes = new OpenAiFiles(store.files(), uploads);
-        this.model = new ModelCard(engine);
+        this.model = new ModelCard(engine, router);
         this.vocabularySize = engine.model().vocabularySize();
         this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
-        this.responses = new ResponsesRequests(model.id(), toolStyle, store);
+        this.responses = new ResponsesRequests(model.id(), toolStyle, store).answering(model::answering);
         this.conversations = new OpenAiConversations(store);
         this.storedResponses = new StoredResponses(store, model.id());
     }
@@ -108,7 +112,7 @@ public final class OpenAiRequests implements Dialect {
         Prompt prompt = new Prompt.Chat(messages, true, thinking, tools.templateTools(), kwargs);
         OptionsAndStream o = options(in, true, grammar);
         String id = "chatcmpl-" + in.requestId();
-        var format = new OpenAiFormat(id, model.id(), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
+        var format = new OpenAiFormat(id, model.answering(in.model()), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
         PromptCacheHints cache = PromptCacheHints.parse(b);
         return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), cache.applyTo(o.options), cache.conversation(null)), format,
                 tools.toolCalls());
@@ -120,7 +124,7 @@ public final class OpenAiRequests implements Dialect {
         b.optionalInt("n", 1, 1);
         OptionsAndStream o = options(in, false, b.optionalString("grammar"));
         String id = "cmpl-" + in.requestId();
-        var format = new OpenAiFormat(id, model.id(), false, o.stream, o.usage, o.options.topLogprobs() >= 0);
+        var format = new OpenAiFormat(id, model.answering(in.model()), false, o.stream, o.usage, o.options.topLogprobs() >= 0);
         PromptCacheHints cache = PromptCacheHints.parse(b);
         return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), cache.applyTo(o.options), cache.conversation(null)), format);
     }

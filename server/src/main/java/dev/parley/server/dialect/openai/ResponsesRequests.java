@@ -45,11 +45,20 @@ final class ResponsesRequests {
                     "stream_options", "grammar", "conversation"));
 
     private final String model;
+    /** The model name an answer carries (with several models, the one the request named). */
+    private java.util.function.UnaryOperator<String> answering;
     private final ToolCallStyle toolStyle;
     private final ThreadStore store;
 
+    /** With several models: answers carry the name {@code answering} gives for the request's model. */
+    ResponsesRequests answering(java.util.function.UnaryOperator<String> answering) {
+        this.answering = answering;
+        return this;
+    }
+
     ResponsesRequests(String model, ToolCallStyle toolStyle, ThreadStore store) {
         this.model = model;
+        this.answering = requested -> model;
         this.toolStyle = toolStyle;
         this.store = store;
     }
@@ -137,8 +146,8 @@ final class ResponsesRequests {
         echo.set("tools", b.has("tools") ? b.get("tools") : Json.MAPPER.createArrayNode());
         echo.set("tool_choice", b.has("tool_choice") ? b.get("tool_choice") : Json.MAPPER.getNodeFactory().textNode("auto"));
         echo.set("text", text != null ? text : Json.object().set("format", Json.object().put("type", "text")));
-        echo.put("truncation", ContextOverflow.orDefault(overflow, source) == ContextOverflow.TRUNCATE ? "auto" : "disabled");
-        return new Call(in.turn(id, source, cache.applyTo(options), cache.conversation(key)), new ResponsesFormat(id, model, b.bool("stream", false), echo,
+        echo.put("truncation", ContextOverflow.orDefault(overflow, source) != ContextOverflow.ERROR ? "auto" : "disabled");
+        return new Call(in.turn(id, source, cache.applyTo(options), cache.conversation(key)), new ResponsesFormat(id, answering.apply(in.model()), b.bool("stream", false), echo,
                 topLogprobs >= 0), tools.toolCalls());
     }
 

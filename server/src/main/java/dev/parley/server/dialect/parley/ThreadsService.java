@@ -9,6 +9,7 @@ import dev.parley.server.api.Json;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.api.SamplingFields;
 import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Exchange;
@@ -20,6 +21,7 @@ import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.NoSuchMessageException;
 import dev.parley.server.threads.SearchQuery;
 import dev.parley.server.threads.StoredMessage;
+import dev.parley.server.threads.ThreadContext;
 import dev.parley.server.threads.ThreadStore;
 import io.helidon.webserver.http.HttpRules;
 import io.helidon.webserver.http.ServerResponse;
@@ -37,9 +39,9 @@ import java.util.Set;
 public final class ThreadsService implements Dialect {
 
     private static final Set<String> FORK_FIELDS = Set.of("at_message_id", "content");
-    private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files");
+    private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files", ContextOverflow.FIELD);
     private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
-            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files"));
+            Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files", "model"));
 
     private final ThreadStore store;
 
@@ -67,8 +69,12 @@ public final class ThreadsService implements Dialect {
         RequestBody b = in.bodyOrEmpty();
         b.onlyFields(THREAD_FIELDS);
         List<String> files = checkedFiles(in, b);
+        ContextOverflow overflow = ContextOverflow.parse(b);
         Conversation c = store.create(in.owner(), ThreadFields.title(b), ThreadFields.systemPrompt(b), ThreadFields.metadata(b),
                 files == null ? List.of() : files);
+        if (overflow != null) {
+            store.setOverflow(c.id(), overflow.wireName());
+        }
         Json.send(res, 201, thread(c));
     }
 
@@ -111,12 +117,16 @@ public final class ThreadsService implements Dialect {
     private void update(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         b.onlyFields(THREAD_FIELDS);
-        if (!b.has("title") && !b.has("system_prompt") && !b.has("metadata") && !b.has("files")) {
-            throw ApiError.badRequest(null, "nothing to update: send title, system_prompt, metadata or files");
+        if (!b.has("title") && !b.has("system_prompt") && !b.has("metadata") && !b.has("files") && !b.has(ContextOverflow.FIELD)) {
+            throw ApiError.badRequest(null, "nothing to update: send title, system_prompt, metadata, files or context_overflow");
         }
         String id = in.pathParam("id");
         owned(in);
         List<String> files = checkedFiles(in, b);
+        ContextOverflow overflow = ContextOverflow.parse(b);
+        if (overflow != null) {
+            store.setOverflow(id, overflow.wireName());
+        }
         Conversation c = store.update(in.owner(), id, ThreadFields.title(b), ThreadFields.systemPrompt(b),
                 b.has("metadata") ? ThreadFields.metadata(b) : null, files).orElseThrow(() -> notFound(id));
         Json.send(res, 200, thread(c));
@@ -222,6 +232,15 @@ public final class ThreadsService implements Dialect {
         o.put("forked_at_message_id", c.forkedAtMessageId());
         ArrayNode files = o.putArray("files");
         store.threadFiles(c.id()).forEach(files::add);
+        // context_overflow "summarize": the thread's setting, and the summary standing in for its oldest messages
+        ThreadContext context = store.context(c.id());
+        o.put("context_overflow", context.overflow());
+        if (context.hasSummary()) {
+            o.putObject("summary").put("content", context.summary()).put("through_message_id", context.summaryMessageId())
+                    .put("created_at", Instant.ofEpochMilli(context.summaryAt()).toString());
+        } else {
+            o.putNull("summary");
+        }
         return o;
     }
 
