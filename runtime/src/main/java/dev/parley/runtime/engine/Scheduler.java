@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.LongAdder;
  * whose logits the last decode produced, emits text, finishes slots that are done, then builds one
  * batch: a decode token per generating slot and, in the rest of the batch, chunks of pending prompts
  * (so a long prompt never stalls the other streams), and decodes it. It sleeps when nothing is active.
+ * With {@link Speculation} on, a generating slot's token is followed in the batch by tokens drafted
+ * from its own history, which sampling keeps while they match and cuts from the sequence where not.
  *
  * <p>Before a slot's KV is overwritten by another conversation (or dropped to make room), it is saved
  * to the {@link KvTiers}; a prompt that an entry there shares more of than any free slot is restored
