@@ -3,6 +3,7 @@ package dev.parley.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.runtime.testmodel.TestModels;
@@ -10,6 +11,7 @@ import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -244,5 +246,12 @@ class MultiModelTest {
         assertEquals(404, p.statusCode());
         assertTrue(json(p).get("Error").get("error").get("description").asText().contains("alpha, embed, beta, gamma, g"), p.body());
         assertTrue(thread(id).get("model").isNull());
+    }
+
+    @Test
+    void theChatPageChoosesTheThreadsModel() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")), "chromium is not installed (./parley test installs Debian's package)");
+        NodeClients.run("chat-page-models.mjs", "http://127.0.0.1:" + server.server.port(), Duration.ofSeconds(90),
+                List.of("CHROMIUM=/usr/bin/chromium"));
     }
 }
