@@ -3,6 +3,7 @@ package dev.parley.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.runtime.testmodel.TestModels;
@@ -10,6 +11,7 @@ import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -182,5 +184,74 @@ class MultiModelTest {
         assertEquals("not_found_error", json(a).get("error").get("type").asText());
 
         assertEquals(404, server.get("/v1/models/nope").statusCode());
+    }
+
+    private static JsonNode thread(String id) throws Exception {
+        return json(server.get("/api/v1/conversations/" + id));
+    }
+
+    private static HttpResponse<String> turn(String id, String model) throws Exception {
+        return server.post("/api/v1/conversations/" + id + "/messages", "{\"prompt\":\"hi\",\"stream\":false,\"max_tokens\":3"
+                + (model == null ? "" : ",\"model\":\"" + model + "\"") + "}");
+    }
+
+    @Test
+    void aThreadKeepsItsModel() throws Exception {
+        HttpResponse<String> created = server.post("/api/v1/conversations", "{\"title\":\"on beta\",\"model\":\"beta\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json(created).get("id").asText();
+        assertEquals("beta", json(created).get("model").asText());
+        // a turn naming no model runs on the thread's: beta loads for it
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (loaded().contains("beta") && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        assertFalse(loaded().contains("beta"));
+        assertEquals(200, turn(id, null).statusCode());
+        assertTrue(loaded().contains("beta"), "the thread's model answered");
+
+        // PATCH changes it, null sets it back to the default
+        HttpResponse<String> patched = server.send("PATCH", "/api/v1/conversations/" + id, "{\"model\":\"g\"}");
+        assertEquals(200, patched.statusCode(), patched.body());
+        assertEquals("g", json(patched).get("model").asText());
+        patched = server.send("PATCH", "/api/v1/conversations/" + id, "{\"model\":null}");
+        assertEquals(200, patched.statusCode(), patched.body());
+        assertTrue(json(patched).get("model").isNull());
+
+        // a thread without one remembers the first model a turn names, and only the first
+        String plain = json(server.post("/api/v1/conversations", "{}")).get("id").asText();
+        assertTrue(thread(plain).get("model").isNull());
+        assertEquals(404, turn(plain, "nope").statusCode());
+        assertTrue(thread(plain).get("model").isNull(), "an unknown model is not remembered");
+        assertEquals(200, turn(plain, "gamma").statusCode());
+        assertEquals("gamma", thread(plain).get("model").asText());
+        assertEquals(200, turn(plain, "alpha").statusCode());
+        assertEquals("gamma", thread(plain).get("model").asText());
+        // a fork continues on its parent's model
+        String first = thread(plain).get("messages").get(1).get("id").asText();
+        HttpResponse<String> fork = server.post("/api/v1/conversations/" + plain + "/fork", "{\"at_message_id\":\"" + first + "\"}");
+        assertEquals(201, fork.statusCode(), fork.body());
+        assertEquals("gamma", json(fork).get("model").asText());
+    }
+
+    @Test
+    void anUnknownModelOnAThreadIs404InTheThreadsShapeListingTheModels() throws Exception {
+        HttpResponse<String> c = server.post("/api/v1/conversations", "{\"model\":\"nope\"}");
+        assertEquals(404, c.statusCode());
+        JsonNode err = json(c).get("Error").get("error");
+        assertEquals(404, err.get("code").asInt());
+        assertTrue(err.get("description").asText().contains("alpha, embed, beta, gamma, g"), c.body());
+        String id = json(server.post("/api/v1/conversations", "{}")).get("id").asText();
+        HttpResponse<String> p = server.send("PATCH", "/api/v1/conversations/" + id, "{\"model\":\"nope\"}");
+        assertEquals(404, p.statusCode());
+        assertTrue(json(p).get("Error").get("error").get("description").asText().contains("alpha, embed, beta, gamma, g"), p.body());
+        assertTrue(thread(id).get("model").isNull());
+    }
+
+    @Test
+    void theChatPageChoosesTheThreadsModel() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")), "chromium is not installed (./parley test installs Debian's package)");
+        NodeClients.run("chat-page-models.mjs", "http://127.0.0.1:" + server.server.port(), Duration.ofSeconds(90),
+                List.of("CHROMIUM=/usr/bin/chromium"));
     }
 }

@@ -61,6 +61,25 @@ abstract class ThreadsContract {
     }
 
     @Test
+    void aThreadKeepsTheModelItIsGiven() throws Exception {
+        // with a single model every name runs on it; the thread still keeps the one it was given
+        HttpResponse<String> created = server().post(BASE, "{\"title\": \"m\", \"model\": \"tiny\"}");
+        assertEquals(201, created.statusCode(), created.body());
+        String id = json(created).get("id").asText();
+        assertEquals("tiny", json(created).get("model").asText());
+        say(id, "Hello", "");
+        assertEquals("tiny", json(server().get(BASE + "/" + id)).get("model").asText());
+        HttpResponse<String> patched = server().send("PATCH", BASE + "/" + id, "{\"model\": null}");
+        assertEquals(200, patched.statusCode(), patched.body());
+        assertTrue(json(patched).get("model").isNull());
+        assertEquals("m", json(patched).get("title").asText(), "fields not sent stay");
+        assertTrue(json(server().get(BASE + "/" + createThread("{}"))).get("model").isNull());
+        assertEquals(400, server().send("PATCH", BASE + "/" + id, "{\"model\": \" \"}").statusCode());
+        assertEquals(400, server().post(BASE, "{\"model\": 7}").statusCode());
+        assertEquals(400, server().post(BASE, "{\"model\": \"" + "m".repeat(257) + "\"}").statusCode());
+    }
+
+    @Test
     void summarizeReplacesTheOldestTurnsBySummaryItKeeps() throws Exception {
         SummaryScenario.run(server());
     }

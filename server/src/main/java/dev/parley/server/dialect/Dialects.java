@@ -42,7 +42,7 @@ public final class Dialects {
     public static List<Dialect> all(Needs n) {
         return List.of(
                 new PaddlerRequests(n.store().files()),
-                new ThreadsService(n.store()),
+                new ThreadsService(n.store(), n.router()),
                 new AnthropicRequests(n.engine(), n.store().files(), n.router()), // before OpenAI's catch-all of /v1/
                 new OpenAiRequests(n.engine(), n.store(), n.uploads(), n.router()),
                 new TokenizerRoutes(n.engine(), n.store().files()),

@@ -24,6 +24,11 @@ public record Turn(String requestId, Source source, GenerationOptions options, S
         this(requestId, source, options, conversationKey, owner, null, null);
     }
 
+    /** The same turn on another model (null: the server's default one): a thread's own model. */
+    public Turn onModel(String other) {
+        return new Turn(requestId, source, options, conversationKey, owner, other, keepAlive);
+    }
+
     /** The same turn, keeping its model loaded for {@code keepAlive} afterwards. */
     public Turn withKeepAlive(java.time.Duration keepAlive) {
         return new Turn(requestId, source, options, conversationKey, owner, model, keepAlive);

@@ -303,6 +303,13 @@ public final class ThreadStore implements AutoCloseable {
     public Optional<Conversation> fork(String owner, String id, String atMessageId, String content) {
         Optional<Conversation> made = inTransaction("fork a conversation", con -> Forks.fork(con, owner, id, atMessageId, content));
         made.ifPresent(c -> stored());
+        // a fork runs on its parent's model, as it continues the same history
+        made.ifPresent(c -> {
+            String model = model(id);
+            if (model != null) {
+                setModel(c.id(), model);
+            }
+        });
         return made.flatMap(c -> get(owner, c.id()));
     }
 
@@ -449,6 +456,42 @@ public final class ThreadStore implements AutoCloseable {
                 c.setString(2, owner);
                 return c.executeUpdate() == 1;
             }
+        });
+    }
+
+    // ---- the thread's model (several models in one server) ----
+
+    /** The model the thread's turns run on, or null: the server's default one (or a thread deleted meanwhile). */
+    public String model(String conversationId) {
+        return inTransaction("read a conversation's model", con -> {
+            try (PreparedStatement s = con.prepareStatement("SELECT model FROM conversations WHERE id = ?")) {
+                s.setString(1, conversationId);
+                try (ResultSet r = s.executeQuery()) {
+                    return r.next() ? r.getString(1) : null;
+                }
+            }
+        });
+    }
+
+    /** Sets the thread's model (null: the default one again). */
+    public void setModel(String conversationId, String model) {
+        writeModel(conversationId, model, false);
+    }
+
+    /** Keeps {@code model} as the thread's model unless it already has one: the first turn that names a model. */
+    public void rememberModel(String conversationId, String model) {
+        writeModel(conversationId, model, true);
+    }
+
+    private void writeModel(String conversationId, String model, boolean onlyIfUnset) {
+        inTransaction("set a conversation's model", con -> {
+            try (PreparedStatement u = con.prepareStatement("UPDATE conversations SET model = ? WHERE id = ?"
+                    + (onlyIfUnset ? " AND model IS NULL" : ""))) {
+                u.setString(1, model);
+                u.setString(2, conversationId);
+                u.executeUpdate();
+            }
+            return null;
         });
     }
 

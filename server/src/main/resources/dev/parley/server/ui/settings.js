@@ -1,4 +1,5 @@
-// Per-thread settings: the system prompt is the thread's own field; temperature, max tokens and model
+// Per-thread settings: the system prompt, the context policy and the model (when several are served) are
+// the thread's own fields, so the server runs every turn on the thread's model; temperature and max tokens
 // are kept in the thread's metadata under "settings", so they travel with the thread to any client.
 import { getJson, patchJson } from "./api.js";
 
@@ -32,7 +33,14 @@ export class Settings {
     const body = await getJson("/v1/models");
     const ids = body.data.map((m) => m.id);
     this.model.replaceChildren(...ids.map((id) => new Option(id, id)));
+    // the server's default model is listed first: what a thread without a model runs on
+    this.defaultModel = ids[0] ?? "";
     document.getElementById("model-field").hidden = ids.length < 2;
+  }
+
+  /** Whether a model can be chosen: the server serves several. */
+  choosesModel() {
+    return !document.getElementById("model-field").hidden && this.model.value !== "";
   }
 
   show(thread) {
@@ -41,7 +49,8 @@ export class Settings {
     this.system.value = thread?.system_prompt ?? "";
     this.temperature.value = s.temperature ?? "";
     this.maxTokens.value = s.max_tokens ?? "";
-    if (s.model) this.model.value = s.model;
+    // a new thread keeps the model chosen last; an older page kept it in metadata.settings
+    if (thread) this.model.value = thread.model ?? s.model ?? this.defaultModel ?? "";
     // the thread's own context_overflow field (null: the server's default for threads, truncate)
     this.overflow.value = thread?.context_overflow === "summarize" ? "summarize" : "truncate";
     this.note.textContent = thread ? "" : "Saved with the thread when it is created.";
@@ -51,11 +60,10 @@ export class Settings {
     const settings = {};
     if (this.temperature.value !== "") settings.temperature = Number(this.temperature.value);
     if (this.maxTokens.value !== "") settings.max_tokens = Number(this.maxTokens.value);
-    if (!document.getElementById("model-field").hidden && this.model.value) settings.model = this.model.value;
-    return { system_prompt: this.system.value || null, settings };
+    return { system_prompt: this.system.value || null, settings, model: this.choosesModel() ? this.model.value : undefined };
   }
 
-  /** The fields a turn sends (one model is served per server: the model is kept, not sent). */
+  /** The fields a turn sends (the model is the thread's own: the server runs the turn on it, so it is not sent). */
   generation() {
     const { settings } = this.values();
     const out = {};
@@ -66,8 +74,8 @@ export class Settings {
 
   /** What a new thread is created with. */
   creation() {
-    const { system_prompt, settings } = this.values();
-    return { system_prompt, metadata: { settings }, context_overflow: this.overflow.value };
+    const { system_prompt, settings, model } = this.values();
+    return { system_prompt, metadata: { settings }, context_overflow: this.overflow.value, ...(model ? { model } : {}) };
   }
 
   async save() {
@@ -75,12 +83,13 @@ export class Settings {
       this.note.textContent = "Kept for the next new thread.";
       return;
     }
-    const { system_prompt, settings } = this.values();
+    const { system_prompt, settings, model } = this.values();
     const metadata = { ...(this.thread.metadata ?? {}), settings };
     const updated = await patchJson(`/api/v1/conversations/${encodeURIComponent(this.thread.id)}`, {
       system_prompt: system_prompt ?? "",
       metadata,
       context_overflow: this.overflow.value,
+      ...(model ? { model } : {}),
     });
     this.thread = { ...this.thread, ...updated };
     this.note.textContent = "Saved with the thread.";

@@ -17,6 +17,7 @@ import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
+import dev.parley.server.models.ModelRouter;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.NoSuchMessageException;
 import dev.parley.server.threads.SearchQuery;
@@ -39,14 +40,24 @@ import java.util.Set;
 public final class ThreadsService implements Dialect {
 
     private static final Set<String> FORK_FIELDS = Set.of("at_message_id", "content");
-    private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files", ContextOverflow.FIELD);
+    private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files", "model", ContextOverflow.FIELD);
     private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
             Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files", "model"));
 
+    /** The longest model name a thread keeps (the column's width). */
+    static final int MAX_MODEL_CHARS = 256;
+
     private final ThreadStore store;
+    /** Which models exist: a thread's model is checked against them when several are served. */
+    private final ModelRouter models;
 
     public ThreadsService(ThreadStore store) {
+        this(store, null);
+    }
+
+    public ThreadsService(ThreadStore store, ModelRouter models) {
         this.store = store;
+        this.models = models;
     }
 
     @Override
@@ -70,10 +81,14 @@ public final class ThreadsService implements Dialect {
         b.onlyFields(THREAD_FIELDS);
         List<String> files = checkedFiles(in, b);
         ContextOverflow overflow = ContextOverflow.parse(b);
+        String model = checkedModel(b.optionalString("model"));
         Conversation c = store.create(in.owner(), ThreadFields.title(b), ThreadFields.systemPrompt(b), ThreadFields.metadata(b),
                 files == null ? List.of() : files);
         if (overflow != null) {
             store.setOverflow(c.id(), overflow.wireName());
+        }
+        if (model != null) {
+            store.setModel(c.id(), model);
         }
         Json.send(res, 201, thread(c));
     }
@@ -117,15 +132,22 @@ public final class ThreadsService implements Dialect {
     private void update(Incoming in, ServerResponse res) {
         RequestBody b = in.body();
         b.onlyFields(THREAD_FIELDS);
-        if (!b.has("title") && !b.has("system_prompt") && !b.has("metadata") && !b.has("files") && !b.has(ContextOverflow.FIELD)) {
-            throw ApiError.badRequest(null, "nothing to update: send title, system_prompt, metadata, files or context_overflow");
+        if (!b.has("title") && !b.has("system_prompt") && !b.has("metadata") && !b.has("files") && !b.has(ContextOverflow.FIELD)
+                && b.get("model") == null) {
+            throw ApiError.badRequest(null, "nothing to update: send title, system_prompt, metadata, files, model or context_overflow");
         }
         String id = in.pathParam("id");
         owned(in);
+        // "model": null sets the thread back to the server's default model
+        boolean setModel = b.get("model") != null;
+        String model = checkedModel(b.optionalString("model"));
         List<String> files = checkedFiles(in, b);
         ContextOverflow overflow = ContextOverflow.parse(b);
         if (overflow != null) {
             store.setOverflow(id, overflow.wireName());
+        }
+        if (setModel) {
+            store.setModel(id, model);
         }
         Conversation c = store.update(in.owner(), id, ThreadFields.title(b), ThreadFields.systemPrompt(b),
                 b.has("metadata") ? ThreadFields.metadata(b) : null, files).orElseThrow(() -> notFound(id));
@@ -190,7 +212,17 @@ public final class ThreadsService implements Dialect {
         var source = new Turn.OnThread(c, prompt, b.optionalString("additional_context"), b.optionalBool("enable_thinking"),
                 b.bool("save_history", true), files == null ? List.of() : files);
         boolean stream = b.bool("stream", true);
-        return new Call(in.turn(source, GenerationOptions.parse(b, in.limits()), c.id()),
+        Turn turn = in.turn(source, GenerationOptions.parse(b, in.limits()), c.id());
+        if (models != null && models.registry() != null) {
+            // A turn naming no model runs on the thread's; the first that names one (a known one) is remembered.
+            String named = turn.model();
+            if (named == null) {
+                turn = turn.onModel(store.model(c.id()));
+            } else {
+                store.rememberModel(c.id(), checkedModel(named));
+            }
+        }
+        return new Call(turn,
                 stream ? ParleyEvents.streaming(in.requestId()) : ParleyEvents.whole(in.requestId(), true));
     }
 
@@ -204,6 +236,30 @@ public final class ThreadsService implements Dialect {
         List<String> ids = Attachments.ids(b.get("files"), "files");
         new Attachments(store.files(), in.owner()).check(ids, "files");
         return ids;
+    }
+
+    /**
+     * A model name a thread may keep: bounded, and with several models served one the server has (else the
+     * 404 the turn path gives, listing them). With a single model any name is kept, as every request's is ignored.
+     */
+    private String checkedModel(String name) {
+        if (name == null) {
+            return null;
+        }
+        String model = name.strip();
+        if (model.isEmpty()) {
+            throw ApiError.badRequest("model", "field 'model' must not be blank: leave it out (or null) for the server's default model");
+        }
+        if (model.length() > MAX_MODEL_CHARS) {
+            throw ApiError.badRequest("model", "field 'model' has " + model.length() + " characters; at most " + MAX_MODEL_CHARS + " are allowed");
+        }
+        if (models != null && models.registry() != null) {
+            List<String> known = models.registry().catalog().names();
+            if (!known.contains(model)) {
+                throw ModelRouter.notFound(model, known);
+            }
+        }
+        return model;
     }
 
     private Conversation owned(Incoming in) {
@@ -230,6 +286,8 @@ public final class ThreadsService implements Dialect {
         o.put("message_count", c.messageCount());
         o.put("parent_id", c.parentId());
         o.put("forked_at_message_id", c.forkedAtMessageId());
+        // null: the server's default model
+        o.put("model", store.model(c.id()));
         ArrayNode files = o.putArray("files");
         store.threadFiles(c.id()).forEach(files::add);
         // context_overflow "summarize": the thread's setting, and the summary standing in for its oldest messages
