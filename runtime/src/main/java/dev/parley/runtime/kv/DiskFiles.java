@@ -96,10 +96,32 @@ final class DiskFiles {
      */
     static Parsed parse(MemorySegment all, byte[] fingerprint) throws Unreadable {
         long size = all.byteSize();
+        checkSize(size);
+        Fixed f = fixed(all.asSlice(0, FIXED).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), size, fingerprint);
+        Header h = header(f, all.asSlice(FIXED, 4L * f.count() + 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN), size);
+        long stateBytes = h.stateBytes();
+        long body = size - 8;
+        CRC32C crc = new CRC32C();
+        for (long off = 0; off < body; off += SLICE) {
+            crc.update(all.asSlice(off, Math.min(SLICE, body - off)).asByteBuffer());
+        }
+        if (all.asSlice(body, 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).getLong() != crc.getValue()) {
+            throw new Unreadable("checksum mismatch");
+        }
+        return new Parsed(h, all.asSlice(body - stateBytes, stateBytes));
+    }
+
+    /** What the fixed part of an entry says: its owner namespace and its token count. */
+    private record Fixed(long namespace, int count) {}
+
+    private static void checkSize(long size) throws Unreadable {
         if (size < FIXED + 16) {
             throw new Unreadable("truncated (" + size + " bytes)");
         }
-        ByteBuffer fixed = all.asSlice(0, FIXED).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** The fixed part, checked against the version, the fingerprint and the entry's size. */
+    private static Fixed fixed(ByteBuffer fixed, long size, byte[] fingerprint) throws Unreadable {
         if (fixed.getInt() != MAGIC || fixed.getInt() != VERSION) {
             throw new Unreadable("not a Parley KV entry of version " + VERSION);
         }
@@ -113,24 +135,20 @@ final class DiskFiles {
         if (count < 1 || FIXED + 4L * count + 16 > size) {
             throw new Unreadable("bad token count " + count);
         }
-        ByteBuffer rest = all.asSlice(FIXED, 4L * count + 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-        int[] tokens = new int[count];
-        for (int i = 0; i < count; i++) {
+        return new Fixed(namespace, count);
+    }
+
+    /** The header from the fixed part and what follows it (the tokens, the state's length), checked against the size. */
+    private static Header header(Fixed f, ByteBuffer rest, long size) throws Unreadable {
+        int[] tokens = new int[f.count()];
+        for (int i = 0; i < tokens.length; i++) {
             tokens[i] = rest.getInt();
         }
         long stateBytes = rest.getLong();
-        if (stateBytes < 1 || fileBytes(count, stateBytes) != size) {
-            throw new Unreadable("truncated or padded: " + size + " bytes, the header says " + (stateBytes < 1 ? "?" : fileBytes(count, stateBytes)));
+        if (stateBytes < 1 || fileBytes(f.count(), stateBytes) != size) {
+            throw new Unreadable("truncated or padded: " + size + " bytes, the header says " + (stateBytes < 1 ? "?" : fileBytes(f.count(), stateBytes)));
         }
-        long body = size - 8;
-        CRC32C crc = new CRC32C();
-        for (long off = 0; off < body; off += SLICE) {
-            crc.update(all.asSlice(off, Math.min(SLICE, body - off)).asByteBuffer());
-        }
-        if (all.asSlice(body, 8).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN).getLong() != crc.getValue()) {
-            throw new Unreadable("checksum mismatch");
-        }
-        return new Parsed(new Header(namespace, tokens, stateBytes, size), all.asSlice(body - stateBytes, stateBytes));
+        return new Header(f.namespace(), tokens, stateBytes, size);
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer b) throws IOException {
@@ -143,33 +161,9 @@ final class DiskFiles {
     static Header readHeader(Path file, byte[] fingerprint) throws IOException, Unreadable {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
-            if (size < FIXED + 16) {
-                throw new Unreadable("truncated (" + size + " bytes)");
-            }
-            ByteBuffer fixed = readAt(ch, 0, FIXED);
-            if (fixed.getInt() != MAGIC || fixed.getInt() != VERSION) {
-                throw new Unreadable("not a Parley KV entry of version " + VERSION);
-            }
-            byte[] fp = new byte[Fingerprint.BYTES];
-            fixed.get(fp);
-            if (!Arrays.equals(fp, fingerprint)) {
-                throw new Unreadable("made for another model or KV layout (fingerprint " + Fingerprint.hex(fp) + ")");
-            }
-            long namespace = fixed.getLong();
-            int count = fixed.getInt();
-            if (count < 1 || FIXED + 4L * count + 16 > size) {
-                throw new Unreadable("bad token count " + count);
-            }
-            ByteBuffer rest = readAt(ch, FIXED, 4 * count + 8);
-            int[] tokens = new int[count];
-            for (int i = 0; i < count; i++) {
-                tokens[i] = rest.getInt();
-            }
-            long stateBytes = rest.getLong();
-            if (stateBytes < 1 || fileBytes(count, stateBytes) != size) {
-                throw new Unreadable("truncated or padded: " + size + " bytes, the header says " + (stateBytes < 1 ? "?" : fileBytes(count, stateBytes)));
-            }
-            return new Header(namespace, tokens, stateBytes, size);
+            checkSize(size);
+            Fixed f = fixed(readAt(ch, 0, FIXED), size, fingerprint);
+            return header(f, readAt(ch, FIXED, 4 * f.count() + 8), size);
         }
     }
 
