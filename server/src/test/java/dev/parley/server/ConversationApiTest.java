@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,17 +27,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ConversationApiTest {
 
     private static final String HISTORY = "/api/v1/continue_from_conversation_history";
+    @ServerFlags({"--slots", "4", "--ctx-size", "4096", "--max-tokens-limit", "1000"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "4", "--ctx-size", "4096", "--max-tokens-limit", "1000");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String body(int maxTokens, Boolean thinking, String... userAssistant) {
         ObjectNode b = Json.object();
