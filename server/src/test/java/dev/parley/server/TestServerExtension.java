@@ -57,6 +57,10 @@ final class TestServerExtension implements BeforeAllCallback {
                 throw new ExtensionConfigurationException("@ServerFlags marks a static TestServer field, not " + field);
             }
             ServerFlags asked = field.getAnnotation(ServerFlags.class);
+            if (!asked.isolated() && classesRunConcurrently(context)) {
+                // a shared server's counters, slots and queue would be read by two classes at once
+                throw new ExtensionConfigurationException("@ServerFlags servers are shared by classes that run one at a time: " + field);
+            }
             Wanted wanted = Wanted.of(asked, field);
             // getOrComputeIfAbsent keeps this idempotent should the extension be registered once per marked field
             TestServer server = asked.isolated()
@@ -65,5 +69,10 @@ final class TestServerExtension implements BeforeAllCallback {
             field.setAccessible(true);
             field.set(null, server);
         }
+    }
+
+    private static boolean classesRunConcurrently(ExtensionContext context) {
+        return context.getConfigurationParameter("junit.jupiter.execution.parallel.enabled").map(Boolean::parseBoolean).orElse(false)
+                && context.getConfigurationParameter("junit.jupiter.execution.parallel.mode.classes.default").orElse("same_thread").equals("concurrent");
     }
 }
