@@ -10,6 +10,7 @@ import dev.parley.bindings.grammar.GrammarException;
 import dev.parley.bindings.NativeLibraries;
 import dev.parley.runtime.embed.Embedder;
 import dev.parley.bindings.Pooling;
+import dev.parley.runtime.format.ChatFormat;
 import dev.parley.runtime.kv.Fingerprint;
 import dev.parley.runtime.kv.KvSettings;
 import dev.parley.runtime.kv.KvTierStats;
@@ -39,6 +40,8 @@ public final class Engine implements AutoCloseable {
     private final LlamaModel model;
     private final LlamaContext context;
     private final ChatTemplate template;
+    /** What the model's output means (thinking markers, call markup), chosen once from the template. */
+    private final ChatFormat format;
     private final ModelInfo info;
     private final ArrayBlockingQueue<Pending> queue;
     private final Scheduler scheduler;
@@ -62,6 +65,7 @@ public final class Engine implements AutoCloseable {
         this.model = LlamaModel.load(config.model(), ModelOptions.cpu().withGpuLayers(gpuLayers).withRepack(config.repack()));
         try {
             this.template = loadTemplate(config, model);
+            this.format = ChatFormat.detect(template == null ? null : template.source());
             this.context = LlamaContext.create(model, config.contextOptions());
         } catch (RuntimeException e) {
             model.close();
@@ -101,11 +105,11 @@ public final class Engine implements AutoCloseable {
                 tiers, shared, config.kvTiers().conversationHold().toNanos(), config.speculation());
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();
-        LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s, speculative %s",
+        LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s, speculative %s, chat format %s",
                 model.description(), config.slots(), context.contextSize(), config.unifiedKv() ? "unified" : slotCapacity + " per slot",
                 context.batchSize(), gpuLayers < 0 ? "all" : gpuLayers, config.prefixReuse() ? "on" : "off",
                 !config.speculation().ngram() ? "off" : model.isRecurrent() ? "off (a recurrent model cannot roll drafts back)"
-                        : "ngram, up to " + config.speculation().maxDraft() + " tokens"));
+                        : "ngram, up to " + config.speculation().maxDraft() + " tokens", format.name()));
         KvSettings kv = config.kvTiers();
         LOG.log(System.Logger.Level.INFO, tiers == null ? "KV tiers off: a slot's KV is dropped when another conversation takes the slot"
                 : "KV tiers: RAM " + (kv.ramBudgetBytes() > 0 ? KvSettings.formatSize(kv.ramBudgetBytes()) : "off")
@@ -187,9 +191,17 @@ public final class Engine implements AutoCloseable {
         return template != null;
     }
 
-    /** The chat template's source (the model's or the operator's), or null: tool-call formats are detected from it. */
+    /** The chat template's source (the model's or the operator's), or null. */
     public String chatTemplateSource() {
         return template == null ? null : template.source();
+    }
+
+    /**
+     * The chat format, chosen from the template at load: thinking markers, tool-call markup, the grammar
+     * that forces a call and the parsers of a reply. Without a template, {@link ChatFormat#UNTEMPLATED}.
+     */
+    public ChatFormat chatFormat() {
+        return format;
     }
 
     public List<SlotInfo> slots() {
@@ -480,7 +492,7 @@ public final class Engine implements AutoCloseable {
         pinHints(request, tokens);
         importShared(request, tokens);
         TokenStream stream = new TokenStream(request.id());
-        if (!queue.offer(new Pending(request, tokens, rendered, grammar, stream, System.nanoTime()))) {
+        if (!queue.offer(new Pending(request, tokens, format.thinking().start(rendered), grammar, stream, System.nanoTime()))) {
             throw new EngineException(ErrorCode.QUEUE_FULL, "all " + config.slots() + " slots are busy and " + queue.size()
                     + " requests are waiting: try again shortly");
         }

@@ -343,7 +343,7 @@ final class Scheduler implements Runnable {
         s.conversation = r.conversation();
         s.sampler = sampler;
         s.logprobs = r.topLogprobs() >= 0 ? new Logprobs(r.topLogprobs()) : null;
-        s.filter = new OutputFilter(r.stop(), p.renderedPrompt());
+        s.filter = new OutputFilter(r.stop(), p.thinking());
         s.promptCached = reuse;
         s.admitted = now;
         s.admissionOrder = admissions++;

@@ -1,21 +1,28 @@
 package dev.parley.server.exchange;
 
+import dev.parley.runtime.format.ChatFormat;
 import dev.parley.runtime.tools.ToolCallFormat;
 import dev.parley.runtime.tools.ToolCallParser;
 import java.util.Set;
 
 /**
- * A turn whose reply may hold tool calls: the markup the model writes them in (detected from its chat
- * template) and the declared functions' names. The exchange reads the reply's content through a
- * {@link ToolCallParser} made from this, so every dialect gets calls as events and never the markup.
+ * A turn whose reply may hold tool calls: the chat format the request was read for (the one whose
+ * grammar forced the call, if one did) and the declared functions' names. The exchange reads the
+ * reply's content through the format's {@link ToolCallParser}, so every dialect gets calls as events
+ * and never the markup.
  */
-public record ToolCalls(ToolCallFormat format, Set<String> functionNames) {
+public record ToolCalls(ChatFormat format, Set<String> functionNames) {
 
     public ToolCalls {
         functionNames = Set.copyOf(functionNames);
     }
 
+    /** Calls read in this markup, with the markers every format reads. */
+    public ToolCalls(ToolCallFormat markup, Set<String> functionNames) {
+        this(ChatFormat.reading(markup), functionNames);
+    }
+
     ToolCallParser parser() {
-        return new ToolCallParser(format, functionNames);
+        return format.callParser(functionNames);
     }
 }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.Prompt;
-import dev.parley.runtime.tools.ToolCallStyle;
+import dev.parley.runtime.format.ChatFormat;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
@@ -41,7 +41,7 @@ public final class AnthropicRequests implements Dialect {
 
     private final Engine engine;
     private final FileStore files;
-    private final ToolCallStyle toolStyle;
+    private final ChatFormat chatFormat;
 
     private final dev.parley.server.models.ModelRouter router;
 
@@ -61,7 +61,7 @@ public final class AnthropicRequests implements Dialect {
         this.router = router;
         this.engine = engine;
         this.files = files;
-        this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
+        this.chatFormat = engine.chatFormat();
     }
 
     @Override
@@ -77,7 +77,7 @@ public final class AnthropicRequests implements Dialect {
 
     private Parsed prompt(Incoming in, RequestBody b) {
         version(in);
-        AnthropicTools tools = AnthropicTools.parse(b.get("tools"), b.get("tool_choice"), toolStyle);
+        AnthropicTools tools = AnthropicTools.parse(b.get("tools"), b.get("tool_choice"), chatFormat);
         JsonNode top = b.get("cache_control");
         boolean topMark = top != null && !top.isNull() && AnthropicMessages.cacheControl(b.root(), "");
         String model = b.optionalString("model");

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.tools.ToolCallStyle;
+import dev.parley.runtime.format.ChatFormat;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
@@ -27,7 +27,7 @@ record AnthropicTools(ChatTools chat, boolean marked, boolean forced) {
 
     private static final Set<String> TOOL = Set.of("name", "description", "input_schema", "cache_control", "type", "strict");
 
-    static AnthropicTools parse(JsonNode tools, JsonNode toolChoice, ToolCallStyle style) {
+    static AnthropicTools parse(JsonNode tools, JsonNode toolChoice, ChatFormat format) {
         boolean marked = false;
         ArrayNode chatTools = null;
         Set<String> names = new HashSet<>();
@@ -119,6 +119,6 @@ record AnthropicTools(ChatTools chat, boolean marked, boolean forced) {
                 default -> choice = Json.MAPPER.getNodeFactory().textNode("auto");
             }
         }
-        return new AnthropicTools(ChatTools.parse(chatTools, choice, parallel, style), marked, forced);
+        return new AnthropicTools(ChatTools.parse(chatTools, choice, parallel, format), marked, forced);
     }
 }

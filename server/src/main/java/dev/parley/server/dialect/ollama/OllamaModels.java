@@ -93,7 +93,7 @@ final class OllamaModels {
         mi.put(arch + ".block_count", info.layers()).put(arch + ".context_length", info.contextLengthTrained());
         mi.put(arch + ".vocab_size", info.vocabularySize());
         var caps = r.putArray("capabilities").add("completion");
-        if (template.contains("enable_thinking") || template.contains("<think>")) {
+        if (engine.chatFormat().thinking().capable()) {
             caps.add("thinking");
         }
         if (template.contains("tools")) {

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.Prompt;
+import dev.parley.runtime.format.ChatFormat;
+import dev.parley.runtime.format.Thinking;
 import dev.parley.runtime.jsonschema.JsonSchemaGrammar;
 import dev.parley.runtime.jsonschema.SchemaException;
-import dev.parley.runtime.tools.ToolCallStyle;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.RequestBody;
@@ -44,7 +45,7 @@ public final class OllamaService implements Dialect {
     private static final Set<String> THINK_LEVELS = Set.of("low", "medium", "high", "max");
 
     private final OllamaModels models;
-    private final ToolCallStyle toolStyle;
+    private final ChatFormat chatFormat;
 
     private final OllamaPull pull;
 
@@ -61,7 +62,7 @@ public final class OllamaService implements Dialect {
         this.catalog = router.registry() == null ? null : new OllamaCatalog(router.registry());
         this.models = new OllamaModels(engine);
         this.pull = new OllamaPull(resolver);
-        this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
+        this.chatFormat = engine.chatFormat();
     }
 
     @Override
@@ -95,11 +96,8 @@ public final class OllamaService implements Dialect {
         for (int i = 0; i < list.size(); i++) {
             messages.add(message(list.get(i), "messages[" + i + "]"));
         }
-        ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), toolStyle);
-        Boolean thinking = think(b);
-        if (tools.grammar() != null && thinking == null) {
-            thinking = false; // a forced call starts at the first token, where a thinking block would open
-        }
+        ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), chatFormat);
+        Boolean thinking = Thinking.underForcedOutput(think(b), tools.grammar() != null);
         Prompt chat = new Prompt.Chat(messages, true, thinking, tools.templateTools(), Map.of());
         GenerationOptions options = options(b, in, tools.grammar());
         return new Call(in.turn(new Turn.Given(chat), options, null).withKeepAlive(keepAlive), new OllamaNdjson(true, b.bool("stream", true), model),

@@ -1,10 +1,9 @@
 package dev.parley.server.dialect.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.runtime.format.ChatFormat;
 import dev.parley.runtime.jsonschema.SchemaException;
 import dev.parley.runtime.tools.FunctionTool;
-import dev.parley.runtime.tools.ToolCallGrammar;
-import dev.parley.runtime.tools.ToolCallStyle;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.exchange.ToolCalls;
@@ -30,9 +29,9 @@ public record ChatTools(List<Map<String, Object>> templateTools, ToolCalls toolC
     public static final ChatTools NONE = new ChatTools(null, null, null);
 
     /**
-     * @param style the model's call syntax (from its chat template)
+     * @param format the model's chat format: its call syntax, grammar and parser
      */
-    public static ChatTools parse(JsonNode tools, JsonNode toolChoice, JsonNode parallel, ToolCallStyle style) {
+    public static ChatTools parse(JsonNode tools, JsonNode toolChoice, JsonNode parallel, ChatFormat format) {
         List<FunctionTool> functions = functions(tools);
         boolean parallelCalls = parallel == null || parallel.isNull() || bool(parallel, "parallel_tool_calls");
         Choice choice = choice(toolChoice, functions);
@@ -49,12 +48,12 @@ public record ChatTools(List<Map<String, Object>> templateTools, ToolCalls toolC
         List<Map<String, Object>> templateTools = Json.MAPPER.convertValue(tools, List.class);
         Set<String> names = new LinkedHashSet<>();
         functions.forEach(f -> names.add(f.name()));
-        ToolCalls calls = new ToolCalls(style.format(), names);
+        ToolCalls calls = new ToolCalls(format, names);
         if (!choice.forced()) {
             return new ChatTools(templateTools, calls, null);
         }
         try {
-            return new ChatTools(templateTools, calls, ToolCallGrammar.forced(style, functions, choice.function, parallelCalls));
+            return new ChatTools(templateTools, calls, format.forcedCallGrammar(functions, choice.function, parallelCalls));
         } catch (SchemaException e) {
             throw ApiError.badRequest("tools", "a function's parameters cannot be enforced: " + e.getMessage());
         } catch (IllegalArgumentException e) {

@@ -5,7 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.Prompt;
-import dev.parley.runtime.tools.ToolCallStyle;
+import dev.parley.runtime.format.ChatFormat;
+import dev.parley.runtime.format.Thinking;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.Messages;
@@ -47,7 +48,7 @@ public final class OpenAiRequests implements Dialect {
     private static final Set<String> COMPLETION = RequestBody.fields(COMMON, Set.of("prompt"));
 
     private final ModelCard model;
-    private final ToolCallStyle toolStyle;
+    private final ChatFormat chatFormat;
     private final ResponsesRequests responses;
     private final int vocabularySize;
     private final FileStore files;
@@ -64,8 +65,8 @@ public final class OpenAiRequests implements Dialect {
         this.fileRoutes = new OpenAiFiles(store.files(), uploads);
         this.model = new ModelCard(engine, router);
         this.vocabularySize = engine.model().vocabularySize();
-        this.toolStyle = ToolCallStyle.detect(engine.chatTemplateSource());
-        this.responses = new ResponsesRequests(model.id(), toolStyle, store).answering(model::answering);
+        this.chatFormat = engine.chatFormat();
+        this.responses = new ResponsesRequests(model.id(), chatFormat, store).answering(model::answering);
         this.conversations = new OpenAiConversations(store);
         this.storedResponses = new StoredResponses(store, model.id());
     }
@@ -105,10 +106,10 @@ public final class OpenAiRequests implements Dialect {
                 kwargs.remove("enable_thinking");
             }
         }
-        ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), toolStyle);
+        ChatTools tools = ChatTools.parse(b.get("tools"), b.get("tool_choice"), b.get("parallel_tool_calls"), chatFormat);
         String json = ResponseFormats.grammar(b.get("response_format"), "response_format", "json_schema.schema");
         String grammar = oneGrammar(b, tools.grammar(), "tool_choice", json, "response_format");
-        thinking = thinkingUnderForcedOutput(thinking, tools.grammar() != null || json != null);
+        thinking = Thinking.underForcedOutput(thinking, tools.grammar() != null || json != null);
         Prompt prompt = new Prompt.Chat(messages, true, thinking, tools.templateTools(), kwargs);
         OptionsAndStream o = options(in, true, grammar);
         String id = "chatcmpl-" + in.requestId();
@@ -188,14 +189,6 @@ public final class OpenAiRequests implements Dialect {
             }
         }
         return copy;
-    }
-
-    /**
-     * A forced call or JSON answer must start at the reply's first token, and a thinking block the
-     * template opens would take it (into reasoning): unless the client chose, thinking is off then.
-     */
-    static Boolean thinkingUnderForcedOutput(Boolean thinking, boolean forced) {
-        return thinking == null && forced ? Boolean.FALSE : thinking;
     }
 
     /** At most one of the request's ways to constrain the output. */

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Prompt;
-import dev.parley.runtime.tools.ToolCallStyle;
+import dev.parley.runtime.format.ChatFormat;
+import dev.parley.runtime.format.Thinking;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Echo;
 import dev.parley.server.api.Json;
@@ -47,7 +48,7 @@ final class ResponsesRequests {
     private final String model;
     /** The model name an answer carries (with several models, the one the request named). */
     private java.util.function.UnaryOperator<String> answering;
-    private final ToolCallStyle toolStyle;
+    private final ChatFormat chatFormat;
     private final ThreadStore store;
 
     /** With several models: answers carry the name {@code answering} gives for the request's model. */
@@ -56,10 +57,10 @@ final class ResponsesRequests {
         return this;
     }
 
-    ResponsesRequests(String model, ToolCallStyle toolStyle, ThreadStore store) {
+    ResponsesRequests(String model, ChatFormat chatFormat, ThreadStore store) {
         this.model = model;
         this.answering = requested -> model;
-        this.toolStyle = toolStyle;
+        this.chatFormat = chatFormat;
         this.store = store;
     }
 
@@ -75,11 +76,11 @@ final class ResponsesRequests {
             throw ApiError.badRequest("truncation", "truncation must be auto or disabled");
         }
         String instructions = b.optionalString("instructions");
-        ChatTools tools = ChatTools.parse(chatTools(b.get("tools")), chatToolChoice(b.get("tool_choice")), b.get("parallel_tool_calls"), toolStyle);
+        ChatTools tools = ChatTools.parse(chatTools(b.get("tools")), chatToolChoice(b.get("tool_choice")), b.get("parallel_tool_calls"), chatFormat);
         JsonNode text = b.get("text");
         String format = ResponseFormats.grammar(text == null ? null : text.get("format"), "text.format", "schema");
         String grammar = OpenAiRequests.oneGrammar(b, tools.grammar(), "tool_choice", format, "text.format");
-        Boolean thinking = OpenAiRequests.thinkingUnderForcedOutput(null, tools.grammar() != null || format != null);
+        Boolean thinking = Thinking.underForcedOutput(null, tools.grammar() != null || format != null);
         int max = GenerationOptions.maxTokens(b, in.limits(), "max_output_tokens");
         // OpenAI's truncation: "auto" drops the oldest input, "disabled" refuses; unset, a stored conversation truncates
         ContextOverflow overflow = truncation == null ? null : truncation.equals("auto") ? ContextOverflow.TRUNCATE : ContextOverflow.ERROR;
