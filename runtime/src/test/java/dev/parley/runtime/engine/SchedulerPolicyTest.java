@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
+import dev.parley.runtime.engine.RoomPolicy.Action;
+import dev.parley.runtime.engine.StepPlan.Chunk;
 import dev.parley.runtime.engine.SimulatedExecutor.Row;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The scheduler's decisions (admission, slot choice, queue expiry, chunked prefill, pausing for room,
  * cancellation) stepped one at a time against a {@link SimulatedExecutor}: no model, no natives, and
- * every assertion on what was decided, step by step. The shape follows vLLM's
+ * every assertion on what was decided, step by step: the {@link StepPlan} itself where the decision is
+ * the plan's, the decoded batches and sequence calls where it is what was carried out. The shape follows vLLM's
  * tests/v1/core/test_scheduler.py (small limits, fake requests, assertions on each schedule).
  */
 class SchedulerPolicyTest {
@@ -36,8 +39,17 @@ class SchedulerPolicyTest {
         final List<String> log = new ArrayList<>();
 
         Harness(int slots, int cells, int batch) {
+            this(slots, cells, batch, Speculation.OFF);
+        }
+
+        Harness(int slots, int cells, int batch, Speculation speculation) {
             exec = new SimulatedExecutor(cells, slots, batch);
-            scheduler = new Scheduler(exec, cells, queue, QUEUE_TIMEOUT, true, new EngineObserver() {}, null, null, 0);
+            scheduler = new Scheduler(exec, cells, queue, QUEUE_TIMEOUT, true, new EngineObserver() {}, null, null, 0, speculation);
+        }
+
+        /** What the last step decided. */
+        StepPlan plan() {
+            return scheduler.lastPlan();
         }
 
         TokenStream submit(String id, int[] prompt, int maxTokens) {
@@ -309,5 +321,77 @@ class SchedulerPolicyTest {
         assertEquals(0, h.started("second").cachedTokens(), "nothing of first's prompt is second's");
         assertTrue(h.exec.calls.contains("cut 0 0"), "first's cache is dropped for second: " + h.exec.calls);
         assertEquals(2, h.done("second").usage().generatedTokens());
+    }
+
+    // ---- the decided plan ----
+
+    @Test
+    void thePlanAdmitsInArrivalOrderAndChunksPromptsOldestFirstWithinTheBatch() throws Exception {
+        Harness h = new Harness(3, 256, 8);
+        h.submit("a", tokens(100, 6), 4);
+        h.submit("b", tokens(200, 6), 4);
+        h.submit("c", tokens(300, 6), 4);
+
+        h.step();
+        assertEquals(List.of(0, 1, 2), h.plan().admittedSlots(), "admitted in arrival order");
+        assertEquals(List.of(), h.plan().decodeSlots());
+        assertEquals(List.of(new Chunk(0, 6), new Chunk(1, 2)), h.plan().chunks(), "the oldest whole, the next in what is left of 8");
+        h.step();
+        assertEquals(List.of(), h.plan().admittedSlots());
+        assertEquals(List.of(0), h.plan().decodeSlots(), "a's prompt is done: it decodes");
+        assertEquals(List.of(new Chunk(1, 4), new Chunk(2, 3)), h.plan().chunks(), "7 rows left: the rest of b, then c");
+        h.step();
+        assertEquals(List.of(0, 1), h.plan().decodeSlots());
+        assertEquals(List.of(new Chunk(2, 3)), h.plan().chunks());
+        h.step();
+        assertEquals(List.of(0, 1, 2), h.plan().decodeSlots());
+        assertEquals(List.of(), h.plan().chunks());
+        assertEquals(h.plan().rows(), h.exec.decoded.getLast().size(), "the batch is the plan");
+        h.runToEnd(20);
+    }
+
+    @Test
+    void aBatchWithDraftsThatFindsNoRoomIsPlannedAgainWithoutThemBeforeAnythingElse() throws Exception {
+        // 22 cells: two 10-token prompts and a token each fit, slot 0's 4 drafts more do not
+        Harness h = new Harness(2, 22, 64, Speculation.ngram(4));
+        h.submit("quoting", new int[] {5, 1009, 1010, 1011, 1012, 1013, 50, 51, 52, 53}, 3);
+        h.submit("plain", tokens(300, 10), 3);
+        h.step();
+        assertEquals(List.of(new Chunk(0, 10), new Chunk(1, 10)), h.plan().chunks());
+        h.step();
+
+        assertEquals(List.<Action>of(new RoomPolicy.DropDrafts()), h.plan().roomActions(), "drafts go first, and that was enough");
+        assertTrue(h.plan().draftsDropped());
+        assertEquals(List.of(0, 1), h.plan().decodeSlots());
+        assertEquals(0, h.plan().draftLength(0), "planned again without slot 0's draft");
+        assertEquals(2, h.exec.decoded.getLast().size());
+        assertEquals(1, h.exec.noRoom);
+    }
+
+    @Test
+    void outOfRoomTheIdleCacheGoesFirstThenTheNewestRunningPausesAndTheOldestNever() throws Exception {
+        Harness h = new Harness(4, 40, 8);
+        h.submit("idle", tokens(500, 8), 1); // ends at once, its cells stay in its slot
+        h.runToEnd(10);
+        h.submit("old", tokens(100, 8), 10);
+        h.submit("mid", tokens(200, 8), 10);
+        h.submit("new", tokens(300, 8), 10);
+        List<Action> actions = new ArrayList<>();
+        for (int i = 0; i < 80 && !(h.ended("old") && h.ended("mid") && h.ended("new")); i++) {
+            h.step();
+            actions.addAll(h.plan().roomActions());
+        }
+        for (String id : List.of("old", "mid", "new")) {
+            assertEquals(FinishReason.LENGTH, h.done(id).reason(), id);
+            assertEquals(10, h.done(id).usage().generatedTokens(), id);
+        }
+        int oldSlot = h.started("old").slot();
+        int newSlot = h.started("new").slot();
+        List<Action> decisive = actions.stream().filter(a -> !(a instanceof RoomPolicy.ShrinkPrefill)).toList();
+        assertEquals(new RoomPolicy.EvictIdle(0), decisive.getFirst(), "the idle slot's cache is emptied before anything running: " + actions);
+        RoomPolicy.Pause firstPause = (RoomPolicy.Pause) decisive.stream().filter(a -> a instanceof RoomPolicy.Pause).findFirst().orElseThrow();
+        assertEquals(newSlot, firstPause.slot(), "the newest pauses first: " + actions);
+        assertTrue(actions.stream().noneMatch(a -> a.equals(new RoomPolicy.Pause(oldSlot)) || a instanceof RoomPolicy.Fail),
+                "the oldest always goes on, and nothing fails: " + actions);
     }
 }
