@@ -6,8 +6,9 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Takes queued requests into free slots, oldest first, and ends the ones that waited too long or
- * were cancelled while queued. The slot chosen is the free one whose cache shares the longest prefix
+ * Takes queued requests into free slots, oldest first, while the KV cells hold them (the slot count
+ * is the ceiling of concurrent sequences, the cells the measure), and ends the ones that waited too
+ * long or were cancelled while queued. The slot chosen is the free one whose cache shares the longest prefix
  * with the prompt, then the least recently used; slots held for another conversation come last.
  * While a generation is paused for room, nothing new is admitted: it gets the room that frees first.
  * Scheduler thread only (the one consumer of the queue).
@@ -17,13 +18,16 @@ final class Admission {
     private final ArrayBlockingQueue<Pending> queue;
     private final long queueTimeoutNanos;
     private final boolean prefixReuse;
+    /** Cells of the one KV cache all slots share; 0 when each slot has its own (admission by slot only). */
+    private final int cells;
     private final SlotTable slots;
     private final SlotStarter starter;
     private final Scheduler.Counters counters;
     private final EngineObserver observer;
 
-    Admission(ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos, boolean prefixReuse, SlotTable slots, SlotStarter starter,
-              Scheduler.Counters counters, EngineObserver observer) {
+    Admission(ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos, boolean prefixReuse, int cells, SlotTable slots,
+              SlotStarter starter, Scheduler.Counters counters, EngineObserver observer) {
+        this.cells = cells;
         this.queue = queue;
         this.queueTimeoutNanos = queueTimeoutNanos;
         this.prefixReuse = prefixReuse;
@@ -36,9 +40,16 @@ final class Admission {
     /** Admits what fits; sleeps a little on the queue when nothing at all is going on. */
     void admit(StepPlan plan) throws InterruptedException {
         while (slots.active() < slots.size() && slots.paused() == 0) {
-            Pending p = slots.active() == 0 && !slots.hasLogitsPending()
-                    ? queue.poll(50, TimeUnit.MILLISECONDS) // idle: sleep until work arrives
-                    : queue.poll();
+            Pending p;
+            if (slots.active() == 0 && !slots.hasLogitsPending()) {
+                p = queue.poll(50, TimeUnit.MILLISECONDS); // idle: sleep until work arrives
+            } else {
+                Pending head = queue.peek();
+                if (head == null || !fitsCells(head)) {
+                    return; // arrival order: nothing overtakes a head that waits for room (expireQueued may end it)
+                }
+                p = queue.poll(); // the head: this thread is the only taker
+            }
             if (p == null) {
                 return;
             }
@@ -51,6 +62,23 @@ final class Admission {
             }
         }
     }
+
+    /**
+     * Whether the cells of the one cache all slots share hold {@code p} beside what the active
+     * generations hold or will hold: its prompt and a reserve for its first tokens (1/64 of the
+     * cells, at most its {@code max_tokens}). Idle slots' cells do not count: they are emptied (saved
+     * to the tiers) when the room is needed. Without such a cache (one per slot) a free slot is room.
+     */
+    boolean fitsCells(Pending p) {
+        if (cells <= 0) {
+            return true;
+        }
+        int reserve = Math.min(p.request().maxTokens(), Math.max(1, cells / RESERVE_SHARE));
+        return slots.committedCells() + p.prompt().length + reserve <= cells;
+    }
+
+    /** The generation reserve at admission is the cells over this. */
+    static final int RESERVE_SHARE = 64;
 
     /**
      * The free slot whose cache shares the longest prefix with the prompt, then the least recently
@@ -106,9 +134,11 @@ final class Admission {
         if (now - p.enqueuedNanos() > queueTimeoutNanos) {
             counters.failed.increment();
             observer.requestFailed(ErrorCode.QUEUE_TIMEOUT);
+            String why = slots.active() < slots.size()
+                    ? "room in the KV cache; the running generations kept its " + cells + " cells full"
+                    : "a free slot; all " + slots.size() + " slots stayed busy";
             p.stream().emit(new GenerationEvent.Failed(ErrorCode.QUEUE_TIMEOUT, "waited "
-                    + TimeUnit.NANOSECONDS.toMillis(now - p.enqueuedNanos()) + " ms for a free slot; all "
-                    + slots.size() + " slots stayed busy"));
+                    + TimeUnit.NANOSECONDS.toMillis(now - p.enqueuedNanos()) + " ms for " + why));
             return true;
         }
         return false;

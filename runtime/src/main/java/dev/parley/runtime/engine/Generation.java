@@ -1,5 +1,6 @@
 package dev.parley.runtime.engine;
 
+import dev.parley.runtime.kv.KvTiers;
 import dev.parley.runtime.text.Utf8Accumulator;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -35,11 +36,21 @@ final class Generation {
 
     /**
      * Set while the generation is paused because the shared KV cache was full: its KV state waits in
-     * {@link #pausedState} (off-heap, owned by this generation) and its sequence is empty until it resumes.
+     * {@link #pausedState} (off-heap, owned by this generation) or in a tier entry ({@link #preemptedTo}),
+     * and its sequence is empty until it resumes.
      */
     boolean paused;
     private Arena pausedArena;
     MemorySegment pausedState;
+    /**
+     * While preempted to the RAM tier instead: the tier's entry holding its KV state, pinned (so the
+     * tier keeps it) until the resume restores it or the generation ends; null otherwise.
+     */
+    KvTiers.Match preemptedTo;
+    /** The tokens its sequence held when it was preempted (the entry may hold more: it is cut back). */
+    int preemptedCount;
+    /** Times this generation was paused or preempted for room: the fairness bound counts them. */
+    int preemptions;
 
     Generation(Pending pending, TokenSampler sampler, boolean speculate, int promptCached, long admitted, long admissionOrder) {
         this.pending = pending;
@@ -78,7 +89,7 @@ final class Generation {
         pausedState = null;
     }
 
-    /** Frees what the generation holds outside the heap: its sampler and a paused state. */
+    /** Frees what the generation holds outside the heap: its sampler and a paused state (not {@link #preemptedTo}: the {@link KvMover} lets go of that). */
     void close() {
         dropPausedState();
         paused = false;

@@ -105,6 +105,57 @@ final class SlotTable {
         return newest;
     }
 
+    /**
+     * The running generation to stop for room: never the oldest running one (so the oldest always
+     * goes on and every generation eventually is the oldest: none starves), the newest of the others
+     * that were stopped fewer than {@code bound} times, and only when all of those reached the bound
+     * the newest of them anyway (stopping something beats failing it). Null with fewer than two running.
+     */
+    Slot preemptionVictim(int bound) {
+        Slot oldest = null;
+        int running = 0;
+        for (Slot s : slots) {
+            if (s.running()) {
+                running++;
+                if (oldest == null || s.gen.admissionOrder < oldest.gen.admissionOrder) {
+                    oldest = s;
+                }
+            }
+        }
+        if (running < 2) {
+            return null;
+        }
+        Slot underBound = null;
+        Slot any = null;
+        for (Slot s : slots) {
+            if (s.running() && s != oldest) {
+                if (any == null || s.gen.admissionOrder > any.gen.admissionOrder) {
+                    any = s;
+                }
+                if (s.gen.preemptions < bound && (underBound == null || s.gen.admissionOrder > underBound.gen.admissionOrder)) {
+                    underBound = s;
+                }
+            }
+        }
+        return underBound != null ? underBound : any;
+    }
+
+    /**
+     * Cells the active generations hold or will hold without generating more: a prefilling one its
+     * whole prompt, a paused or preempted one what it held (its cells come back on resume).
+     */
+    int committedCells() {
+        int n = 0;
+        for (Slot s : slots) {
+            Generation g = s.gen;
+            if (g != null) {
+                int held = g.preemptedTo != null ? g.preemptedCount : s.kv.count();
+                n += Math.max(held, g.prompt().length);
+            }
+        }
+        return n;
+    }
+
     /** The paused generation admitted first, or null. */
     Slot oldestPaused() {
         Slot oldest = null;
