@@ -46,6 +46,7 @@ final class Finisher {
         TokenStream stream = g.stream();
         if (g.paused) {
             sequences.forgetParked(s.kv); // its state goes with the generation
+            kv.letGo(g);
         }
         slots.ended(s);
         s.release(now);
@@ -59,6 +60,7 @@ final class Finisher {
     void fail(Slot s, ErrorCode code, String message) {
         TokenStream stream = s.stream();
         sequences.clear(s.kv); // its cache is in an unknown state
+        kv.letGo(s.gen);
         counters.failed.increment();
         observer.requestFailed(code);
         slots.ended(s);

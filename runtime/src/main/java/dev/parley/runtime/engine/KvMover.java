@@ -227,6 +227,69 @@ final class KvMover {
         return m.tokens();
     }
 
+    /** How a preempted sequence's resume went. */
+    enum Resume { RESTORED, NO_ROOM, LOST }
+
+    /**
+     * Saves running slot {@code s}'s KV to the tiers so that its cells can be freed (a preemption),
+     * and pins the entry there until {@link #resumePreempted} or {@link #letGo}; null when the tiers
+     * cannot keep it (none, shorter than a block, over every budget): the caller pauses in place.
+     */
+    KvTiers.Match preemptToTier(Slot s) {
+        SequenceCache.Sequence kv = s.kv;
+        if (tiers == null || kv.count() < MIN_SAVE_TOKENS) {
+            return null;
+        }
+        offload(s);
+        KvTiers.Match m = tiers.lookup(kv.namespace(), kv.tokens(), kv.count());
+        if (m == null) {
+            return null;
+        }
+        // An entry that holds more (another branch's) is cut back after the restore: only where cuts work.
+        if (m.tokens() < kv.count() || m.entryTokens().length > kv.count() && !ctx.cutsSequences()) {
+            tiers.release(m, false);
+            return null;
+        }
+        return m;
+    }
+
+    /**
+     * Restores a preempted generation's KV from its pinned entry into its slot, cut back to what it
+     * held, and unpins the entry (it stays in the tier as any saved state does). NO_ROOM leaves the
+     * entry pinned for a later try; LOST (unreadable) unpins it.
+     */
+    Resume resumePreempted(Slot s, Generation g) {
+        KvTiers.Match m = g.preemptedTo;
+        int[] tokens = m.entryTokens();
+        long t0 = System.nanoTime();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = tiers.load(m, arena);
+            if (state == null) {
+                letGo(g);
+                return Resume.LOST;
+            }
+            for (int tries = 0; sequences.restore(s.kv, state, tokens) != null; tries++) {
+                if (tries >= slots.size() || !evictIdle(s)) {
+                    return Resume.NO_ROOM;
+                }
+            }
+        }
+        if (tokens.length > g.preemptedCount) {
+            sequences.cut(s.kv, g.preemptedCount);
+        }
+        observer.resumedFromPreemption(g.preemptedCount, System.nanoTime() - t0);
+        letGo(g);
+        return Resume.RESTORED;
+    }
+
+    /** Unpins a preempted generation's entry (it resumed, or it ended while preempted). */
+    void letGo(Generation g) {
+        if (g.preemptedTo != null) {
+            tiers.release(g.preemptedTo, false);
+            g.preemptedTo = null;
+        }
+    }
+
     /**
      * Queues what slot {@code s} holds after a completed turn for the shared tier, so that the next
      * turn finds it on any replica (and a replica that dies loses nothing already answered). The

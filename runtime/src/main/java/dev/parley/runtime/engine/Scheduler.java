@@ -81,7 +81,7 @@ final class Scheduler implements Runnable {
         this.plan = new StepPlan(all.length, speculation.maxDraft());
         this.kv = new KvMover(ctx, sequences, slots, prefixReuse ? tiers : null, prefixReuse ? shared : null, observer);
         this.finisher = new Finisher(sequences, slots, kv, counters, observer, holdNanos);
-        this.pauses = new Pauses(sequences, slots, kv, finisher);
+        this.pauses = new Pauses(sequences, slots, kv, finisher, observer);
         this.admission = new Admission(queue, queueTimeoutNanos, prefixReuse, ctx.sharedCells() ? ctx.contextSize() : 0, slots,
                 new SlotStarter(ctx, sequences, slots, kv, prefixReuse, spec, counters, observer), counters, observer);
         this.output = new OutputTaker(ctx, sequences, slots, finisher, counters, observer, kv.shared());
