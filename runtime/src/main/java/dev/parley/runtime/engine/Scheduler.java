@@ -17,10 +17,10 @@ import java.util.concurrent.atomic.LongAdder;
  * room). It sleeps when nothing is active.
  *
  * <p>Before a slot's KV is overwritten by another conversation (or dropped to make room), it is saved
- * to the {@link KvTiers}; a prompt that an entry there shares more of than any free slot is restored
- * from it ({@link KvMover}). This thread is the only one calling into the context, saves and restores
- * included, and it does so only through a {@link StepExecutor}; what each sequence holds changes
- * through the {@link SequenceCache} only.
+ * to the {@link KvTiers} ({@link KvMover}); a prompt that an entry there shares more of than any free
+ * slot is restored from it ({@link PrefixRestore}). This thread is the only one calling into the
+ * context, saves and restores included, and it does so only through a {@link StepExecutor}; what
+ * each sequence holds changes through the {@link SequenceCache} only.
  */
 final class Scheduler implements Runnable {
 
@@ -82,8 +82,10 @@ final class Scheduler implements Runnable {
         this.kv = new KvMover(ctx, sequences, slots, prefixReuse ? tiers : null, prefixReuse ? shared : null, observer);
         this.finisher = new Finisher(sequences, slots, kv, counters, observer, holdNanos);
         this.pauses = new Pauses(sequences, slots, kv, finisher, observer);
+        PrefixRestore prefixes = new PrefixRestore(ctx, sequences, slots, prefixReuse ? tiers : null, kv, observer);
+        SlotStarter starter = new SlotStarter(ctx, sequences, slots, kv, prefixes, prefixReuse, spec, counters, observer);
         this.admission = new Admission(queue, queueTimeoutNanos, prefixReuse, ctx.sharedCells() ? ctx.contextSize() : 0, slots,
-                new SlotStarter(ctx, sequences, slots, kv, prefixReuse, spec, counters, observer), counters, observer);
+                starter, counters, observer);
         this.output = new OutputTaker(ctx, sequences, slots, finisher, counters, observer, kv.shared());
         for (Slot s : all) {
             s.sink = (raw, text, channel) -> output.emitPiece(s, raw, text, channel);

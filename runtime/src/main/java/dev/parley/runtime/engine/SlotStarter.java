@@ -14,14 +14,16 @@ final class SlotStarter {
     private final SequenceCache sequences;
     private final SlotTable slots;
     private final KvMover kv;
+    private final PrefixRestore prefixes;
     private final boolean prefixReuse;
     /** Null when speculative decoding is off (or the model cannot roll a sequence back). */
     private final Speculation speculation;
     private final Scheduler.Counters counters;
     private final EngineObserver observer;
 
-    SlotStarter(StepExecutor ctx, SequenceCache sequences, SlotTable slots, KvMover kv, boolean prefixReuse, Speculation speculation,
-                Scheduler.Counters counters, EngineObserver observer) {
+    SlotStarter(StepExecutor ctx, SequenceCache sequences, SlotTable slots, KvMover kv, PrefixRestore prefixes, boolean prefixReuse,
+                Speculation speculation, Scheduler.Counters counters, EngineObserver observer) {
+        this.prefixes = prefixes;
         this.ctx = ctx;
         this.sequences = sequences;
         this.slots = slots;
@@ -39,7 +41,7 @@ final class SlotStarter {
         String ns = r.cacheNamespace();
         int reuse = prefixReuse ? s.commonPrefix(prompt, ns) : 0;
         CacheSource[] source = {reuse > 0 ? CacheSource.SLOT : CacheSource.MISS};
-        reuse = kv.restoreBest(s, prompt, ns, reuse, source);
+        reuse = prefixes.restoreBest(s, prompt, ns, reuse, source);
         if (reuse == prompt.length) {
             reuse--; // one prompt token must be decoded to get logits
         }
