@@ -130,12 +130,12 @@ final class KvMover {
     /**
      * Saves running slot {@code s}'s KV to the tiers so that its cells can be freed (a preemption),
      * and pins the entry there until {@link #resumePreempted} or {@link #letGo}; null when the tiers
-     * cannot keep it (none, shorter than a block, over every budget): the caller pauses in place.
+     * cannot keep it in RAM (no RAM tier, shorter than a block, over its budget): the caller pauses in place.
      */
     KvTiers.Match preemptToTier(Slot s) {
         SequenceCache.Sequence kv = s.kv;
-        if (tiers == null || kv.count() < MIN_SAVE_TOKENS) {
-            return null;
+        if (tiers == null || kv.count() < MIN_SAVE_TOKENS || sequences.stateBytes(kv) > tiers.settings().ramBudgetBytes()) {
+            return null; // only RAM: a state on its way to disk may not be readable when room returns
         }
         offload(s);
         KvTiers.Match m = tiers.lookup(kv.namespace(), kv.tokens(), kv.count());
