@@ -11,7 +11,8 @@ import java.time.Duration;
  *
  * @param gpuLayers layers to offload; null means all where a GPU backend is loaded, none otherwise
  * @param contextSize KV cells of the context in all (shared by the slots when the KV cache is unified)
- * @param slots concurrent generations (llama.cpp sequences)
+ * @param slots the most generations at once (llama.cpp sequences): with a unified KV cache they are
+ *     admitted while its cells hold them, so this is a ceiling (see {@code Admission})
  * @param queueCapacity requests that may wait for a slot before new ones are refused
  * @param queueTimeout how long a request may wait for a slot
  * @param prefixReuse keep the KV cache of a slot's earlier tokens and prefill only what differs

@@ -57,4 +57,15 @@ public interface EngineObserver {
 
     /** A state written to the shared tier in {@code nanos} (on its writer thread). */
     default void kvSharedWritten(long bytes, long nanos) {}
+
+    // ---- room in the KV cache ----
+
+    /**
+     * A running generation of {@code tokens} cells stopped for room: saved to the RAM tier and its
+     * cells freed ({@code toTier}), or paused in place (its state copied into its own memory).
+     */
+    default void preempted(int tokens, boolean toTier) {}
+
+    /** A generation preempted to the RAM tier came back into the context in {@code nanos}. */
+    default void resumedFromPreemption(int tokens, long nanos) {}
 }

@@ -1,10 +1,11 @@
 package dev.parley.runtime.engine;
 
-import dev.parley.runtime.text.Utf8Accumulator;
+import java.util.concurrent.TimeUnit;
 
 /**
- * One KV-cache sequence and the generation using it. Owned by the scheduler thread; the volatile
- * fields are what other threads may read.
+ * One KV-cache sequence and the generation using it, if any. Owned by the scheduler thread; the
+ * volatile fields are what other threads may read. What the sequence holds is {@link #kv}, written by
+ * the {@link SequenceCache} only; what a request brings is its {@link Generation}.
  */
 final class Slot {
 
@@ -18,78 +19,56 @@ final class Slot {
     volatile String conversationNamespace;
     volatile long holdUntilNanos;
     volatile SlotInfo.State state = SlotInfo.State.IDLE;
-
-    // the generation in progress (null fields while idle)
-    Pending pending;
-    volatile String requestId;
-    TokenSampler sampler;
-    /** Collects logprobs until the piece carrying their tokens goes out; null when the request asked for none. */
-    Logprobs logprobs;
-    OutputFilter filter;
+    /** The generation in progress; null while idle. */
+    volatile Generation gen;
     /** Where this slot's filter sends pieces; made once so that emitting allocates only the piece. */
     OutputFilter.Sink sink;
-    final Utf8Accumulator utf8 = new Utf8Accumulator();
-    int promptCached;
-    volatile int generated;
-    int reasoningTokens;
-    int tokensSinceEmit;
-    long admitted;
-    long prefillDone;
-    long firstToken;
-    long lastToken;
-    long admissionOrder;
 
-    /**
-     * Set while the generation is paused because the shared KV cache was full: its KV state waits in
-     * {@link #pausedState} (off-heap, owned by this slot) and its sequence is empty until it resumes.
-     */
-    boolean paused;
-    java.lang.foreign.Arena pausedArena;
-    java.lang.foreign.MemorySegment pausedState;
-
-    // per step
+    // between steps
     /** Row of this slot's logits in the last decode, or -1. */
     int logitsRow = -1;
     /** The sampled token waiting to be decoded, or -1. */
     int nextToken = -1;
-    /** Prompt tokens this step's batch carries for this slot. */
-    int chunk;
-    /** Tokens drafted after {@link #nextToken} in this step's batch (rows logitsRow+1..), verified when sampled. */
-    final int[] draft;
-    int draftLen;
-    /** Whether this generation drafts (speculation on for the engine and the request). */
-    boolean speculate;
-    final DraftGate gate = new DraftGate();
 
-    Slot(int id, SequenceCache.Sequence kv, int maxDraft) {
+    Slot(int id, SequenceCache.Sequence kv) {
         this.id = id;
         this.kv = kv;
-        this.draft = new int[maxDraft];
     }
 
     boolean active() {
         return state != SlotInfo.State.IDLE;
     }
 
+    /** Active and not paused: its tokens go into batches. */
+    boolean running() {
+        Generation g = gen;
+        return g != null && !g.paused;
+    }
+
+    boolean paused() {
+        Generation g = gen;
+        return g != null && g.paused;
+    }
+
     int[] prompt() {
-        return pending.prompt();
+        return gen.prompt();
     }
 
     TokenStream stream() {
-        return pending.stream();
+        return gen.stream();
     }
 
     SlotInfo info() {
-        long held = conversation == null ? 0 : java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(holdUntilNanos - System.nanoTime());
-        return new SlotInfo(id, state, requestId, kv.count(), generated, conversation, Math.max(0, held), conversationNamespace);
+        long held = conversation == null ? 0 : TimeUnit.NANOSECONDS.toMillis(holdUntilNanos - System.nanoTime());
+        Generation g = gen;
+        return new SlotInfo(id, state, g == null ? null : g.request().id(), kv.count(), g == null ? 0 : g.generated,
+                conversation, Math.max(0, held), conversationNamespace);
     }
 
-    void dropPausedState() {
-        if (pausedArena != null) {
-            pausedArena.close();
-            pausedArena = null;
-            pausedState = null;
-        }
+    /** Takes a new generation. */
+    void begin(Generation g) {
+        gen = g;
+        state = SlotInfo.State.PREFILL;
     }
 
     /** Whether this idle slot is reserved for a conversation other than {@code conversation}. */
@@ -107,28 +86,13 @@ final class Slot {
      * forgotten by the scheduler: its sequence was emptied when it paused).
      */
     void release(long now) {
-        if (paused) {
-            dropPausedState();
-            paused = false;
+        Generation g = gen;
+        if (g != null) {
+            g.close();
         }
-        if (sampler != null) {
-            sampler.close();
-            sampler = null;
-        }
-        pending = null;
-        requestId = null;
-        filter = null;
-        logprobs = null;
-        utf8.flush();
+        gen = null;
         logitsRow = -1;
         nextToken = -1;
-        chunk = 0;
-        draftLen = 0;
-        speculate = false;
-        gate.reset();
-        generated = 0;
-        reasoningTokens = 0;
-        tokensSinceEmit = 0;
         lastUsedNanos = now;
         state = SlotInfo.State.IDLE;
     }

@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.runtime.engine.GenerationEvent.FinishReason;
+import dev.parley.runtime.engine.RoomPolicy.Action;
+import dev.parley.runtime.engine.StepPlan.Chunk;
+import dev.parley.runtime.kv.KvSettings;
+import dev.parley.runtime.kv.KvTiers;
 import dev.parley.runtime.engine.SimulatedExecutor.Row;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The scheduler's decisions (admission, slot choice, queue expiry, chunked prefill, pausing for room,
  * cancellation) stepped one at a time against a {@link SimulatedExecutor}: no model, no natives, and
- * every assertion on what was decided, step by step. The shape follows vLLM's
+ * every assertion on what was decided, step by step: the {@link StepPlan} itself where the decision is
+ * the plan's, the decoded batches and sequence calls where it is what was carried out. The shape follows vLLM's
  * tests/v1/core/test_scheduler.py (small limits, fake requests, assertions on each schedule).
  */
 class SchedulerPolicyTest {
@@ -36,8 +41,30 @@ class SchedulerPolicyTest {
         final List<String> log = new ArrayList<>();
 
         Harness(int slots, int cells, int batch) {
+            this(slots, cells, batch, Speculation.OFF);
+        }
+
+        Harness(int slots, int cells, int batch, Speculation speculation) {
+            this(slots, cells, batch, speculation, null);
+        }
+
+        /** Preempted generations (request ids, once per preemption) and whether each went to the tier. */
+        final List<String> preempted = new ArrayList<>();
+
+        Harness(int slots, int cells, int batch, Speculation speculation, KvTiers tiers) {
             exec = new SimulatedExecutor(cells, slots, batch);
-            scheduler = new Scheduler(exec, cells, queue, QUEUE_TIMEOUT, true, new EngineObserver() {}, null, null, 0);
+            EngineObserver observer = new EngineObserver() {
+                @Override
+                public void preempted(int tokens, boolean toTier) {
+                    preempted.add((toTier ? "tier " : "in place ") + tokens);
+                }
+            };
+            scheduler = new Scheduler(exec, cells, queue, QUEUE_TIMEOUT, true, observer, tiers, null, 0, speculation);
+        }
+
+        /** What the last step decided. */
+        StepPlan plan() {
+            return scheduler.lastPlan();
         }
 
         TokenStream submit(String id, int[] prompt, int maxTokens) {
@@ -309,5 +336,226 @@ class SchedulerPolicyTest {
         assertEquals(0, h.started("second").cachedTokens(), "nothing of first's prompt is second's");
         assertTrue(h.exec.calls.contains("cut 0 0"), "first's cache is dropped for second: " + h.exec.calls);
         assertEquals(2, h.done("second").usage().generatedTokens());
+    }
+
+    // ---- the decided plan ----
+
+    @Test
+    void thePlanAdmitsInArrivalOrderAndChunksPromptsOldestFirstWithinTheBatch() throws Exception {
+        Harness h = new Harness(3, 256, 8);
+        h.submit("a", tokens(100, 6), 4);
+        h.submit("b", tokens(200, 6), 4);
+        h.submit("c", tokens(300, 6), 4);
+
+        h.step();
+        assertEquals(List.of(0, 1, 2), h.plan().admittedSlots(), "admitted in arrival order");
+        assertEquals(List.of(), h.plan().decodeSlots());
+        assertEquals(List.of(new Chunk(0, 6), new Chunk(1, 2)), h.plan().chunks(), "the oldest whole, the next in what is left of 8");
+        h.step();
+        assertEquals(List.of(), h.plan().admittedSlots());
+        assertEquals(List.of(0), h.plan().decodeSlots(), "a's prompt is done: it decodes");
+        assertEquals(List.of(new Chunk(1, 4), new Chunk(2, 3)), h.plan().chunks(), "7 rows left: the rest of b, then c");
+        h.step();
+        assertEquals(List.of(0, 1), h.plan().decodeSlots());
+        assertEquals(List.of(new Chunk(2, 3)), h.plan().chunks());
+        h.step();
+        assertEquals(List.of(0, 1, 2), h.plan().decodeSlots());
+        assertEquals(List.of(), h.plan().chunks());
+        assertEquals(h.plan().rows(), h.exec.decoded.getLast().size(), "the batch is the plan");
+        h.runToEnd(20);
+    }
+
+    @Test
+    void aBatchWithDraftsThatFindsNoRoomIsPlannedAgainWithoutThemBeforeAnythingElse() throws Exception {
+        // 22 cells: two 10-token prompts and a token each fit, slot 0's 4 drafts more do not
+        Harness h = new Harness(2, 22, 64, Speculation.ngram(4));
+        h.submit("quoting", new int[] {5, 1009, 1010, 1011, 1012, 1013, 50, 51, 52, 53}, 3);
+        h.submit("plain", tokens(300, 10), 3);
+        h.step();
+        assertEquals(List.of(new Chunk(0, 10), new Chunk(1, 10)), h.plan().chunks());
+        h.step();
+
+        assertEquals(List.<Action>of(new RoomPolicy.DropDrafts()), h.plan().roomActions(), "drafts go first, and that was enough");
+        assertTrue(h.plan().draftsDropped());
+        assertEquals(List.of(0, 1), h.plan().decodeSlots());
+        assertEquals(0, h.plan().draftLength(0), "planned again without slot 0's draft");
+        assertEquals(2, h.exec.decoded.getLast().size());
+        assertEquals(1, h.exec.noRoom);
+    }
+
+    @Test
+    void outOfRoomTheIdleCacheGoesFirstThenTheNewestRunningPausesAndTheOldestNever() throws Exception {
+        Harness h = new Harness(4, 40, 8);
+        h.submit("idle", tokens(500, 8), 1); // ends at once, its cells stay in its slot
+        h.runToEnd(10);
+        h.submit("old", tokens(100, 8), 10);
+        h.submit("mid", tokens(200, 8), 10);
+        h.submit("new", tokens(300, 8), 10);
+        List<Action> actions = new ArrayList<>();
+        for (int i = 0; i < 80 && !(h.ended("old") && h.ended("mid") && h.ended("new")); i++) {
+            h.step();
+            actions.addAll(h.plan().roomActions());
+        }
+        for (String id : List.of("old", "mid", "new")) {
+            assertEquals(FinishReason.LENGTH, h.done(id).reason(), id);
+            assertEquals(10, h.done(id).usage().generatedTokens(), id);
+        }
+        int oldSlot = h.started("old").slot();
+        int newSlot = h.started("new").slot();
+        List<Action> decisive = actions.stream().filter(a -> !(a instanceof RoomPolicy.ShrinkPrefill)).toList();
+        assertEquals(new RoomPolicy.EvictIdle(0), decisive.getFirst(), "the idle slot's cache is emptied before anything running: " + actions);
+        RoomPolicy.Pause firstPause = (RoomPolicy.Pause) decisive.stream().filter(a -> a instanceof RoomPolicy.Pause).findFirst().orElseThrow();
+        assertEquals(newSlot, firstPause.slot(), "the newest pauses first: " + actions);
+        assertTrue(actions.stream().noneMatch(a -> a.equals(new RoomPolicy.Pause(oldSlot)) || a instanceof RoomPolicy.Fail),
+                "the oldest always goes on, and nothing fails: " + actions);
+    }
+
+    // ---- admission by KV memory, preemption to the RAM tier, fairness ----
+
+    private static KvTiers ramTier() {
+        return KvTiers.open(KvSettings.ram(1 << 20), new byte[32]); // a fingerprint is a SHA-256
+    }
+
+    @Test
+    void requestsAreAdmittedWhileTheCellsHoldThemNotWhileSlotsAreFree() throws Exception {
+        // 100 cells: two 40-token prompts and their reserves fit, a third does not, though two slots are free
+        Harness h = new Harness(4, 100, 64);
+        h.submit("r0", tokens(100, 40), 4);
+        h.submit("r1", tokens(200, 40), 4);
+        h.submit("r2", tokens(300, 40), 4);
+        h.submit("r3", tokens(400, 40), 4);
+        h.step();
+        assertEquals(List.of(0, 1), h.plan().admittedSlots(), "the cells hold two");
+        assertEquals(List.of(), h.events.get("r2"), "r2 waits for room with two slots free");
+        assertEquals(2, h.queue.size(), "and r3 behind it");
+        h.runToEnd(40);
+
+        int r2 = h.log.indexOf("r2 started " + h.started("r2").slot());
+        assertTrue(r2 > h.log.indexOf("r0 done LENGTH") || r2 > h.log.indexOf("r1 done LENGTH"), "r2 starts once one ended: " + h.log);
+        assertTrue(h.log.indexOf("r3 started " + h.started("r3").slot()) > r2, "arrival order: " + h.log);
+        for (String id : List.of("r0", "r1", "r2", "r3")) {
+            assertEquals(FinishReason.LENGTH, h.done(id).reason(), id);
+            assertEquals(4, h.done(id).usage().generatedTokens(), id);
+        }
+        assertEquals(List.of(), h.preempted, "admitted by memory: nothing running had to stop for room");
+    }
+
+    @Test
+    void outOfRoomTheNewestIsPreemptedToTheRamTierAndResumesWithTheSameTokens() throws Exception {
+        try (KvTiers tiers = ramTier()) {
+            Harness h = new Harness(2, 100, 64, Speculation.OFF, tiers);
+            Harness free = new Harness(2, 1000, 64);
+            for (Harness x : List.of(h, free)) {
+                x.submit("old", tokens(100, 40), 20);
+                x.submit("new", tokens(200, 40), 20);
+                x.runToEnd(100);
+            }
+            assertEquals(List.of("tier 49"), h.preempted, "the newest, saved to the tier with its 40 + 9 tokens, its cells freed");
+            List<String> calls = h.exec.calls;
+            int save = calls.indexOf("save 1");
+            assertTrue(save >= 0 && calls.get(save + 1).equals("clear 1"), "saved, then its cells freed: " + calls);
+            assertTrue(calls.indexOf("restore 1 49") > save, "and restored from the tier: " + calls);
+            assertTrue(h.log.indexOf("new done LENGTH") > h.log.indexOf("old done LENGTH"), h.log.toString());
+            for (String id : List.of("old", "new")) {
+                assertEquals(FinishReason.LENGTH, h.done(id).reason(), id);
+                assertEquals(20, h.done(id).usage().generatedTokens(), id);
+            }
+            for (int seq = 0; seq < 2; seq++) {
+                assertEquals(finalTokens(free, seq), finalTokens(h, seq), "sequence " + seq + " holds what it would have without pressure");
+            }
+            assertEquals(0, free.exec.noRoom);
+            assertTrue(h.exec.noRoom > 0, "the cells did run out");
+        }
+    }
+
+    @Test
+    void withoutARamTierAGenerationIsPausedInPlaceInstead() throws Exception {
+        Harness h = new Harness(2, 100, 64);
+        h.submit("old", tokens(100, 40), 20);
+        h.submit("new", tokens(200, 40), 20);
+        h.runToEnd(100);
+        assertEquals(List.of("in place 49"), h.preempted);
+        assertEquals(20, h.done("new").usage().generatedTokens());
+    }
+
+    /** The token each position of sequence {@code seq} ended up holding (later decodes overwrite cut cells). */
+    private static List<Integer> finalTokens(Harness h, int seq) {
+        List<Integer> at = new ArrayList<>();
+        for (List<Row> b : h.exec.decoded) {
+            for (Row r : b) {
+                if (r.sequence() == seq) {
+                    while (at.size() <= r.position()) {
+                        at.add(null);
+                    }
+                    at.set(r.position(), r.token());
+                }
+            }
+        }
+        return at;
+    }
+
+    @Test
+    void underSustainedPressureNoneStarvesTheOldestRunsOnAndOutputIsUnchanged() throws Exception {
+        try (KvTiers tiers = ramTier()) {
+            Harness h = new Harness(3, 150, 64, Speculation.OFF, tiers);
+            Harness free = new Harness(3, 1000, 64);
+            Map<String, Integer> stops = new HashMap<>();
+            for (Harness x : List.of(h, free)) {
+                x.submit("r0", tokens(100, 40), 60);
+                x.submit("r1", tokens(200, 40), 60);
+                x.submit("r2", tokens(300, 40), 60);
+            }
+            for (int i = 0; i < 400 && !List.of("r0", "r1", "r2").stream().allMatch(h::ended); i++) {
+                h.step();
+                for (Action a : h.plan().roomActions()) {
+                    if (a instanceof RoomPolicy.Pause p) {
+                        stops.merge(h.scheduler.slotInfos()[p.slot()].requestId(), 1, Integer::sum);
+                    }
+                }
+            }
+            free.runToEnd(400);
+            for (String id : List.of("r0", "r1", "r2")) {
+                assertEquals(FinishReason.LENGTH, h.done(id).reason(), id + " ended, none starved: " + h.log);
+                assertEquals(60, h.done(id).usage().generatedTokens(), id);
+                assertTrue(stops.getOrDefault(id, 0) <= RoomPolicy.MAX_PREEMPTIONS, id + ": " + stops);
+            }
+            assertEquals(null, stops.get("r0"), "the oldest is never stopped: " + stops);
+            assertTrue(stops.values().stream().mapToInt(Integer::intValue).sum() >= 2, "the pressure did stop generations: " + stops);
+            assertEquals(stops.values().stream().mapToInt(Integer::intValue).sum(), h.preempted.size());
+            assertTrue(h.preempted.stream().allMatch(p -> p.startsWith("tier ")), h.preempted.toString());
+            for (int seq = 0; seq < 3; seq++) {
+                assertEquals(finalTokens(free, seq), finalTokens(h, seq), "sequence " + seq);
+            }
+        }
+    }
+
+    @Test
+    void theGenerationStoppedForRoomIsTheNewestUnderTheBoundNeverTheOldest() {
+        SimulatedExecutor exec = new SimulatedExecutor(100, 4, 8);
+        SequenceCache cache = new SequenceCache(exec, 4, 100);
+        Slot[] all = new Slot[4];
+        for (int i = 0; i < 4; i++) {
+            all[i] = new Slot(i, cache.get(i));
+        }
+        SlotTable table = new SlotTable(all);
+        int[] prompt = tokens(100, 4);
+        for (int i = 0; i < 4; i++) {
+            GenerationRequest r = GenerationRequest.greedy("g" + i, new Prompt.Tokens(prompt), 10);
+            Pending p = new Pending(r, prompt, "", null, new TokenStream("g" + i), 0);
+            all[i].begin(new Generation(p, exec.newSampler(r, null), false, 0, 0, table.started()));
+        }
+        int bound = RoomPolicy.MAX_PREEMPTIONS;
+        assertEquals(3, table.preemptionVictim(bound).id, "the newest");
+        all[3].gen.preemptions = bound;
+        assertEquals(2, table.preemptionVictim(bound).id, "the newest under the bound");
+        all[2].gen.preemptions = bound;
+        all[1].gen.preemptions = bound - 1;
+        assertEquals(1, table.preemptionVictim(bound).id);
+        all[1].gen.preemptions = bound;
+        assertEquals(3, table.preemptionVictim(bound).id, "all but the oldest at the bound: the newest anyway, rather than a failure");
+        all[3].gen.paused = true;
+        all[2].gen.paused = true;
+        all[1].gen.paused = true;
+        assertEquals(null, table.preemptionVictim(bound), "the oldest alone is never stopped");
     }
 }

@@ -32,7 +32,7 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("device", "DEVICE", "auto (CUDA when a device is usable, else CPU), cuda or cpu", "auto"),
             new Option("host", "ADDR", "address to listen on (0.0.0.0 for all interfaces)", "127.0.0.1"),
             new Option("port", "N", "port to listen on (0 picks a free one)", "8080"),
-            new Option("slots", "N", "concurrent generations (KV-cache sequences)", "4"),
+            new Option("slots", "N", "most generations at once (KV-cache sequences); admitted while the shared KV cells hold them", "4"),
             new Option("ctx-size", "N", "KV-cache cells in all, shared by the slots", "4096"),
             new Option("n-gpu-layers", "N", "layers on the GPU (default: all when a GPU backend is present, else 0)", null),
             new Option("batch-size", "N", "most tokens per llama_decode (n_batch)", "512"),
