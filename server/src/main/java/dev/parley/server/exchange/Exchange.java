@@ -3,6 +3,7 @@ package dev.parley.server.exchange;
 import dev.parley.runtime.engine.CacheHint;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.GenerationRequest;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
@@ -117,7 +118,7 @@ public final class Exchange {
         switch (turn.source()) {
             case Turn.Given given -> generate(engine, call, given.prompt(), given.documents(), null, res, endpoint);
             case Turn.OnThread onThread -> {
-                ThreadTurns.Begun begun = threads.begin(onThread, turn.options().overflow());
+                ThreadTurns.Begun begun = threads.begin(onThread, turn.overflow());
                 try {
                     generate(engine, call, begun.prompt(), begun.documents(), begun, res, endpoint);
                 } finally {
@@ -139,7 +140,7 @@ public final class Exchange {
         int summarized = 0;
         String summaryFailed = null;
         List<String> cutFiles = List.of();
-        ContextOverflow overflow = thread != null ? thread.overflow() : ContextOverflow.orDefault(o.overflow(), turn.source());
+        ContextOverflow overflow = thread != null ? thread.overflow() : ContextOverflow.orDefault(turn.overflow(), turn.source());
         if (overflow != ContextOverflow.ERROR && prompt instanceof Prompt.Chat chat) {
             Prompt.Prepared fittedPrompt;
             if (overflow == ContextOverflow.SUMMARIZE) {
@@ -163,11 +164,10 @@ public final class Exchange {
         promptWatcher.accept(turn, prompt instanceof Prompt.Prepared p ? p.chat() : prompt); // the chat, as the turn built it
         Generation g;
         try {
-            // Cache hints: the conversation keeps its slot and saved KV close; entries are salted by the
-            // caller's owner, so one tenant never gets a hit on another's prompt.
-            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar(),
-                    o.topLogprobs(), o.logitBias(), null, null).withConversation(turn.conversationKey()).withCacheNamespace(turn.owner())
-                    .withCacheHints(cacheHints(o, dropped + summarized)).withSpeculative(o.speculative()));
+            // The options go on as the dialect parsed them. Cache hints: the conversation keeps its slot and saved KV
+            // close; entries are salted by the caller's owner, so one tenant never gets a hit on another's prompt.
+            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.withCacheHints(cacheHints(o, dropped + summarized)),
+                    turn.conversationKey(), turn.owner()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;

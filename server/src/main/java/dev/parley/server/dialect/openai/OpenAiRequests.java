@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.tools.ToolCallStyle;
 import dev.parley.server.api.ApiError;
@@ -15,8 +16,8 @@ import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.ContextOverflow;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
 import dev.parley.server.files.FileUploads;
@@ -41,7 +42,7 @@ public final class OpenAiRequests implements Dialect {
     static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "safety_identifier");
     private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, IGNORED, PromptCacheHints.FIELDS,
             Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "grammar", "logprobs", "logit_bias",
-                    ContextOverflow.FIELD, GenerationOptions.SPECULATIVE));
+                    ContextOverflow.FIELD, OptionFields.SPECULATIVE));
     private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
             "chat_template_kwargs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "top_logprobs"));
     private static final Set<String> COMPLETION = RequestBody.fields(COMMON, Set.of("prompt"));
@@ -114,7 +115,7 @@ public final class OpenAiRequests implements Dialect {
         String id = "chatcmpl-" + in.requestId();
         var format = new OpenAiFormat(id, model.answering(in.model()), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
         PromptCacheHints cache = PromptCacheHints.parse(b);
-        return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), cache.applyTo(o.options), cache.conversation(null)), format,
+        return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), cache.applyTo(o.options), o.overflow, cache.conversation(null)), format,
                 tools.toolCalls());
     }
 
@@ -126,7 +127,7 @@ public final class OpenAiRequests implements Dialect {
         String id = "cmpl-" + in.requestId();
         var format = new OpenAiFormat(id, model.answering(in.model()), false, o.stream, o.usage, o.options.topLogprobs() >= 0);
         PromptCacheHints cache = PromptCacheHints.parse(b);
-        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), cache.applyTo(o.options), cache.conversation(null)), format);
+        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), cache.applyTo(o.options), o.overflow, cache.conversation(null)), format);
     }
 
     /**
@@ -209,12 +210,12 @@ public final class OpenAiRequests implements Dialect {
         return first != null ? first : second != null ? second : own;
     }
 
-    private record OptionsAndStream(GenerationOptions options, boolean stream, boolean usage) {}
+    private record OptionsAndStream(GenerationOptions options, ContextOverflow overflow, boolean stream, boolean usage) {}
 
     private OptionsAndStream options(Incoming in, boolean chat, String grammar) {
         RequestBody b = in.body();
-        int max = chat ? GenerationOptions.maxTokens(b, in.limits(), "max_completion_tokens", "max_tokens")
-                : GenerationOptions.maxTokens(b, in.limits(), "max_tokens");
+        int max = chat ? OptionFields.maxTokens(b, in.limits(), "max_completion_tokens", "max_tokens")
+                : OptionFields.maxTokens(b, in.limits(), "max_tokens");
         boolean stream = b.bool("stream", false);
         boolean usage = false;
         JsonNode so = b.get("stream_options");
@@ -227,6 +228,7 @@ public final class OpenAiRequests implements Dialect {
         List<String> stop = b.optionalStrings("stop", true, 4);
         int top = chat ? LogprobFields.chatTopLogprobs(b) : LogprobFields.completionTopLogprobs(b);
         var bias = LogprobFields.logitBias(b, vocabularySize);
-        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, ContextOverflow.parse(b), top, bias).withSpeculative(b), stream, usage);
+        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, top, bias, List.of(), OptionFields.speculative(b)),
+                ContextOverflow.parse(b), stream, usage);
     }
 }
