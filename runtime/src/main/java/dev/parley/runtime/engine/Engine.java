@@ -31,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * rendered and tokenized on the caller's thread (so bad input fails there, before any queueing),
  * then wait in a bounded FIFO queue for a slot.
  */
-public final class Engine implements AutoCloseable {
+public final class Engine implements AutoCloseable, EngineClient {
 
     private static final System.Logger LOG = System.getLogger("parley.engine");
 
@@ -241,7 +241,7 @@ public final class Engine implements AutoCloseable {
      */
     public Prompt.Prepared prepare(Prompt.Chat chat) {
         RenderedChat r = renderChat(chat);
-        return new Prompt.Prepared(chat, r.text(), r.tokens());
+        return new Prompt.Prepared(this, chat, r.text(), r.tokens());
     }
 
     /** Whether the KV disk tier's disk is full (its writes are skipped until space returns). */
@@ -465,6 +465,9 @@ public final class Engine implements AutoCloseable {
                 rendered = "";
             }
             case Prompt.Prepared p -> {
+                if (!p.preparedBy(this)) {
+                    throw new EngineException(ErrorCode.INVALID_REQUEST, "the prompt was prepared by another engine (another model)");
+                }
                 rendered = p.text(); // rendered and tokenized by prepare(): the template is not run again
                 tokens = p.tokens();
             }

@@ -1,7 +1,7 @@
 package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.CacheHint;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.GenerationRequest;
@@ -56,11 +56,11 @@ public final class Exchange {
     private volatile String summaryGrammar;
 
     /** Without budgets, at the default prices, with no per-owner meters (tests). */
-    public Exchange(Engine engine, ThreadStore store) {
+    public Exchange(EngineClient engine, ThreadStore store) {
         this(engine, store, new Credits(java.util.Map.of(), CreditPrices.DEFAULT, store.usage(), Credits.Meter.NONE));
     }
 
-    public Exchange(Engine engine, ThreadStore store, Credits credits) {
+    public Exchange(EngineClient engine, ThreadStore store, Credits credits) {
         this(dev.parley.server.models.ModelRouter.single(engine), store, credits);
     }
 
@@ -110,7 +110,7 @@ public final class Exchange {
         }
     }
 
-    private void run(Call call, Engine engine, ServerResponse res, String endpoint) {
+    private void run(Call call, EngineClient engine, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         if (turn.conversationKey() != null) {
             res.header(Incoming.SESSION_ID, turn.conversationKey());
@@ -133,7 +133,7 @@ public final class Exchange {
         return droppedMessages == 0 ? o.cacheHints() : o.cacheHints().stream().filter(h -> h.messages() == CacheHint.WHOLE_PROMPT).toList();
     }
 
-    private void generate(Engine engine, Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
+    private void generate(EngineClient engine, Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
         int dropped = 0;
@@ -279,7 +279,7 @@ public final class Exchange {
      * starts with it), a new summary stored before the turn runs (when the turn saves its history); a
      * stateless request's summary serves that request only.
      */
-    private Summaries.Fitted summarize(Engine engine, Turn turn, Prompt.Chat chat, ThreadTurns.Begun thread) {
+    private Summaries.Fitted summarize(EngineClient engine, Turn turn, Prompt.Chat chat, ThreadTurns.Begun thread) {
         GenerationOptions o = turn.options();
         Summaries.Writer writer = Summaries.writer(engine, turn.requestId(), turn.owner(), summaryGrammar, u -> credits.charge(turn.owner(), u));
         Summaries.Fitted s;

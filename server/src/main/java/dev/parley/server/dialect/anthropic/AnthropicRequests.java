@@ -1,7 +1,7 @@
 package dev.parley.server.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
@@ -40,7 +40,7 @@ public final class AnthropicRequests implements Dialect {
     private static final Set<String> CREATE = RequestBody.fields(PROMPT, IGNORED,
             Set.of("max_tokens", "stop_sequences", "stream", "temperature", "top_p", "top_k", "grammar"));
 
-    private final Engine engine;
+    private final EngineClient engine;
     private final FileStore files;
     private final ToolCallStyle toolStyle;
 
@@ -54,11 +54,11 @@ public final class AnthropicRequests implements Dialect {
         return requested != null ? requested : router.registry().catalog().defaultName();
     }
 
-    public AnthropicRequests(Engine engine, FileStore files) {
+    public AnthropicRequests(EngineClient engine, FileStore files) {
         this(engine, files, dev.parley.server.models.ModelRouter.single(engine));
     }
 
-    public AnthropicRequests(Engine engine, FileStore files, dev.parley.server.models.ModelRouter router) {
+    public AnthropicRequests(EngineClient engine, FileStore files, dev.parley.server.models.ModelRouter router) {
         this.router = router;
         this.engine = engine;
         this.files = files;

@@ -2,7 +2,7 @@ package dev.parley.server.dialect.ollama;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.jsonschema.JsonSchemaGrammar;
@@ -53,11 +53,11 @@ public final class OllamaService implements Dialect {
     private final OllamaCatalog catalog;
     private final dev.parley.server.models.ModelRouter router;
 
-    public OllamaService(Engine engine, ModelResolver resolver) {
+    public OllamaService(EngineClient engine, ModelResolver resolver) {
         this(engine, resolver, dev.parley.server.models.ModelRouter.single(engine));
     }
 
-    public OllamaService(Engine engine, ModelResolver resolver, dev.parley.server.models.ModelRouter router) {
+    public OllamaService(EngineClient engine, ModelResolver resolver, dev.parley.server.models.ModelRouter router) {
         this.router = router;
         this.catalog = router.registry() == null ? null : new OllamaCatalog(router.registry());
         this.models = new OllamaModels(engine);

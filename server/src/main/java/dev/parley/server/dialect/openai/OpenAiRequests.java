@@ -3,7 +3,7 @@ package dev.parley.server.dialect.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.tools.ToolCallStyle;
@@ -56,11 +56,11 @@ public final class OpenAiRequests implements Dialect {
     private final OpenAiConversations conversations;
     private final StoredResponses storedResponses;
 
-    public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads) {
+    public OpenAiRequests(EngineClient engine, ThreadStore store, FileUploads uploads) {
         this(engine, store, uploads, dev.parley.server.models.ModelRouter.single(engine));
     }
 
-    public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads, dev.parley.server.models.ModelRouter router) {
+    public OpenAiRequests(EngineClient engine, ThreadStore store, FileUploads uploads, dev.parley.server.models.ModelRouter router) {
         this.files = store.files();
         this.fileRoutes = new OpenAiFiles(store.files(), uploads);
         this.model = new ModelCard(engine, router);
