@@ -228,7 +228,8 @@ public final class OpenAiRequests implements Dialect {
         List<String> stop = b.optionalStrings("stop", true, 4);
         int top = chat ? LogprobFields.chatTopLogprobs(b) : LogprobFields.completionTopLogprobs(b);
         var bias = LogprobFields.logitBias(b, vocabularySize);
-        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, top, bias, List.of(), OptionFields.speculative(b)),
-                ContextOverflow.parse(b), stream, usage);
+        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), stop, grammar).withLogprobs(top).withLogitBias(bias)
+                .withSpeculative(OptionFields.speculative(b));
+        return new OptionsAndStream(options, ContextOverflow.parse(b), stream, usage);
     }
 }
