@@ -48,6 +48,7 @@ import io.helidon.webserver.WebServer;
 import io.helidon.webserver.http1.Http1Config;
 import io.helidon.webserver.observe.ObserveFeature;
 import io.helidon.webserver.observe.metrics.MetricsObserver;
+import dev.parley.server.models.ModelRegistry;
 import dev.parley.server.models.ModelRouter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -116,8 +117,9 @@ public final class ParleyServer implements AutoCloseable {
                 device = DevicePlan.decide(config, defaultFile, gpus);
                 device.log();
                 NativeLibraries.load(device.nativesDir());
-                router = ServedModels.router(config, device, gpus, files, metrics);
-                engine = ServedModels.pinDefault(router, config);
+                ModelRegistry<Engine> registry = ServedModels.registry(config, device, gpus, files, metrics);
+                router = ModelRouter.of(registry, config.queueTimeout());
+                engine = ServedModels.pinDefault(registry, router, config);
             } else {
                 Path modelFile = resolver.modelFile(config.model());
                 device = DevicePlan.decide(config, modelFile, gpus);

@@ -42,7 +42,9 @@ final class ServedModels {
         return files;
     }
 
-    static ModelRouter router(ServerConfig config, DevicePlan device, GpuDiscovery.Report gpus, Map<String, Path> files, ParleyMetrics metrics) {
+    /** The models' registry; the server routes turns through {@link ModelRouter#of} over it. */
+    static ModelRegistry<Engine> registry(ServerConfig config, DevicePlan device, GpuDiscovery.Report gpus, Map<String, Path> files,
+                                          ParleyMetrics metrics) {
         ModelCatalog catalog = config.models().catalog();
         String first = catalog.defaultName();
         ModelMetrics meters = new ModelMetrics();
@@ -74,13 +76,13 @@ final class ServedModels {
         LOG.log(System.Logger.Level.INFO, "models: at most " + config.models().maxLoaded() + " loaded at once, idle ones unloaded after "
                 + (config.models().keepAlive().isNegative() ? "never" : config.models().keepAlive().toSeconds() + " s")
                 + (budget > 0 ? ", memory budget " + (budget >> 20) + " MiB" : ""));
-        return ModelRouter.of(registry, config.queueTimeout());
+        return registry;
     }
 
-    /** Loads the default model now and holds it for the server's life. */
-    static Engine pinDefault(ModelRouter router, ServerConfig config) {
+    /** Loads the default model now and holds it for the server's life; a failure closes {@code router} (and so the registry). */
+    static Engine pinDefault(ModelRegistry<Engine> registry, ModelRouter router, ServerConfig config) {
         try {
-            return router.registry().acquire(null, Duration.ofSeconds(-1), Duration.ofDays(1)).model();
+            return registry.acquire(null, Duration.ofSeconds(-1), Duration.ofDays(1)).model();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             router.close();

@@ -32,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * rendered and tokenized on the caller's thread (so bad input fails there, before any queueing),
  * then wait in a bounded FIFO queue for a slot.
  */
-public final class Engine implements AutoCloseable {
+public final class Engine implements AutoCloseable, EngineClient {
 
     private static final System.Logger LOG = System.getLogger("parley.engine");
 
@@ -200,6 +200,7 @@ public final class Engine implements AutoCloseable {
      * The chat format, chosen from the template at load: thinking markers, tool-call markup, the grammar
      * that forces a call and the parsers of a reply. Without a template, {@link ChatFormat#UNTEMPLATED}.
      */
+    @Override
     public ChatFormat chatFormat() {
         return format;
     }
@@ -253,7 +254,7 @@ public final class Engine implements AutoCloseable {
      */
     public Prompt.Prepared prepare(Prompt.Chat chat) {
         RenderedChat r = renderChat(chat);
-        return new Prompt.Prepared(chat, r.text(), r.tokens());
+        return new Prompt.Prepared(this, chat, r.text(), r.tokens());
     }
 
     /** Whether the KV disk tier's disk is full (its writes are skipped until space returns). */
@@ -477,6 +478,9 @@ public final class Engine implements AutoCloseable {
                 rendered = "";
             }
             case Prompt.Prepared p -> {
+                if (!p.preparedBy(this)) {
+                    throw new EngineException(ErrorCode.INVALID_REQUEST, "the prompt was prepared by another engine (another model)");
+                }
                 rendered = p.text(); // rendered and tokenized by prepare(): the template is not run again
                 tokens = p.tokens();
             }

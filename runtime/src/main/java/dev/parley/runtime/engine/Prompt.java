@@ -37,18 +37,26 @@ public sealed interface Prompt {
     /**
      * A chat rendered and tokenized once, by {@link Engine#prepare}: submitting it renders nothing
      * again, so truncation and document fitting, which measure candidates by preparing them, hand on
-     * the one that fits with its tokens. Only the engine makes one (the constructor is the package's),
-     * so its tokens are always the template's and the vocabulary's.
+     * the one that fits with its tokens. Only an engine of this package makes one (the constructor is
+     * the package's), and an engine takes only the ones it made itself, so its tokens are always its
+     * template's and its vocabulary's (never another model's).
      */
     final class Prepared implements Prompt {
+        private final Object preparedBy;
         private final Chat chat;
         private final String text;
         private final int[] tokens;
 
-        Prepared(Chat chat, String text, int[] tokens) {
+        Prepared(Object preparedBy, Chat chat, String text, int[] tokens) {
+            this.preparedBy = preparedBy;
             this.chat = chat;
             this.text = text;
             this.tokens = tokens;
+        }
+
+        /** Whether {@code engine} made this prompt. */
+        boolean preparedBy(Object engine) {
+            return preparedBy == engine;
         }
 
         /** The conversation it was rendered from. */

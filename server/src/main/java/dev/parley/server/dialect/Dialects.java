@@ -1,6 +1,6 @@
 package dev.parley.server.dialect;
 
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.server.dialect.aisdk.AiChatRequests;
 import dev.parley.server.dialect.anthropic.AnthropicRequests;
 import dev.parley.server.dialect.aisdk.UiChatRequests;
@@ -31,10 +31,10 @@ public final class Dialects {
     }
 
     /** What a dialect may need to start. */
-    public record Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models,
+    public record Needs(EngineClient engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models,
                         dev.parley.server.models.ModelRouter router) {
         /** One model served for every request (tests that build dialects by hand). */
-        public Needs(Engine engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {
+        public Needs(EngineClient engine, ThreadStore store, Path llamaSource, FileUploads uploads, ModelResolver models) {
             this(engine, store, llamaSource, uploads, models, dev.parley.server.models.ModelRouter.single(engine));
         }
     }

@@ -2,7 +2,7 @@ package dev.parley.server.embed;
 
 import dev.parley.runtime.embed.Embedder;
 import dev.parley.runtime.embed.Vectors;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.server.api.ApiError;
@@ -31,11 +31,11 @@ public final class Embeddings {
      */
     public record Result(List<float[]> vectors, int promptTokens, long nanos) {}
 
-    private final Engine engine;
+    private final EngineClient engine;
     private final Credits credits;
 
     /** {@code credits}: embedded tokens are charged to the owner as prompt tokens, and a spent budget refuses the call. */
-    public Embeddings(Engine engine, Credits credits) {
+    public Embeddings(EngineClient engine, Credits credits) {
         this.engine = engine;
         this.credits = credits;
     }

@@ -1,6 +1,6 @@
 package dev.parley.server.exchange;
 
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
@@ -43,7 +43,7 @@ final class DocumentFit {
     }
 
     /** With the truncate policy, after older turns were dropped: cuts the documents until the prompt leaves room to generate. */
-    static Fitted fit(Engine engine, Prompt.Prepared prepared, List<Document> documents, int maxTokens) {
+    static Fitted fit(EngineClient engine, Prompt.Prepared prepared, List<Document> documents, int maxTokens) {
         try {
             int budget = engine.slotCapacity() - Math.min(maxTokens, engine.slotCapacity() / 2);
             if (documents.isEmpty() || prepared.tokenCount() <= budget) {

@@ -1,5 +1,6 @@
 package dev.parley.server.exchange;
 
+import dev.parley.runtime.engine.EngineException;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Headers;
 import dev.parley.server.api.RequestIds;
@@ -107,7 +108,12 @@ public final class Endpoints {
             String id = RequestIds.of(req);
             res.header(Headers.REQUEST_ID, id);
             try {
-                route.handle(new Incoming(req, id, limits), res);
+                try {
+                    route.handle(new Incoming(req, id, limits), res);
+                } catch (EngineException e) {
+                    // the engine's own checks (the options' limits, a template that cannot render) are the request's error
+                    throw ApiError.engine(e.code(), e.getMessage());
+                }
             } catch (ApiError e) {
                 LOG.log(e.status() >= 500 ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
                         "request " + id + " refused with " + e.status() + ": " + e.getMessage());

@@ -1,8 +1,9 @@
 package dev.parley.server.exchange;
 
 import dev.parley.runtime.engine.CacheHint;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.GenerationRequest;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
@@ -55,11 +56,11 @@ public final class Exchange {
     private volatile String summaryGrammar;
 
     /** Without budgets, at the default prices, with no per-owner meters (tests). */
-    public Exchange(Engine engine, ThreadStore store) {
+    public Exchange(EngineClient engine, ThreadStore store) {
         this(engine, store, new Credits(java.util.Map.of(), CreditPrices.DEFAULT, store.usage(), Credits.Meter.NONE));
     }
 
-    public Exchange(Engine engine, ThreadStore store, Credits credits) {
+    public Exchange(EngineClient engine, ThreadStore store, Credits credits) {
         this(dev.parley.server.models.ModelRouter.single(engine), store, credits);
     }
 
@@ -109,7 +110,7 @@ public final class Exchange {
         }
     }
 
-    private void run(Call call, Engine engine, ServerResponse res, String endpoint) {
+    private void run(Call call, EngineClient engine, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         if (turn.conversationKey() != null) {
             res.header(Incoming.SESSION_ID, turn.conversationKey());
@@ -117,7 +118,7 @@ public final class Exchange {
         switch (turn.source()) {
             case Turn.Given given -> generate(engine, call, given.prompt(), given.documents(), null, res, endpoint);
             case Turn.OnThread onThread -> {
-                ThreadTurns.Begun begun = threads.begin(onThread, turn.options().overflow());
+                ThreadTurns.Begun begun = threads.begin(onThread, turn.overflow());
                 try {
                     generate(engine, call, begun.prompt(), begun.documents(), begun, res, endpoint);
                 } finally {
@@ -132,14 +133,14 @@ public final class Exchange {
         return droppedMessages == 0 ? o.cacheHints() : o.cacheHints().stream().filter(h -> h.messages() == CacheHint.WHOLE_PROMPT).toList();
     }
 
-    private void generate(Engine engine, Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
+    private void generate(EngineClient engine, Call call, Prompt prompt, List<Document> documents, ThreadTurns.Begun thread, ServerResponse res, String endpoint) {
         Turn turn = call.turn();
         GenerationOptions o = turn.options();
         int dropped = 0;
         int summarized = 0;
         String summaryFailed = null;
         List<String> cutFiles = List.of();
-        ContextOverflow overflow = thread != null ? thread.overflow() : ContextOverflow.orDefault(o.overflow(), turn.source());
+        ContextOverflow overflow = thread != null ? thread.overflow() : ContextOverflow.orDefault(turn.overflow(), turn.source());
         if (overflow != ContextOverflow.ERROR && prompt instanceof Prompt.Chat chat) {
             Prompt.Prepared fittedPrompt;
             if (overflow == ContextOverflow.SUMMARIZE) {
@@ -163,11 +164,10 @@ public final class Exchange {
         promptWatcher.accept(turn, prompt instanceof Prompt.Prepared p ? p.chat() : prompt); // the chat, as the turn built it
         Generation g;
         try {
-            // Cache hints: the conversation keeps its slot and saved KV close; entries are salted by the
-            // caller's owner, so one tenant never gets a hit on another's prompt.
-            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.maxTokens(), o.sampling(), o.stop(), o.grammar(),
-                    o.topLogprobs(), o.logitBias(), null, null).withConversation(turn.conversationKey()).withCacheNamespace(turn.owner())
-                    .withCacheHints(cacheHints(o, dropped + summarized)).withSpeculative(o.speculative()));
+            // The options go on as the dialect parsed them. Cache hints: the conversation keeps its slot and saved KV
+            // close; entries are salted by the caller's owner, so one tenant never gets a hit on another's prompt.
+            g = Generation.start(engine, new GenerationRequest(turn.requestId(), prompt, o.withCacheHints(cacheHints(o, dropped + summarized)),
+                    turn.conversationKey(), turn.owner()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
@@ -279,7 +279,7 @@ public final class Exchange {
      * starts with it), a new summary stored before the turn runs (when the turn saves its history); a
      * stateless request's summary serves that request only.
      */
-    private Summaries.Fitted summarize(Engine engine, Turn turn, Prompt.Chat chat, ThreadTurns.Begun thread) {
+    private Summaries.Fitted summarize(EngineClient engine, Turn turn, Prompt.Chat chat, ThreadTurns.Begun thread) {
         GenerationOptions o = turn.options();
         Summaries.Writer writer = Summaries.writer(engine, turn.requestId(), turn.owner(), summaryGrammar, u -> credits.charge(turn.owner(), u));
         Summaries.Fitted s;

@@ -1,6 +1,6 @@
 package dev.parley.server.exchange;
 
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.ErrorCode;
 import dev.parley.runtime.engine.GenerationEvent;
@@ -27,7 +27,7 @@ record Generation(TokenStream stream, GenerationEvent.Started started) {
         }
     }
 
-    static Generation start(Engine engine, GenerationRequest request) throws InterruptedException {
+    static Generation start(EngineClient engine, GenerationRequest request) throws InterruptedException {
         TokenStream stream;
         try {
             stream = engine.submit(request);

@@ -1,5 +1,6 @@
 package dev.parley.server.exchange;
 
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.auth.Caller;
@@ -100,14 +101,14 @@ public final class Incoming {
         return dialectKey == null || dialectKey.isBlank() ? null : dialectKey;
     }
 
-    /** A turn of this request with its own request id. */
-    public Turn turn(Turn.Source source, GenerationOptions options, String dialectKey) {
-        return turn(requestId, source, options, dialectKey);
+    /** A turn of this request with its own request id; {@code overflow} null: the thread's or the route's default. */
+    public Turn turn(Turn.Source source, GenerationOptions options, ContextOverflow overflow, String dialectKey) {
+        return turn(requestId, source, options, overflow, dialectKey);
     }
 
     /** A turn under a dialect's own request id (OpenAI's {@code chatcmpl-...}). */
-    public Turn turn(String requestId, Turn.Source source, GenerationOptions options, String dialectKey) {
-        return new Turn(requestId, source, options, conversationKey(dialectKey), owner(), model(), null);
+    public Turn turn(String requestId, Turn.Source source, GenerationOptions options, ContextOverflow overflow, String dialectKey) {
+        return new Turn(requestId, source, options, overflow, conversationKey(dialectKey), owner(), model(), null);
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.parley.server.exchange;
 
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.GenerationEvent;
 import dev.parley.runtime.engine.GenerationRequest;
@@ -52,7 +52,7 @@ final class Summaries {
      * new ones; null as a whole for a stateless request, whose summary is used once and stored nowhere).
      * {@code generate} runs the summary's generation ({@link #writer}).
      */
-    static Fitted fit(Engine engine, Prompt.Chat chat, List<StoredMessage> stored, String systemContent, String earlierSummary,
+    static Fitted fit(EngineClient engine, Prompt.Chat chat, List<StoredMessage> stored, String systemContent, String earlierSummary,
                       int maxTokens, Writer generate) {
         Prompt.Prepared whole;
         try {
@@ -104,7 +104,7 @@ final class Summaries {
      * The smallest cut (messages [first, cut) summarised, cut at a user message, all of them stored) whose
      * prompt fits {@code room} tokens before the summary is added; -1 when none does.
      */
-    private static int cut(Engine engine, Prompt.Chat chat, List<StoredMessage> stored, int first, String systemContent, int room) {
+    private static int cut(EngineClient engine, Prompt.Chat chat, List<StoredMessage> stored, int first, String systemContent, int room) {
         List<Map<String, Object>> messages = chat.messages();
         List<Integer> cuts = new ArrayList<>();
         for (int i = first + 1; i < messages.size() && (stored == null || stored.get(i - 1) != null); i++) {
@@ -163,7 +163,7 @@ final class Summaries {
      * The writer a turn uses: greedy, under {@code grammar} when one is set (a test pins the text that way),
      * the summarising prompt itself truncated when it is too long; {@code charge} gets the tokens it used.
      */
-    static Writer writer(Engine engine, String requestId, String owner, String grammar, Consumer<GenerationEvent.Usage> charge) {
+    static Writer writer(EngineClient engine, String requestId, String owner, String grammar, Consumer<GenerationEvent.Usage> charge) {
         return (prompt, maxTokens) -> {
             Truncation.Fitted fitted = Truncation.fit(engine, prompt, maxTokens);
             Generation g;

@@ -1,6 +1,6 @@
 package dev.parley.server.exchange;
 
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
@@ -22,8 +22,8 @@ final class Truncation {
     private Truncation() {
     }
 
-    /** Fits the chat; a template that fails to render is the request's error (as in {@link Engine#submit}). */
-    static Fitted fit(Engine engine, Prompt.Chat chat, int maxTokens) {
+    /** Fits the chat; a template that fails to render is the request's error (as in {@link EngineClient#submit}). */
+    static Fitted fit(EngineClient engine, Prompt.Chat chat, int maxTokens) {
         try {
             return fitted(engine, chat, maxTokens);
         } catch (EngineException e) {
@@ -31,7 +31,7 @@ final class Truncation {
         }
     }
 
-    private static Fitted fitted(Engine engine, Prompt.Chat chat, int maxTokens) {
+    private static Fitted fitted(EngineClient engine, Prompt.Chat chat, int maxTokens) {
         int budget = engine.slotCapacity() - Math.min(maxTokens, engine.slotCapacity() / 2);
         Prompt.Prepared whole = engine.prepare(chat);
         if (whole.tokenCount() <= budget) {

@@ -1,5 +1,6 @@
 package dev.parley.server.exchange;
 
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.files.Document;
 import dev.parley.server.threads.Conversation;
@@ -9,6 +10,10 @@ import java.util.List;
  * One conversation turn, whatever dialect it came in: what to continue, how to generate, and whose it is.
  *
  * @param requestId the id in logs, the slot table and the dialect's answer
+ * @param options how to generate, as the dialect parsed them: handed to the engine as they are
+ * @param overflow what the exchange does when the conversation is longer than a slot's context; null:
+ *        the thread's setting, else the route's default ({@link ContextOverflow#orDefault}). The exchange's
+ *        concern alone, so it rides beside the options and never reaches the engine
  * @param conversationKey the key a router hashes for affinity (the {@code x-session-id} header, else the
  *        thread's id, else the dialect's conversation id), or null for a stateless call without one;
  *        sent back as {@code x-session-id}
@@ -16,22 +21,22 @@ import java.util.List;
  * @param model the model the request named (its {@code model} field), or null for the server's default one
  * @param keepAlive how long the model stays loaded after this turn (Ollama's {@code keep_alive}), or null for the server's
  */
-public record Turn(String requestId, Source source, GenerationOptions options, String conversationKey, String owner, String model,
-                   java.time.Duration keepAlive) {
+public record Turn(String requestId, Source source, GenerationOptions options, ContextOverflow overflow, String conversationKey,
+                   String owner, String model, java.time.Duration keepAlive) {
 
-    /** A turn on the default model. */
+    /** A turn on the default model, under the default overflow policy. */
     public Turn(String requestId, Source source, GenerationOptions options, String conversationKey, String owner) {
-        this(requestId, source, options, conversationKey, owner, null, null);
+        this(requestId, source, options, null, conversationKey, owner, null, null);
     }
 
     /** The same turn on another model (null: the server's default one): a thread's own model. */
     public Turn onModel(String other) {
-        return new Turn(requestId, source, options, conversationKey, owner, other, keepAlive);
+        return new Turn(requestId, source, options, overflow, conversationKey, owner, other, keepAlive);
     }
 
     /** The same turn, keeping its model loaded for {@code keepAlive} afterwards. */
     public Turn withKeepAlive(java.time.Duration keepAlive) {
-        return new Turn(requestId, source, options, conversationKey, owner, model, keepAlive);
+        return new Turn(requestId, source, options, overflow, conversationKey, owner, model, keepAlive);
     }
 
     /** What the turn continues. */

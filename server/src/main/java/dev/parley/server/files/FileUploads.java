@@ -1,6 +1,6 @@
 package dev.parley.server.files;
 
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.server.threads.FileStore;
 import dev.parley.server.threads.StoredFile;
 import dev.parley.server.api.ApiError;
@@ -17,9 +17,9 @@ public final class FileUploads {
     private final UploadReader reader;
     private final TextExtraction extraction;
     private final FileStore files;
-    private final Engine engine;
+    private final EngineClient engine;
 
-    public FileUploads(UploadReader reader, TextExtraction extraction, FileStore files, Engine engine) {
+    public FileUploads(UploadReader reader, TextExtraction extraction, FileStore files, EngineClient engine) {
         this.reader = reader;
         this.extraction = extraction;
         this.files = files;

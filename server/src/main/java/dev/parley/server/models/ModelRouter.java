@@ -1,6 +1,6 @@
 package dev.parley.server.models;
 
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.server.api.ApiError;
 import java.time.Duration;
 import java.util.List;
@@ -15,34 +15,34 @@ import java.util.concurrent.TimeoutException;
  */
 public final class ModelRouter implements AutoCloseable {
 
-    private final Engine single;
-    private final ModelRegistry<Engine> registry;
+    private final EngineClient single;
+    private final ModelRegistry<? extends EngineClient> registry;
     private final Duration wait;
 
-    private ModelRouter(Engine single, ModelRegistry<Engine> registry, Duration wait) {
+    private ModelRouter(EngineClient single, ModelRegistry<? extends EngineClient> registry, Duration wait) {
         this.single = single;
         this.registry = registry;
         this.wait = wait;
     }
 
     /** One model for every request, whatever it names. */
-    public static ModelRouter single(Engine engine) {
+    public static ModelRouter single(EngineClient engine) {
         return new ModelRouter(engine, null, Duration.ZERO);
     }
 
     /** Models by name; a request waits at most {@code wait} (the queue timeout) for one to load. */
-    public static ModelRouter of(ModelRegistry<Engine> registry, Duration wait) {
+    public static ModelRouter of(ModelRegistry<? extends EngineClient> registry, Duration wait) {
         return new ModelRouter(null, registry, wait);
     }
 
     /** The registry, or null with a single model. */
-    public ModelRegistry<Engine> registry() {
+    public ModelRegistry<? extends EngineClient> registry() {
         return registry;
     }
 
     /** The engine a turn runs on, held until {@link Held#close()}. */
     public interface Held extends AutoCloseable {
-        Engine engine();
+        EngineClient engine();
 
         @Override
         void close();
@@ -52,7 +52,7 @@ public final class ModelRouter implements AutoCloseable {
     public Held acquire(String model, Duration keepAlive) throws InterruptedException {
         if (registry == null) {
             return new Held() {
-                public Engine engine() {
+                public EngineClient engine() {
                     return single;
                 }
 
@@ -60,7 +60,7 @@ public final class ModelRouter implements AutoCloseable {
                 }
             };
         }
-        ModelRegistry<Engine>.Lease lease;
+        ModelRegistry<? extends EngineClient>.Lease lease;
         try {
             lease = registry.acquire(model, keepAlive, wait);
         } catch (UnknownModelException e) {
@@ -74,7 +74,7 @@ public final class ModelRouter implements AutoCloseable {
             throw new ApiError(500, "model '" + model + "' cannot be loaded: " + e.getMessage(), "model", "model_load_failed");
         }
         return new Held() {
-            public Engine engine() {
+            public EngineClient engine() {
                 return lease.model();
             }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import dev.parley.runtime.engine.Engine;
 import dev.parley.runtime.engine.EngineConfig;
 import dev.parley.runtime.engine.GenerationEvent;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Sampling;
 import dev.parley.runtime.testmodel.TestModels;
 import dev.parley.server.api.ApiError;

@@ -9,10 +9,11 @@ import dev.parley.server.api.Json;
 import dev.parley.server.api.Messages;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import io.helidon.webserver.http.HttpRules;
 import java.util.Map;
@@ -39,7 +40,7 @@ public final class AiChatRequests implements Dialect {
         String id = b.optionalString("id");
         Prompt prompt = new Prompt.Chat(Messages.parse(contentOnly(b.get("messages")), "messages"), true, b.optionalBool("enable_thinking"),
                 null, Map.of());
-        return new Call(in.turn(new Turn.Given(prompt), GenerationOptions.parse(b, in.limits()), id), new AiChatStream());
+        return new Call(in.turn(new Turn.Given(prompt), OptionFields.parse(b, in.limits()), ContextOverflow.parse(b), id), new AiChatStream());
     }
 
     /** Each message's role and content (its text parts joined when it has no content), nothing else. */

@@ -1,8 +1,9 @@
 package dev.parley.server.dialect.anthropic;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.format.ChatFormat;
 import dev.parley.server.api.ApiError;
@@ -14,8 +15,8 @@ import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
 import dev.parley.server.threads.FileStore;
@@ -39,7 +40,7 @@ public final class AnthropicRequests implements Dialect {
     private static final Set<String> CREATE = RequestBody.fields(PROMPT, IGNORED,
             Set.of("max_tokens", "stop_sequences", "stream", "temperature", "top_p", "top_k", "grammar"));
 
-    private final Engine engine;
+    private final EngineClient engine;
     private final FileStore files;
     private final ChatFormat chatFormat;
 
@@ -53,11 +54,11 @@ public final class AnthropicRequests implements Dialect {
         return requested != null ? requested : router.registry().catalog().defaultName();
     }
 
-    public AnthropicRequests(Engine engine, FileStore files) {
+    public AnthropicRequests(EngineClient engine, FileStore files) {
         this(engine, files, dev.parley.server.models.ModelRouter.single(engine));
     }
 
-    public AnthropicRequests(Engine engine, FileStore files, dev.parley.server.models.ModelRouter router) {
+    public AnthropicRequests(EngineClient engine, FileStore files, dev.parley.server.models.ModelRouter router) {
         this.router = router;
         this.engine = engine;
         this.files = files;
@@ -109,13 +110,13 @@ public final class AnthropicRequests implements Dialect {
         if (grammar != null && p.tools().chat().grammar() != null) {
             throw ApiError.badRequest("grammar", "only one of 'grammar' and a forced tool_choice (any or tool) can constrain one reply");
         }
-        GenerationOptions options = new GenerationOptions(GenerationOptions.maxTokens(b, in.limits(), "max_tokens"), SamplingFields.parse(b),
-                b.optionalStrings("stop_sequences", false, 16), grammar != null ? grammar : p.tools().chat().grammar(), ContextOverflow.ERROR);
+        GenerationOptions options = new GenerationOptions(OptionFields.maxTokens(b, in.limits(), "max_tokens"), SamplingFields.parse(b),
+                b.optionalStrings("stop_sequences", false, 16), grammar != null ? grammar : p.tools().chat().grammar());
         boolean stream = b.bool("stream", false);
         String id = "msg_" + in.requestId().replaceAll("[^A-Za-z0-9]", "");
         var source = new Turn.Given(p.prompt(), p.messages().documents(), p.messages().cachePrefixes());
         options = options.withCacheHints(AnthropicCacheHints.of(p.messages().cachePrefixes(), b.root()));
-        return new Call(in.turn(id, source, options, null), new AnthropicFormat(id, answering(in.model()), in.requestId(), stream),
+        return new Call(in.turn(id, source, options, ContextOverflow.ERROR, null), new AnthropicFormat(id, answering(in.model()), in.requestId(), stream),
                 p.tools().chat().toolCalls());
     }
 

@@ -1,15 +1,17 @@
 package dev.parley.server.dialect.byid;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.auth.Credentials;
 import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.ThreadStore;
@@ -35,7 +37,7 @@ import java.util.Set;
  */
 public final class ConversationByIdRequests implements Dialect {
 
-    private static final Set<String> FIELDS = RequestBody.fields(GenerationOptions.FIELDS, Set.of("prompt", "additional_context",
+    private static final Set<String> FIELDS = RequestBody.fields(OptionFields.FIELDS, Set.of("prompt", "additional_context",
             "save_history", "streaming", "plaintext", "enable_thinking", "model", "user", "source", "board_id", "chat_id", "include_usage"));
 
     /** What {@code plaintext} adds to the exchange's context: the published API's "plain text instead of markdown". */
@@ -80,14 +82,15 @@ public final class ConversationByIdRequests implements Dialect {
             case JsonNode v when v.isTextual() && (v.textValue().equals("true") || v.textValue().equals("false")) -> v.textValue().equals("true");
             case JsonNode v -> throw ApiError.badRequest("save_history", "field 'save_history' must be true or false, got " + v);
         };
-        GenerationOptions options = GenerationOptions.parse(b, in.limits());
+        GenerationOptions options = OptionFields.parse(b, in.limits());
+        ContextOverflow overflow = ContextOverflow.parse(b);
         Boolean thinking = b.optionalBool("enable_thinking");
         // One conversation, any protocol: a name that is one of the caller's thread ids (begun over OpenAI's
         // conversations, Parley's threads or /conversation/new) continues that thread.
         Conversation thread = store.get(in.owner(), name).orElseGet(() -> store.getOrCreate(in.owner(), threadId(in.owner(), name), name,
                 Json.object().put("conversation_id", name).toString()));
         var source = new Turn.OnThread(thread, prompt, context, thinking, save);
-        return new Call(in.turn(source, options, thread.id()), new ConversationByIdAnswer(flag(b, "streaming"), in.requestId()));
+        return new Call(in.turn(source, options, overflow, thread.id()), new ConversationByIdAnswer(flag(b, "streaming"), in.requestId()));
     }
 
     /** The published API's string switches: "true" or "active" is on, any other value off (JSON true also on). */

@@ -3,6 +3,7 @@ package dev.parley.server.dialect.messagethreads;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
@@ -10,11 +11,12 @@ import dev.parley.server.api.RequestBody;
 import dev.parley.server.auth.Credentials;
 import dev.parley.server.dialect.parley.ThreadFields;
 import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Exchange;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.StoredMessage;
@@ -39,9 +41,9 @@ public final class MessageThreadsService implements Dialect {
 
     /** The published API's language, agent and media fields: accepted, not used (Parley answers text in the prompt's language). */
     private static final Set<String> IGNORED = Set.of("inlanguage", "outputLanguage", "outputlanguage", "outlanguage", "responsetype", "agentId");
-    private static final Set<String> NEW_FIELDS = RequestBody.fields(GenerationOptions.FIELDS, IGNORED,
+    private static final Set<String> NEW_FIELDS = RequestBody.fields(OptionFields.FIELDS, IGNORED,
             Set.of("title", "message", "messagetype", "save", "stream", "enable_thinking"));
-    private static final Set<String> CONTINUE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS, IGNORED,
+    private static final Set<String> CONTINUE_FIELDS = RequestBody.fields(OptionFields.FIELDS, IGNORED,
             Set.of("id", "messages", "stream", "enable_thinking"));
     private static final Set<String> MESSAGE_FIELDS = Set.of("message", "messagetype", "owner", "topic");
 
@@ -82,14 +84,16 @@ public final class MessageThreadsService implements Dialect {
             Json.send(res, 201, body);
             return null;
         }
-        GenerationOptions options = GenerationOptions.parse(b, in.limits());
+        GenerationOptions options = OptionFields.parse(b, in.limits());
+        ContextOverflow overflow = ContextOverflow.parse(b);
         Boolean thinking = b.optionalBool("enable_thinking");
         if (!save) {
             Prompt chat = Prompt.Chat.of(List.of(Map.of("role", "user", "content", message)), thinking);
-            return new Call(in.turn(new Turn.Given(chat), options, null), new MessageThreadsAnswer(stream, null));
+            return new Call(in.turn(new Turn.Given(chat), options, overflow, null), new MessageThreadsAnswer(stream, null));
         }
         Conversation c = store.create(in.owner(), title, null, "{}");
-        return new Call(in.turn(new Turn.OnThread(c, message, null, thinking, true), options, c.id()), new MessageThreadsAnswer(stream, c.id()));
+        return new Call(in.turn(new Turn.OnThread(c, message, null, thinking, true), options, overflow, c.id()),
+                new MessageThreadsAnswer(stream, c.id()));
     }
 
     /** {@code save}: true or 1 stores the conversation; false, 0 or absent does not. */
@@ -136,7 +140,7 @@ public final class MessageThreadsService implements Dialect {
         }
         String context = instructions.isEmpty() ? null : String.join("\n\n", instructions);
         var source = new Turn.OnThread(c, newest.get("message").textValue(), context, b.optionalBool("enable_thinking"), true);
-        return new Call(in.turn(source, GenerationOptions.parse(b, in.limits()), c.id()), new MessageThreadsAnswer(b.bool("stream", false), c.id()));
+        return new Call(in.turn(source, OptionFields.parse(b, in.limits()), ContextOverflow.parse(b), c.id()), new MessageThreadsAnswer(b.bool("stream", false), c.id()));
     }
 
     /** Checks one message of a list: an object with a string {@code message}, {@code owner} user or machine, text only. */

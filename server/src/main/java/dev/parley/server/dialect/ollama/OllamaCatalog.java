@@ -1,7 +1,7 @@
 package dev.parley.server.dialect.ollama;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.server.api.Json;
 import dev.parley.server.modelref.ModelReference;
 import dev.parley.server.models.ModelRegistry;
@@ -20,9 +20,9 @@ import java.util.HexFormat;
  */
 final class OllamaCatalog {
 
-    private final ModelRegistry<Engine> registry;
+    private final ModelRegistry<? extends EngineClient> registry;
 
-    OllamaCatalog(ModelRegistry<Engine> registry) {
+    OllamaCatalog(ModelRegistry<? extends EngineClient> registry) {
         this.registry = registry;
     }
 
@@ -51,7 +51,7 @@ final class OllamaCatalog {
         ObjectNode r = Json.object();
         var list = r.putArray("models");
         for (ModelRegistry.Loaded l : registry.loaded()) {
-            Engine e = registry.ifLoaded(l.name());
+            EngineClient e = registry.ifLoaded(l.name());
             if (!l.ready() || e == null) {
                 continue; // still loading: not served yet
             }

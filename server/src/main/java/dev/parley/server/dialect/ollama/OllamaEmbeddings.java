@@ -3,7 +3,7 @@ package dev.parley.server.dialect.ollama;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.RequestBody;
@@ -30,7 +30,7 @@ public final class OllamaEmbeddings implements Dialect {
     private dev.parley.server.credits.Credits credits;
     private final dev.parley.server.models.ModelRouter router;
 
-    public OllamaEmbeddings(Engine engine) {
+    public OllamaEmbeddings(EngineClient engine) {
         this(dev.parley.server.models.ModelRouter.single(engine));
     }
 

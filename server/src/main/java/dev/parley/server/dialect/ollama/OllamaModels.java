@@ -2,7 +2,7 @@ package dev.parley.server.dialect.ollama;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.bindings.Backends;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.ModelInfo;
 import dev.parley.server.api.Json;
 import java.io.IOException;
@@ -23,7 +23,7 @@ import java.util.Objects;
  */
 final class OllamaModels {
 
-    private final Engine engine;
+    private final EngineClient engine;
     private final ModelInfo info;
     /** The Ollama-style name ({@code name:tag}) this server answers with. */
     final String name;
@@ -31,7 +31,7 @@ final class OllamaModels {
     private final String modifiedAt;
     private final String digest;
 
-    OllamaModels(Engine engine) {
+    OllamaModels(EngineClient engine) {
         this.engine = engine;
         this.info = engine.model();
         String base = info.name().strip().toLowerCase(Locale.ROOT).replaceAll("\\s+", "-");

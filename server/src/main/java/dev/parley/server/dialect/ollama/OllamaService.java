@@ -2,7 +2,8 @@ package dev.parley.server.dialect.ollama;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.format.ChatFormat;
 import dev.parley.runtime.format.Thinking;
@@ -15,8 +16,8 @@ import dev.parley.server.dialect.openai.ChatTools;
 import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.modelref.ModelResolver;
 import io.helidon.webserver.http.HttpRules;
@@ -53,11 +54,11 @@ public final class OllamaService implements Dialect {
     private final OllamaCatalog catalog;
     private final dev.parley.server.models.ModelRouter router;
 
-    public OllamaService(Engine engine, ModelResolver resolver) {
+    public OllamaService(EngineClient engine, ModelResolver resolver) {
         this(engine, resolver, dev.parley.server.models.ModelRouter.single(engine));
     }
 
-    public OllamaService(Engine engine, ModelResolver resolver, dev.parley.server.models.ModelRouter router) {
+    public OllamaService(EngineClient engine, ModelResolver resolver, dev.parley.server.models.ModelRouter router) {
         this.router = router;
         this.catalog = router.registry() == null ? null : new OllamaCatalog(router.registry());
         this.models = new OllamaModels(engine);
@@ -100,7 +101,7 @@ public final class OllamaService implements Dialect {
         Boolean thinking = Thinking.underForcedOutput(think(b), tools.grammar() != null);
         Prompt chat = new Prompt.Chat(messages, true, thinking, tools.templateTools(), Map.of());
         GenerationOptions options = options(b, in, tools.grammar());
-        return new Call(in.turn(new Turn.Given(chat), options, null).withKeepAlive(keepAlive), new OllamaNdjson(true, b.bool("stream", true), model),
+        return new Call(in.turn(new Turn.Given(chat), options, null, null).withKeepAlive(keepAlive), new OllamaNdjson(true, b.bool("stream", true), model),
                 tools.toolCalls());
     }
 
@@ -131,7 +132,7 @@ public final class OllamaService implements Dialect {
     }
 
     private Call call(Incoming in, RequestBody b, Prompt prompt, OllamaNdjson format, java.time.Duration keepAlive) {
-        return new Call(in.turn(new Turn.Given(prompt), options(b, in, null), null).withKeepAlive(keepAlive), format);
+        return new Call(in.turn(new Turn.Given(prompt), options(b, in, null), null, null).withKeepAlive(keepAlive), format);
     }
 
     /**
@@ -294,7 +295,7 @@ public final class OllamaService implements Dialect {
             parley.put("grammar", grammar);
         }
         try {
-            return GenerationOptions.parse(RequestBody.parse(Json.bytes(parley)), in.limits());
+            return OptionFields.parse(RequestBody.parse(Json.bytes(parley)), in.limits());
         } catch (ApiError e) {
             String field = "max_tokens".equals(e.param()) ? "num_predict" : e.param();
             throw new ApiError(e.status(), "options: " + e.getMessage().replace("'max_tokens'", "'num_predict'"),

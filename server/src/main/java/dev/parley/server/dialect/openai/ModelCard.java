@@ -1,7 +1,7 @@
 package dev.parley.server.dialect.openai;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.ModelInfo;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
@@ -12,15 +12,15 @@ import dev.parley.server.api.Json;
  */
 final class ModelCard {
 
-    private final Engine engine;
+    private final EngineClient engine;
     private final dev.parley.server.models.ModelRouter router;
     private final long created = System.currentTimeMillis() / 1000;
 
-    ModelCard(Engine engine) {
+    ModelCard(EngineClient engine) {
         this(engine, dev.parley.server.models.ModelRouter.single(engine));
     }
 
-    ModelCard(Engine engine, dev.parley.server.models.ModelRouter router) {
+    ModelCard(EngineClient engine, dev.parley.server.models.ModelRouter router) {
         this.engine = engine;
         this.router = router;
     }
@@ -58,7 +58,7 @@ final class ModelCard {
      * while it is not, since its facts come from the loaded model.
      */
     private ObjectNode card(String name) {
-        Engine loaded = router.registry().ifLoaded(name);
+        EngineClient loaded = router.registry().ifLoaded(name);
         ObjectNode c = loaded != null ? card(loaded) : Json.object();
         c.put("id", name).put("object", "model").put("created", created).put("owned_by", "parley");
         c.put("loaded", loaded != null);
@@ -84,7 +84,7 @@ final class ModelCard {
         return card(engine);
     }
 
-    private ObjectNode card(Engine engine) {
+    private ObjectNode card(EngineClient engine) {
         ModelInfo m = engine.model();
         ObjectNode c = Json.object();
         c.put("id", m.name()).put("object", "model").put("created", created).put("owned_by", "parley");

@@ -3,7 +3,7 @@ package dev.parley.server.dialect.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.Json;
 import dev.parley.server.api.RequestBody;
@@ -37,12 +37,12 @@ public final class OpenAiEmbeddings implements Dialect {
     private final ModelCard model;
     private final dev.parley.server.models.ModelRouter router;
 
-    public OpenAiEmbeddings(Engine engine) {
+    public OpenAiEmbeddings(EngineClient engine) {
         this(engine, dev.parley.server.models.ModelRouter.single(engine));
     }
 
     /** With several models, {@code model} picks the one that embeds (held, never unloaded, until the answer is made). */
-    public OpenAiEmbeddings(Engine engine, dev.parley.server.models.ModelRouter router) {
+    public OpenAiEmbeddings(EngineClient engine, dev.parley.server.models.ModelRouter router) {
         this.model = new ModelCard(engine, router);
         this.router = router;
     }

@@ -3,7 +3,8 @@ package dev.parley.server.dialect.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.format.ChatFormat;
 import dev.parley.runtime.format.Thinking;
@@ -16,8 +17,8 @@ import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.ContextOverflow;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
 import dev.parley.server.files.FileUploads;
@@ -42,7 +43,7 @@ public final class OpenAiRequests implements Dialect {
     static final Set<String> IGNORED = Set.of("store", "metadata", "user", "service_tier", "safety_identifier");
     private static final Set<String> COMMON = RequestBody.fields(SamplingFields.NAMES, IGNORED, PromptCacheHints.FIELDS,
             Set.of("model", "max_tokens", "stop", "stream", "stream_options", "n", "grammar", "logprobs", "logit_bias",
-                    ContextOverflow.FIELD, GenerationOptions.SPECULATIVE));
+                    ContextOverflow.FIELD, OptionFields.SPECULATIVE));
     private static final Set<String> CHAT = RequestBody.fields(COMMON, Set.of("messages", "max_completion_tokens", "response_format",
             "chat_template_kwargs", "tools", "tool_choice", "parallel_tool_calls", "reasoning_effort", "top_logprobs"));
     private static final Set<String> COMPLETION = RequestBody.fields(COMMON, Set.of("prompt"));
@@ -56,11 +57,11 @@ public final class OpenAiRequests implements Dialect {
     private final OpenAiConversations conversations;
     private final StoredResponses storedResponses;
 
-    public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads) {
+    public OpenAiRequests(EngineClient engine, ThreadStore store, FileUploads uploads) {
         this(engine, store, uploads, dev.parley.server.models.ModelRouter.single(engine));
     }
 
-    public OpenAiRequests(Engine engine, ThreadStore store, FileUploads uploads, dev.parley.server.models.ModelRouter router) {
+    public OpenAiRequests(EngineClient engine, ThreadStore store, FileUploads uploads, dev.parley.server.models.ModelRouter router) {
         this.files = store.files();
         this.fileRoutes = new OpenAiFiles(store.files(), uploads);
         this.model = new ModelCard(engine, router);
@@ -115,7 +116,7 @@ public final class OpenAiRequests implements Dialect {
         String id = "chatcmpl-" + in.requestId();
         var format = new OpenAiFormat(id, model.answering(in.model()), true, o.stream, o.usage, o.options.topLogprobs() >= 0);
         PromptCacheHints cache = PromptCacheHints.parse(b);
-        return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), cache.applyTo(o.options), cache.conversation(null)), format,
+        return new Call(in.turn(id, new Turn.Given(prompt, parsed.documents()), cache.applyTo(o.options), o.overflow, cache.conversation(null)), format,
                 tools.toolCalls());
     }
 
@@ -127,7 +128,7 @@ public final class OpenAiRequests implements Dialect {
         String id = "cmpl-" + in.requestId();
         var format = new OpenAiFormat(id, model.answering(in.model()), false, o.stream, o.usage, o.options.topLogprobs() >= 0);
         PromptCacheHints cache = PromptCacheHints.parse(b);
-        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), cache.applyTo(o.options), cache.conversation(null)), format);
+        return new Call(in.turn(id, new Turn.Given(completionPrompt(b.get("prompt"))), cache.applyTo(o.options), o.overflow, cache.conversation(null)), format);
     }
 
     /**
@@ -202,12 +203,12 @@ public final class OpenAiRequests implements Dialect {
         return first != null ? first : second != null ? second : own;
     }
 
-    private record OptionsAndStream(GenerationOptions options, boolean stream, boolean usage) {}
+    private record OptionsAndStream(GenerationOptions options, ContextOverflow overflow, boolean stream, boolean usage) {}
 
     private OptionsAndStream options(Incoming in, boolean chat, String grammar) {
         RequestBody b = in.body();
-        int max = chat ? GenerationOptions.maxTokens(b, in.limits(), "max_completion_tokens", "max_tokens")
-                : GenerationOptions.maxTokens(b, in.limits(), "max_tokens");
+        int max = chat ? OptionFields.maxTokens(b, in.limits(), "max_completion_tokens", "max_tokens")
+                : OptionFields.maxTokens(b, in.limits(), "max_tokens");
         boolean stream = b.bool("stream", false);
         boolean usage = false;
         JsonNode so = b.get("stream_options");
@@ -220,6 +221,8 @@ public final class OpenAiRequests implements Dialect {
         List<String> stop = b.optionalStrings("stop", true, 4);
         int top = chat ? LogprobFields.chatTopLogprobs(b) : LogprobFields.completionTopLogprobs(b);
         var bias = LogprobFields.logitBias(b, vocabularySize);
-        return new OptionsAndStream(new GenerationOptions(max, SamplingFields.parse(b), stop, grammar, ContextOverflow.parse(b), top, bias).withSpeculative(b), stream, usage);
+        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), stop, grammar).withLogprobs(top).withLogitBias(bias)
+                .withSpeculative(OptionFields.speculative(b));
+        return new OptionsAndStream(options, ContextOverflow.parse(b), stream, usage);
     }
 }

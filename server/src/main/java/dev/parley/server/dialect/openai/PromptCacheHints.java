@@ -1,9 +1,9 @@
 package dev.parley.server.dialect.openai;
 
 import dev.parley.runtime.engine.CacheHint;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.server.api.ApiError;
 import dev.parley.server.api.RequestBody;
-import dev.parley.server.exchange.GenerationOptions;
 import java.time.Duration;
 import java.util.List;
 

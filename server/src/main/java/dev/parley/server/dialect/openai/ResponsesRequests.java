@@ -3,6 +3,7 @@ package dev.parley.server.dialect.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.runtime.engine.GenerationOptions;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.runtime.format.ChatFormat;
 import dev.parley.runtime.format.Thinking;
@@ -14,8 +15,8 @@ import dev.parley.server.api.RequestBody;
 import dev.parley.server.api.SamplingFields;
 import dev.parley.server.exchange.Call;
 import dev.parley.server.exchange.ContextOverflow;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.threads.Conversation;
 import dev.parley.server.threads.StoredMessage;
@@ -81,10 +82,10 @@ final class ResponsesRequests {
         String format = ResponseFormats.grammar(text == null ? null : text.get("format"), "text.format", "schema");
         String grammar = OpenAiRequests.oneGrammar(b, tools.grammar(), "tool_choice", format, "text.format");
         Boolean thinking = Thinking.underForcedOutput(null, tools.grammar() != null || format != null);
-        int max = GenerationOptions.maxTokens(b, in.limits(), "max_output_tokens");
+        int max = OptionFields.maxTokens(b, in.limits(), "max_output_tokens");
         // OpenAI's truncation: "auto" drops the oldest input, "disabled" refuses; unset, a stored conversation truncates
         ContextOverflow overflow = truncation == null ? null : truncation.equals("auto") ? ContextOverflow.TRUNCATE : ContextOverflow.ERROR;
-        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), List.of(), grammar, overflow, topLogprobs, Map.of());
+        GenerationOptions options = new GenerationOptions(max, SamplingFields.parse(b), List.of(), grammar).withLogprobs(topLogprobs);
         PromptCacheHints cache = PromptCacheHints.parse(b); // before a thread is created for the turn
 
         boolean keep = b.bool("store", true);
@@ -148,7 +149,7 @@ final class ResponsesRequests {
         echo.set("tool_choice", b.has("tool_choice") ? b.get("tool_choice") : Json.MAPPER.getNodeFactory().textNode("auto"));
         echo.set("text", text != null ? text : Json.object().set("format", Json.object().put("type", "text")));
         echo.put("truncation", ContextOverflow.orDefault(overflow, source) != ContextOverflow.ERROR ? "auto" : "disabled");
-        return new Call(in.turn(id, source, cache.applyTo(options), cache.conversation(key)), new ResponsesFormat(id, answering.apply(in.model()), b.bool("stream", false), echo,
+        return new Call(in.turn(id, source, cache.applyTo(options), overflow, cache.conversation(key)), new ResponsesFormat(id, answering.apply(in.model()), b.bool("stream", false), echo,
                 topLogprobs >= 0), tools.toolCalls());
     }
 

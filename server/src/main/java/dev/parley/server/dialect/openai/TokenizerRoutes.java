@@ -3,7 +3,7 @@ package dev.parley.server.dialect.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.parley.runtime.engine.Engine;
+import dev.parley.runtime.engine.EngineClient;
 import dev.parley.runtime.engine.EngineException;
 import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.ApiError;
@@ -28,11 +28,11 @@ import java.util.Set;
  */
 public final class TokenizerRoutes implements Dialect {
 
-    private final Engine engine;
+    private final EngineClient engine;
 
     private final FileStore files;
 
-    public TokenizerRoutes(Engine engine, FileStore files) {
+    public TokenizerRoutes(EngineClient engine, FileStore files) {
         this.engine = engine;
         this.files = files;
     }

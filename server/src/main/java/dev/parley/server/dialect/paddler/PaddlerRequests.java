@@ -7,10 +7,11 @@ import dev.parley.server.api.RequestBody;
 import dev.parley.server.dialect.parley.ParleyErrors;
 import dev.parley.server.dialect.parley.ParleyEvents;
 import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.exchange.WireFormat;
 import dev.parley.server.files.Attachments;
@@ -26,9 +27,9 @@ import java.util.Set;
  */
 public final class PaddlerRequests implements Dialect {
 
-    private static final Set<String> HISTORY_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
+    private static final Set<String> HISTORY_FIELDS = RequestBody.fields(OptionFields.FIELDS,
             Set.of("conversation_history", "add_generation_prompt", "enable_thinking"));
-    private static final Set<String> RAW_FIELDS = RequestBody.fields(GenerationOptions.FIELDS, Set.of("raw_prompt"));
+    private static final Set<String> RAW_FIELDS = RequestBody.fields(OptionFields.FIELDS, Set.of("raw_prompt"));
 
     private final FileStore files;
 
@@ -67,7 +68,7 @@ public final class PaddlerRequests implements Dialect {
     }
 
     private static Call call(Incoming in, Turn.Given source) {
-        Turn turn = in.turn(source, GenerationOptions.parse(in.body(), in.limits()), null);
+        Turn turn = in.turn(source, OptionFields.parse(in.body(), in.limits()), ContextOverflow.parse(in.body()), null);
         WireFormat format = in.accepts("text/event-stream") ? ParleyEvents.streaming(in.requestId()) : new PaddlerNdjson(in.requestId());
         return new Call(turn, format);
     }

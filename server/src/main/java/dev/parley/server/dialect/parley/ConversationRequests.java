@@ -4,10 +4,11 @@ import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.Messages;
 import dev.parley.server.api.RequestBody;
 import dev.parley.server.exchange.Call;
+import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
 import dev.parley.server.threads.FileStore;
@@ -25,7 +26,7 @@ import java.util.Set;
  */
 public final class ConversationRequests implements Dialect {
 
-    private static final Set<String> FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
+    private static final Set<String> FIELDS = RequestBody.fields(OptionFields.FIELDS,
             Set.of("messages", "system_prompt", "stream", "enable_thinking", "model"));
 
     private final FileStore files;
@@ -52,7 +53,7 @@ public final class ConversationRequests implements Dialect {
         messages.addAll(parsed.messages());
         Prompt prompt = new Prompt.Chat(messages, true, b.optionalBool("enable_thinking"), null, Map.of());
         boolean stream = b.bool("stream", false);
-        return new Call(in.turn(new Turn.Given(prompt, parsed.documents()), GenerationOptions.parse(b, in.limits()), null),
+        return new Call(in.turn(new Turn.Given(prompt, parsed.documents()), OptionFields.parse(b, in.limits()), ContextOverflow.parse(b), null),
                 stream ? ParleyEvents.streaming(in.requestId()) : ParleyEvents.whole(in.requestId(), false));
     }
 }

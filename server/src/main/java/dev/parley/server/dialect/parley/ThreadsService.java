@@ -13,8 +13,8 @@ import dev.parley.server.exchange.ContextOverflow;
 import dev.parley.server.exchange.Dialect;
 import dev.parley.server.exchange.Endpoints;
 import dev.parley.server.exchange.Exchange;
-import dev.parley.server.exchange.GenerationOptions;
 import dev.parley.server.exchange.Incoming;
+import dev.parley.server.exchange.OptionFields;
 import dev.parley.server.exchange.Turn;
 import dev.parley.server.files.Attachments;
 import dev.parley.server.models.ModelRouter;
@@ -41,7 +41,7 @@ public final class ThreadsService implements Dialect {
 
     private static final Set<String> FORK_FIELDS = Set.of("at_message_id", "content");
     private static final Set<String> THREAD_FIELDS = Set.of("title", "system_prompt", "metadata", "files", "model", ContextOverflow.FIELD);
-    private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(GenerationOptions.FIELDS,
+    private static final Set<String> MESSAGE_FIELDS = RequestBody.fields(OptionFields.FIELDS,
             Set.of("prompt", "additional_context", "save_history", "enable_thinking", "stream", "files", "model"));
 
     /** The longest model name a thread keeps (the column's width). */
@@ -212,7 +212,7 @@ public final class ThreadsService implements Dialect {
         var source = new Turn.OnThread(c, prompt, b.optionalString("additional_context"), b.optionalBool("enable_thinking"),
                 b.bool("save_history", true), files == null ? List.of() : files);
         boolean stream = b.bool("stream", true);
-        Turn turn = in.turn(source, GenerationOptions.parse(b, in.limits()), c.id());
+        Turn turn = in.turn(source, OptionFields.parse(b, in.limits()), ContextOverflow.parse(b), c.id());
         if (models != null && models.registry() != null) {
             // A turn naming no model runs on the thread's; the first that names one (a known one) is remembered.
             String named = turn.model();
