@@ -120,6 +120,9 @@ public final class ParleyServer implements AutoCloseable {
                 engine = ServedModels.pinDefault(router, config);
             } else {
                 Path modelFile = resolver.modelFile(config.model());
+                if (config.modelDraft() != null) {
+                    config = config.withModelDraft(resolver.modelFile(config.modelDraft()));
+                }
                 device = DevicePlan.decide(config, modelFile, gpus);
                 device.log();
                 NativeLibraries.load(device.nativesDir());

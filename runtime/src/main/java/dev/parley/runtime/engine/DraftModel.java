@@ -19,7 +19,7 @@ import java.nio.file.Path;
  *
  * <p>Called from the scheduler thread only, which is then the one thread calling into the draft context.
  */
-final class DraftModel implements AutoCloseable {
+final class DraftModel implements Drafter, AutoCloseable {
 
     private final LlamaModel model;
     private final LlamaContext context;
@@ -95,7 +95,8 @@ final class DraftModel implements AutoCloseable {
      * many (0 when the draft context has no room or refused a decode). The history is
      * {@code tokens[0..count)} followed by {@code next}, the token the target decodes this step.
      */
-    int draft(int seq, int[] tokens, int count, int next, int[] out, int max) {
+    @Override
+    public int draft(int seq, int[] tokens, int count, int next, int[] out, int max) {
         int length = count + 1;
         max = Math.min(max, capacity - length);
         if (max <= 0) {

@@ -57,6 +57,8 @@ final class Scheduler implements Runnable {
     private int prefillCap;
     /** Null when speculative decoding is off (or the model cannot roll a sequence back). */
     private final Speculation speculation;
+    /** Where drafts come from when {@link #speculation} is on. */
+    private final Drafter drafter;
     /** Set when a batch with drafts found no room in the KV cache: this step retries without them. */
     private boolean draftsRefused;
     private volatile boolean stopping;
@@ -87,8 +89,16 @@ final class Scheduler implements Runnable {
     Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
               boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos,
               Speculation speculation) {
+        this(ctx, slotCapacity, queue, queueTimeoutNanos, prefixReuse, observer, tiers, shared, holdNanos, speculation, NgramDrafter.LOOKUP);
+    }
+
+    /** With {@code drafter} making the drafts when {@code speculation} is on. */
+    Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
+              boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos,
+              Speculation speculation, Drafter drafter) {
         this.ctx = ctx;
-        this.speculation = speculation.ngram() && ctx.cutsSequences() ? speculation : null;
+        this.speculation = speculation.on() && ctx.cutsSequences() ? speculation : null;
+        this.drafter = drafter;
         this.batch = ctx.newBatch(ctx.batchSize());
         this.sequences = new SequenceCache(ctx, ctx.sequences(), slotCapacity);
         this.slots = new Slot[ctx.sequences()];
@@ -811,7 +821,7 @@ final class Scheduler implements Runnable {
         if (max <= 0) {
             return;
         }
-        int n = NgramDrafter.draft(s.kv.tokens(), s.kv.count(), s.nextToken, s.draft, max);
+        int n = drafter.draft(s.id, s.kv.tokens(), s.kv.count(), s.nextToken, s.draft, max);
         for (int i = 0; i < n; i++) {
             batch.add(s.draft[i], pos + i, s.id, true);
         }
