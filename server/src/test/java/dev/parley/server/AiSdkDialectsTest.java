@@ -12,14 +12,10 @@ import java.io.InputStreamReader;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** POST /api/ai/chat (the AI SDK's text-delta stream) and POST /api/v1/ui-chat (its UI message stream v1), with API keys on. */
@@ -28,18 +24,9 @@ class AiSdkDialectsTest {
     private static final String KEY = "alice-secret-key-1";
     /** Makes the tiny model think, then answer: both channels exercised, the text known. */
     private static final String GRAMMAR = "root ::= \\\"<think>\\\\nhmm\\\\n</think>\\\\n\\\\nAnswer.\\\"";
+    /** bob is not used here: he makes the keys those of ConversationByIdTest and MessageThreadsTest, whose server this shares. */
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096"}, keys = "alice:" + KEY + "\nbob:bob-secret-key-22\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "alice:" + KEY + "\n");
-        server = new TestServer("--slots", "2", "--ctx-size", "4096", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String base() {
         return "http://127.0.0.1:" + server.server.port();

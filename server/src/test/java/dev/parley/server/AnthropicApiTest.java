@@ -14,8 +14,6 @@ import dev.parley.server.api.Json;
 import dev.parley.server.exchange.Turn;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,25 +41,22 @@ class AnthropicApiTest {
              "properties": {"city": {"type": "string", "maxLength": 12}, "unit": {"enum": ["c", "f"]}},
              "required": ["city", "unit"], "additionalProperties": false}}""";
 
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096"}, keys = "alice:" + KEY + "\n", isolated = true) // its prompt watcher
     private static TestServer server;
+    /** The one LimitsApiTest sends an oversized body to, too. */
+    @ServerFlags({"--slots", "1", "--max-body-size", "2048"})
+    private static TestServer small;
     private static final List<Turn> turns = new CopyOnWriteArrayList<>();
     private static final List<String> prompts = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "alice:" + KEY + "\n");
-        server = new TestServer("--slots", "2", "--ctx-size", "4096", "--api-keys-file", keys.toString());
+    static void watchPrompts() {
         server.server.exchange().watchPrompts((turn, prompt) -> {
             turns.add(turn);
             if (prompt instanceof Prompt.Chat chat) {
                 prompts.add(server.server.engine().render(chat));
             }
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @AfterEach
@@ -373,10 +367,8 @@ class AnthropicApiTest {
 
     @Test
     void anOversizedBodyIsRequestTooLarge() throws Exception {
-        try (TestServer small = new TestServer("--slots", "1", "--max-body-size", "2048")) {
-            String big = "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(4000) + "\"}]}";
-            assertAnthropicError(small.post("/v1/messages", big), 413, "request_too_large", "2048");
-        }
+        String big = "{\"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(4000) + "\"}]}";
+        assertAnthropicError(small.post("/v1/messages", big), 413, "request_too_large", "2048");
     }
 
     @Test

@@ -19,9 +19,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** /openapi.json describes real routes, every one of Parley's own; /docs renders it from the jar under a strict CSP. */
@@ -31,17 +29,8 @@ class ApiExplorerTest {
     /** Where Parley's own routes live; the other dialects follow their own published specifications. */
     private static final List<String> OWN = List.of("/api/v1/conversations", "/api/v1/conversation", "/api/v1/files", "/api/v1/continue_",
             "/api/v1/slots", "/api/v1/gpus", "/api/v1/usage", "/health", "/metrics", "/openapi.json");
+    @ServerFlags({"--slots", "1"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static JsonNode spec() throws Exception {
         HttpResponse<String> r = server.get("/openapi.json");

@@ -7,16 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,18 +23,8 @@ class AuthTest {
 
     private static final String ALICE = "alice-secret-key-1";
     private static final String BOB = "bob-secret-key-22";
+    @ServerFlags(value = {"--slots", "1"}, keys = "# owners and keys\nalice:" + ALICE + "\nbob:" + BOB + "\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "# owners and keys\nalice:" + ALICE + "\nbob:" + BOB + "\n");
-        server = new TestServer("--slots", "1", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String bearer(String key) {
         return "Bearer " + key;

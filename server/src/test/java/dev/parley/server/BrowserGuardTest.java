@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A web page in the user's browser cannot drive or read a local server: Host check, explicit origins; other clients send any type. */
@@ -17,17 +15,8 @@ class BrowserGuardTest {
 
     private static final String APP = "https://app.example.com";
     private static final String HISTORY = "/api/v1/continue_from_conversation_history";
+    @ServerFlags({"--slots", "1", "--allowed-origins", APP})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1", "--allowed-origins", APP);
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static RawHttp.Response raw(String request) throws Exception {
         try (RawHttp http = new RawHttp(server.server.port())) {

@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,22 +22,10 @@ class ChatPageBrowserTest {
     private static final String KEY = "page-key-0123456789";
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G'};
+    // unset max_tokens stays short, so that every answer but the stopped one ends quickly. Two slots: a fork's first
+    // turn then takes a slot other than its parent's and still finds the parent's history (through the tiers).
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "8192", "--default-max-tokens", "16"}, keys = "page-user:" + KEY + "\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "page-user:" + KEY + "\n");
-        // unset max_tokens stays short, so that every answer but the stopped one ends quickly. Two slots: a fork's first
-        // turn then takes a slot other than its parent's and still finds the parent's history (through the tiers).
-        server = new TestServer("--slots", "2", "--ctx-size", "8192", "--default-max-tokens", "16", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        if (server != null) {
-            server.close();
-        }
-    }
 
     @Test
     void aUserChatsForksAttachesAndDeletesInTheBrowser() throws Exception {

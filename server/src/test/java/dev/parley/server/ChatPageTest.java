@@ -11,26 +11,15 @@ import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The chat page's routes: HTML for browsers at /, JSON for everyone else, its files from the jar under a strict policy. */
 class ChatPageTest {
 
     private static final String BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    // keys on: the page and its files are open (they hold no data), the APIs it calls are not
+    @ServerFlags({"--slots", "1", "--api-key", "page-test-key-1"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        // keys on: the page and its files are open (they hold no data), the APIs it calls are not
-        server = new TestServer("--slots", "1", "--api-key", "page-test-key-1");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void aBrowserGetsThePageAndAScriptTheIndex() throws Exception {

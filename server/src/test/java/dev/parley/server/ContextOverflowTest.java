@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,17 +16,8 @@ import org.junit.jupiter.api.Test;
 class ContextOverflowTest {
 
     private static final String TURN = "word ".repeat(120).strip();
+    @ServerFlags(value = {"--slots", "1", "--ctx-size", "512"}, isolated = true) // summarizeUnder, watchPrompts
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1", "--ctx-size", "512");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     /** A history of {@code turns} user/assistant pairs of about 120 tokens each, then a short question. */
     private static String history(int turns) {

@@ -19,8 +19,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -29,17 +27,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 class ConversationApiTest {
 
     private static final String HISTORY = "/api/v1/continue_from_conversation_history";
+    @ServerFlags({"--slots", "4", "--ctx-size", "4096", "--max-tokens-limit", "1000"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "4", "--ctx-size", "4096", "--max-tokens-limit", "1000");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String body(int maxTokens, Boolean thinking, String... userAssistant) {
         ObjectNode b = Json.object();
@@ -210,14 +199,14 @@ class ConversationApiTest {
     @Test
     void metricsExposeSlotsQueueOutcomesTokensAndLatencies() throws Exception {
         server.post(HISTORY, body(2, null, "metrics"));
-        String text = server.get("/metrics").body();
+        PrometheusText metrics = server.metrics();
         for (String name : List.of("parley_slots_total", "parley_slots_busy", "parley_queue_length", "parley_requests_total",
                 "parley_prompt_tokens_total", "parley_prompt_cached_tokens_total", "parley_generated_tokens_total",
                 "parley_time_to_first_token_seconds_bucket", "parley_inter_token_latency_seconds_bucket",
                 "parley_queue_wait_seconds_bucket", "parley_decode_step_seconds_bucket")) {
-            assertTrue(text.contains(name), name + " missing from /metrics");
+            assertFalse(metrics.named(name).isEmpty(), name + " missing from /metrics");
         }
         assertEquals(4.0, server.metric("parley_slots_total"));
-        assertTrue(text.contains("parley_requests_total{outcome=\"length\""), "requests by outcome");
+        assertTrue(metrics.named("parley_requests_total").stream().anyMatch(r -> "length".equals(r.labels().get("outcome"))), "requests by outcome");
     }
 }

@@ -7,14 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** {@code POST /api/conversation/{conversationId}}: a conversation the client names and the server keeps. */
@@ -22,18 +18,8 @@ class ConversationByIdTest {
 
     private static final String ALICE = "alice-secret-key-1";
     private static final String BOB = "bob-secret-key-22";
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096"}, keys = "alice:" + ALICE + "\nbob:" + BOB + "\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "alice:" + ALICE + "\nbob:" + BOB + "\n");
-        server = new TestServer("--slots", "2", "--ctx-size", "4096", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     static Set<String> keys(JsonNode o) {
         Set<String> names = new TreeSet<>();

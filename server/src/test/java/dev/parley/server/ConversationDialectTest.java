@@ -6,13 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -23,18 +19,8 @@ class ConversationDialectTest {
     private static final String PATH = "/api/v1/conversation";
     private static final String KEY = "carol-secret-key-3";
     private static final String GRAMMAR = "root ::= \\\"<think>\\\\nhmm\\\\n</think>\\\\n\\\\nAnswer.\\\"";
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096", "--max-tokens-limit", "1000"}, keys = "carol:" + KEY + "\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "carol:" + KEY + "\n");
-        server = new TestServer("--slots", "2", "--ctx-size", "4096", "--max-tokens-limit", "1000", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static HttpResponse<String> post(String body) throws Exception {
         return server.post(PATH, body, "Authorization", "Bearer " + KEY, "X-Request-Id", "conv-req-1");

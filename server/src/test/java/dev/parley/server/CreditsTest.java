@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
+import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Per-key credits: charged on every call, shown on the by-id conversation API and /api/v1/usage, refused when spent. */
@@ -31,25 +30,17 @@ class CreditsTest {
     private static final long CACHED = 500;
     private static final long COMPLETION = 3_000;
     private static final String[] PRICES = {"--credits-per-1k-prompt", "2", "--credits-per-1k-cached-prompt", "0.5", "--credits-per-1k-completion", "3"};
+    // alice: 1000 credits; bob: no budget; carol: less than one call costs; dan: nothing at all
+    private static final String KEYS = "alice:" + ALICE + ":1000\nbob:" + BOB + "\ncarol:" + CAROL + ":0.001\ndan:" + DAN + ":0\n";
+    /** Its own: the budgets its tests spend are the server's. The flags are PRICES'. */
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096", "--credits-per-1k-prompt", "2", "--credits-per-1k-cached-prompt", "0.5",
+            "--credits-per-1k-completion", "3"}, keys = KEYS, isolated = true)
     private static TestServer server;
-    private static Path keys;
 
-    @BeforeAll
-    static void start() throws Exception {
-        // alice: 1000 credits; bob: no budget; carol: less than one call costs; dan: nothing at all
-        keys = Files.writeString(Files.createTempFile("keys", ".txt"),
-                "alice:" + ALICE + ":1000\nbob:" + BOB + "\ncarol:" + CAROL + ":0.001\ndan:" + DAN + ":0\n");
-        server = new TestServer(flags("--slots", "2", "--ctx-size", "4096"));
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
-
-    private static String[] flags(String... more) {
+    /** The flags of a server like the class's, with {@code more}. */
+    private static String[] flags(String... more) throws IOException {
         List<String> all = new ArrayList<>(List.of(more));
-        all.addAll(List.of("--api-keys-file", keys.toString()));
+        all.addAll(List.of("--api-keys-file", Files.writeString(Files.createTempFile("keys", ".txt"), KEYS).toString()));
         all.addAll(List.of(PRICES));
         return all.toArray(String[]::new);
     }

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.parley.runtime.testmodel.TestModels;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
@@ -12,8 +11,6 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,24 +23,12 @@ class EmbeddingsApiTest {
     private static final String KEY = "embed-key-ann-0123456789";
     private static final String SPENT = "embed-key-zed-0123456789";
     private static final String[] AUTH = {"Authorization", "Bearer " + KEY};
+    // ann: no budget (her embedded tokens are counted); zed: a budget of 0, spent before the first call
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "1024", "--batch-size", "256", "--ubatch-size", "256"},
+            keys = "ann:" + KEY + "\nzed:" + SPENT + ":0\n", model = ServerFlags.Model.TINY_QWEN3_EMBEDDING)
     private static TestServer server;
+    @ServerFlags({"--slots", "1", "--ctx-size", "1024"})
     private static TestServer generative;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // ann: no budget (her embedded tokens are counted); zed: a budget of 0, spent before the first call
-        java.nio.file.Path keys = java.nio.file.Files.writeString(java.nio.file.Files.createTempFile("keys", ".txt"),
-                "ann:" + KEY + "\nzed:" + SPENT + ":0\n");
-        server = new TestServer("--model", TestModels.tinyQwen3Embedding().toString(), "--slots", "2", "--ctx-size", "1024",
-                "--batch-size", "256", "--ubatch-size", "256", "--api-keys-file", keys.toString());
-        generative = new TestServer("--slots", "1", "--ctx-size", "1024");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-        generative.close();
-    }
 
     @Test
     void openAiAndOllamaClients() throws Exception {

@@ -10,24 +10,13 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What the one exchange core does for every dialect: the conversation key, and cancelling when the client leaves. */
 class ExchangeTest {
 
+    @ServerFlags({"--slots", "1", "--ctx-size", "16384", "--max-tokens-limit", "16000"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1", "--ctx-size", "16384", "--max-tokens-limit", "16000");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static boolean slotBusy() throws Exception {
         return !Json.MAPPER.readTree(server.get("/api/v1/slots").body()).get("slots").get(0).get("state").asText().equals("idle");

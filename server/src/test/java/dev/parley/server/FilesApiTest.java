@@ -13,13 +13,11 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,25 +28,18 @@ class FilesApiTest {
     static final String ALICE = "Bearer alice-key-1";
     static final String BOB = "Bearer bob-key-12";
 
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096"}, keys = "alice:alice-key-1\nbob:bob-key-12\n", isolated = true) // its prompt watcher
     static TestServer server;
     /** Every prompt the exchange submits, rendered, in order. */
     static final List<String> prompts = new CopyOnWriteArrayList<>();
 
     @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.createTempFile("parley-keys", ".txt");
-        Files.writeString(keys, "alice:alice-key-1\nbob:bob-key-12\n");
-        server = new TestServer("--slots", "2", "--ctx-size", "4096", "--api-keys-file", keys.toString());
+    static void watchPrompts() {
         server.server.exchange().watchPrompts((turn, prompt) -> {
             if (prompt instanceof Prompt.Chat chat) {
                 prompts.add(server.server.engine().render(chat));
             }
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @AfterEach

@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,17 +16,9 @@ import org.junit.jupiter.api.Test;
 class ForkKvTest {
 
     private static final String BASE = "/api/v1/conversations";
+    // its own: the test needs a slot that no other class's conversation holds
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096"}, isolated = true)
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "2", "--ctx-size", "4096");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {
         return Json.MAPPER.readTree(r.body());

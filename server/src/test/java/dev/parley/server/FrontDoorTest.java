@@ -19,8 +19,6 @@ import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** What a new user meets: an index at /, 404s and 405s in each API's own shape, and no 500 for any route or method. */
@@ -30,17 +28,8 @@ class FrontDoorTest {
     private static final List<String> UNKNOWN = List.of("/", "/foo", "/props", "/completion", "/v1", "/v1/", "/v1/nothing",
             "/v1/models/x/y", "/api", "/api/", "/api/foo", "/api/v2/nothing", "/api/v1/nothing", "/api/v1/conversations/x/y/z",
             "/conversationx", "/health/x", "/metrics/x", "/%2e%2e/etc/passwd", "/a%20b");
+    @ServerFlags({"--slots", "1"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static JsonNode json(HttpResponse<String> r) throws Exception {
         return Json.MAPPER.readTree(r.body());

@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,17 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class GrammarProbeTest {
 
+    @ServerFlags({"--slots", "2", "--ctx-size", "2048"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "2", "--ctx-size", "2048");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     /** The grammars, with a word their refusal must contain. */
     private static Map<String, String> probes() {

@@ -5,25 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Malformed or ambiguous request framing, sent over a raw socket: a 400 in the API's shape, no internals. */
 class HttpFramingTest {
 
     private static final String RAW = "/api/v1/continue_from_raw_prompt";
+    @ServerFlags({"--slots", "1"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static RawHttp.Response send(String request) throws Exception {
         try (RawHttp http = new RawHttp(server.server.port())) {

@@ -13,8 +13,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,18 +24,8 @@ class KvTiersApiTest {
 
     private static final String ALICE = "alice-kv-key-1";
     private static final String BOB = "bob-kv-key-22";
+    @ServerFlags(value = {"--slots", "1", "--ctx-size", "2048", "--kv-ram-budget", "64MiB"}, keys = "alice:" + ALICE + "\nbob:" + BOB + "\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "alice:" + ALICE + "\nbob:" + BOB + "\n");
-        server = new TestServer("--slots", "1", "--ctx-size", "2048", "--kv-ram-budget", "64MiB", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String longText(String topic) {
         StringBuilder b = new StringBuilder();

@@ -15,6 +15,9 @@ import org.junit.jupiter.api.Test;
 class LimitsApiTest {
 
     private static final String HISTORY = "/api/v1/continue_from_conversation_history";
+    /** The one AnthropicApiTest sends an oversized body to, too. */
+    @ServerFlags({"--slots", "1", "--max-body-size", "2048"})
+    private static TestServer small;
 
     private static String body(int maxTokens) {
         return "{\"max_tokens\": " + maxTokens + ", \"temperature\": 0, \"conversation_history\": [{\"role\": \"user\", \"content\": \"hi\"}]}";
@@ -53,31 +56,29 @@ class LimitsApiTest {
 
     @Test
     void aBodyOverTheLimitIs413() throws Exception {
-        try (TestServer server = new TestServer("--slots", "1", "--max-body-size", "2048")) {
-            String big = "{\"max_tokens\": 2, \"conversation_history\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(4000) + "\"}]}";
-            HttpResponse<String> r = server.post(HISTORY, big);
-            assertEquals(413, r.statusCode(), r.body());
-            assertTrue(Json.MAPPER.readTree(r.body()).get("Error").get("error").get("description").asText().contains("2048"));
+        String big = "{\"max_tokens\": 2, \"conversation_history\": [{\"role\": \"user\", \"content\": \"" + "x".repeat(4000) + "\"}]}";
+        HttpResponse<String> r = small.post(HISTORY, big);
+        assertEquals(413, r.statusCode(), r.body());
+        assertTrue(Json.MAPPER.readTree(r.body()).get("Error").get("error").get("description").asText().contains("2048"));
 
-            // a body streamed without a length: refused at the limit, and the rest is not read (the connection closes)
-            try (RawHttp c = new RawHttp(server.server.port())) {
-                c.send("POST " + HISTORY + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
-                byte[] chunk = ("100000\r\n" + "x".repeat(1 << 20) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                var sent = new java.util.concurrent.atomic.AtomicLong();
-                Thread writer = Thread.ofVirtual().start(() -> {
-                    try {
-                        for (int i = 0; i < 512; i++) {
-                            c.socket.getOutputStream().write(chunk);
-                            sent.addAndGet(chunk.length);
-                        }
-                    } catch (java.io.IOException e) {
-                        // closed by the server: expected
+        // a body streamed without a length: refused at the limit, and the rest is not read (the connection closes)
+        try (RawHttp c = new RawHttp(small.server.port())) {
+            c.send("POST " + HISTORY + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n");
+            byte[] chunk = ("100000\r\n" + "x".repeat(1 << 20) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            var sent = new java.util.concurrent.atomic.AtomicLong();
+            Thread writer = Thread.ofVirtual().start(() -> {
+                try {
+                    for (int i = 0; i < 512; i++) {
+                        c.socket.getOutputStream().write(chunk);
+                        sent.addAndGet(chunk.length);
                     }
-                });
-                assertEquals(413, c.read().status());
-                writer.join(30_000);
-                assertTrue(sent.get() < 256L << 20, (sent.get() >> 20) + " MiB of 512 went out before the server closed");
-            }
+                } catch (java.io.IOException e) {
+                    // closed by the server: expected
+                }
+            });
+            assertEquals(413, c.read().status());
+            writer.join(30_000);
+            assertTrue(sent.get() < 256L << 20, (sent.get() >> 20) + " MiB of 512 went out before the server closed");
         }
     }
 }

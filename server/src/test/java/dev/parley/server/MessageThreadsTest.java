@@ -8,13 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The conversation-threads API: /conversation/new, /conversations, /conversation/{id}, credentials in apiKey and secret. */
@@ -24,18 +20,8 @@ class MessageThreadsTest {
     private static final String[] BOB = {"apiKey", "bob", "secret", "bob-secret-key-22"};
     private static final Set<String> REPLY = Set.of("conversation_id", "id", "message", "messagetype", "owner", "thinking", "finish_reason", "usage");
     private static final Set<String> THREAD = Set.of("id", "title", "created_at", "updated_at", "message_count");
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "4096"}, keys = "alice:alice-secret-key-1\nbob:bob-secret-key-22\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "alice:alice-secret-key-1\nbob:bob-secret-key-22\n");
-        server = new TestServer("--slots", "2", "--ctx-size", "4096", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static HttpResponse<String> send(String method, String path, String body, String[] who) throws Exception {
         return server.send(method, path, body, who);

@@ -10,12 +10,10 @@ import dev.parley.runtime.engine.Prompt;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +24,7 @@ class OllamaTest {
     private static final String[] AUTH = {"Authorization", "Bearer " + KEY};
     private static final Set<String> FINAL = Set.of("model", "created_at", "done", "done_reason", "total_duration", "load_duration",
             "prompt_eval_count", "prompt_eval_duration", "eval_count", "eval_duration");
+    @ServerFlags(value = {"--slots", "2", "--ctx-size", "16384", "--max-tokens-limit", "8000"}, keys = "someone:" + KEY + "\n", isolated = true) // its prompt watcher
     private static TestServer server;
     private static final List<String> prompts = new CopyOnWriteArrayList<>();
     private static final String TOOLS = "[{\"type\": \"function\", \"function\": {\"name\": \"get_weather\", \"description\": \"The weather\", "
@@ -33,19 +32,12 @@ class OllamaTest {
             + "\"required\": [\"city\"]}}}]";
 
     @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "someone:" + KEY + "\n");
-        server = new TestServer("--slots", "2", "--ctx-size", "16384", "--max-tokens-limit", "8000", "--api-keys-file", keys.toString());
+    static void watchPrompts() {
         server.server.exchange().watchPrompts((turn, prompt) -> {
             if (prompt instanceof Prompt.Chat chat) {
                 prompts.add(server.server.engine().render(chat));
             }
         });
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     private static HttpResponse<String> post(String path, String body) throws Exception {

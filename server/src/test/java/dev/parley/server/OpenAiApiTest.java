@@ -26,19 +26,18 @@ import org.junit.jupiter.api.Test;
 /** The OpenAI-compatible API, driven by the official OpenAI Java SDK. */
 class OpenAiApiTest {
 
+    @ServerFlags({"--slots", "2", "--ctx-size", "4096"})
     private static TestServer server;
     private static OpenAIClient client;
 
     @BeforeAll
     static void start() {
-        server = new TestServer("--slots", "2", "--ctx-size", "4096");
         client = OpenAIOkHttpClient.builder().baseUrl("http://127.0.0.1:" + server.server.port() + "/v1").apiKey("unused").maxRetries(0).build();
     }
 
     @AfterAll
     static void stop() {
         client.close();
-        server.close();
     }
 
     private static ChatCompletionCreateParams.Builder params(long maxTokens) {

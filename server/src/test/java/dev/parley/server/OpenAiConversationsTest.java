@@ -7,12 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,18 +19,8 @@ class OpenAiConversationsTest {
 
     private static final String ALICE = "Bearer alice-key-0123456789";
     private static final String BOB = "Bearer bob-key-0123456789";
+    @ServerFlags(value = {"--slots", "1", "--ctx-size", "4096"}, keys = "alice:alice-key-0123456789\nbob:bob-key-0123456789\n")
     private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        Path keys = Files.writeString(Files.createTempFile("keys", ".txt"), "alice:alice-key-0123456789\nbob:bob-key-0123456789\n");
-        server = new TestServer("--slots", "1", "--ctx-size", "4096", "--api-keys-file", keys.toString());
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     static HttpResponse<String> post(String key, String path, String body) throws Exception {
         return server.post(path, body, "Authorization", key);

@@ -2,8 +2,6 @@ package dev.parley.server;
 
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -12,17 +10,8 @@ import org.junit.jupiter.api.Test;
  */
 class OpenAiNodeClientTest {
 
+    @ServerFlags({"--slots", "2", "--ctx-size", "4096"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "2", "--ctx-size", "4096");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     @Test
     void chatWholeAndStreamed() {

@@ -9,24 +9,13 @@ import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** POST /v1/responses: whole and streamed answers, reasoning and function-call items, conversations by previous_response_id. */
 class OpenAiResponsesTest {
 
+    @ServerFlags({"--slots", "2", "--ctx-size", "4096"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "2", "--ctx-size", "4096");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     static JsonNode ok(HttpResponse<String> r) throws Exception {
         assertEquals(200, r.statusCode(), r.body());

@@ -13,8 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,17 +28,8 @@ class OpenAiToolsTest {
     static final String TIME = """
             {"type": "function", "function": {"name": "get_time", "parameters": {"type": "object", "properties": {}}}}""";
 
+    @ServerFlags({"--slots", "2", "--ctx-size", "4096"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "2", "--ctx-size", "4096");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     static String request(String toolChoice, boolean stream, String extra) {
         return "{\"messages\": [{\"role\": \"user\", \"content\": \"Weather in Paris?\"}], \"max_tokens\": 120, \"seed\": 3,"

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,17 +19,8 @@ import org.junit.jupiter.api.Test;
 class RequestHygieneTest {
 
     private static final String HISTORY = "/api/v1/continue_from_conversation_history";
+    @ServerFlags({"--slots", "1", "--ctx-size", "512", "--body-memory-mb", "1024"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1", "--ctx-size", "512", "--body-memory-mb", "1024");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static JsonNode parleyError(HttpResponse<String> r) throws Exception {
         return Json.MAPPER.readTree(r.body()).get("Error");

@@ -12,8 +12,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,18 +21,8 @@ import org.junit.jupiter.api.Test;
 class RouterMetricsTest {
 
     private static final int CONTEXT = 8192;
+    @ServerFlags({"--slots", "1", "--ctx-size", "" + CONTEXT, "--max-tokens-limit", "6000", "--replica-name", "r-test"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1", "--ctx-size", String.valueOf(CONTEXT), "--max-tokens-limit", "6000",
-                "--replica-name", "r-test");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     /** A generation that only max_tokens ends: the grammar never reaches an accepting state. */
     private static String endless(String user, int maxTokens) {

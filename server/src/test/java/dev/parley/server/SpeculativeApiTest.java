@@ -7,8 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -18,17 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class SpeculativeApiTest {
 
+    @ServerFlags({"--speculative", "ngram", "--speculative-max", "6"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--speculative", "ngram", "--speculative-max", "6");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static HttpResponse<String> chat(String content, Object speculative) throws Exception {
         // The tiny model's free text almost never repeats a token of its 151k; under a grammar of a few

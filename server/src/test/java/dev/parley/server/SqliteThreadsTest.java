@@ -2,24 +2,18 @@ package dev.parley.server;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
 /** Threads in the embedded SQLite store. */
 class SqliteThreadsTest extends ThreadsContract {
 
+    @ServerFlags({"--slots", "2", "--ctx-size", "4096"})
     private static TestServer server;
     private static Path restartDir;
 
     @BeforeAll
     static void start() throws Exception {
-        server = new TestServer("--slots", "2", "--ctx-size", "4096");
         restartDir = Files.createTempDirectory("parley-restart");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
     }
 
     @Override

@@ -14,7 +14,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-/** A real Parley server on a free port, with the tiny generated model, and an HTTP client for it. */
+/**
+ * A real Parley server on a free port, with the tiny generated model, and an HTTP client for it. Test classes get
+ * theirs from a {@link ServerFlags} field (shared by classes that ask for the same); a test that starts, restarts or
+ * closes one itself makes it here.
+ */
 final class TestServer implements AutoCloseable {
 
     final ParleyServer server;
@@ -93,26 +97,20 @@ final class TestServer implements AutoCloseable {
         throw new AssertionError("slots still busy");
     }
 
+    /** /metrics, parsed as a scraper reads it. */
+    PrometheusText metrics() throws IOException, InterruptedException {
+        return PrometheusText.parse(get("/metrics").body());
+    }
+
     /** The value of a Prometheus counter or gauge (summed over its label sets), 0 when absent. */
     double metric(String name) throws IOException, InterruptedException {
-        double sum = 0;
-        for (String line : get("/metrics").body().lines().toList()) {
-            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        return metrics().named(name).stream().mapToDouble(PrometheusText.Sample::value).sum();
     }
 
     /** Requests that ended cancelled (their client left), from /metrics. */
     double cancelledRequests() throws IOException, InterruptedException {
-        double sum = 0;
-        for (String line : get("/metrics").body().lines().toList()) {
-            if (line.startsWith("parley_requests_total{") && line.contains("outcome=\"cancelled\"")) {
-                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-            }
-        }
-        return sum;
+        return metrics().named("parley_requests_total").stream().filter(s -> "cancelled".equals(s.labels().get("outcome")))
+                .mapToDouble(PrometheusText.Sample::value).sum();
     }
 
     static List<JsonNode> ndjson(String body) throws IOException {

@@ -5,24 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Timing at a thread's edges: the next turn right after `done`, and a thread deleted while a turn uploads. */
 class ThreadRacesTest {
 
+    @ServerFlags({"--slots", "1"})
     private static TestServer server;
-
-    @BeforeAll
-    static void start() {
-        server = new TestServer("--slots", "1");
-    }
-
-    @AfterAll
-    static void stop() {
-        server.close();
-    }
 
     private static String newThread() throws Exception {
         return Json.MAPPER.readTree(server.post("/api/v1/conversations", "{}").body()).get("id").asText();

@@ -3,6 +3,7 @@ package dev.parley.runtime.kv;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.Comparator;
 
 /**
  * One saved sequence: the tokens whose KV state it holds and where the state lives now. Guarded by
@@ -11,6 +12,22 @@ import java.nio.file.Path;
 final class KvEntry {
 
     enum Where { RAM, SPILLING, DISK }
+
+    /**
+     * The RAM tier's eviction order: unpinned anonymous entries, then unpinned named ones, then pinned
+     * ones, the earliest expiry first (least recently used first among equals, by {@link BudgetedTier}).
+     */
+    static final Comparator<KvEntry> RAM_ORDER = Comparator.comparingInt(KvEntry::rank).thenComparingLong(e -> e.pinnedUntil);
+
+    /**
+     * The disk tier's: unpinned entries, then pinned ones by expiry. Names do not count there (a file
+     * does not record one, so after a restart no entry would have one).
+     */
+    static final Comparator<KvEntry> DISK_ORDER = Comparator.comparingLong(e -> e.pinnedUntil);
+
+    private static int rank(KvEntry e) {
+        return e.pinnedUntil > 0 ? 2 : e.named ? 1 : 0;
+    }
 
     final long namespace;
     final int[] tokens;
@@ -32,6 +49,11 @@ final class KvEntry {
     long pinnedUntil;
     /** Restores in progress reading {@link #state}; it is freed only at zero. */
     int pins;
+
+    /** A restore holds it: no tier evicts it. */
+    boolean inUse() {
+        return pins > 0;
+    }
     /** Gone from the tiers (superseded, evicted or unreadable); its buffer is freed once unpinned. */
     boolean dropped;
 

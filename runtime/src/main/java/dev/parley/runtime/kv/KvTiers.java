@@ -3,19 +3,10 @@ package dev.parley.runtime.kv;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.file.DirectoryStream;
-import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.LinkedHashSet;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -24,18 +15,23 @@ import java.util.function.LongSupplier;
  * budget that survives restarts. Entries are keyed by their namespace (a tenant salt) and their tokens;
  * a lookup finds the entry sharing the longest prefix with a prompt ({@link PrefixIndex}).
  *
- * <p>When RAM passes its budget, the least recently used entries go to the disk writer thread (or are
- * dropped when there is no disk tier); when disk passes its budget, its least recently used files are
- * deleted. Saving a sequence drops the entries it extends; a sequence that an entry already contains
- * is not saved again.
+ * <p>This class is the seam the scheduler sees (lookup, load, release; prepare and complete a store;
+ * pins) and the one lock over the parts behind it: each tier's books are a {@link BudgetedTier} (the
+ * same type for RAM and disk), each tier's bytes a {@link TierStore} ({@link RamStore} buffers,
+ * {@link DiskStore} files), the disk writes run on the {@link WriteBack} thread, and cache hints are
+ * {@link CachePins}. What moves an entry between them is here: when RAM passes its budget, its
+ * evicted entries are demoted to the writer (or dropped when there is no disk tier, or the write
+ * buffer is full); when disk passes its budget, its evicted files are deleted. Saving a sequence drops
+ * the entries it extends; a sequence that an entry already contains is not saved again.
  *
  * <p>Cache hints ({@link #pin}) keep a prompt prefix for a while: the most recently used entry holding
- * it is pinned until the hint expires. Each tier evicts unpinned anonymous entries first (least
- * recently used first), then unpinned named ones, then pinned ones, the earliest expiry first; a pinned
- * entry leaving RAM still goes to disk when there is one. One owner's pinned entries may take at most
+ * it is pinned until the hint expires. RAM evicts unpinned anonymous entries first (least recently
+ * used first), then unpinned named ones, then pinned ones, the earliest expiry first; disk the same
+ * without the names ({@link KvEntry#RAM_ORDER}, {@link KvEntry#DISK_ORDER}); a pinned entry leaving RAM
+ * still goes to disk when there is one. One owner's pinned entries may take at most
  * {@link KvSettings#pinBudgetBytes()}; beyond it, and beyond {@link #MAX_PINS_PER_OWNER} pins, the
- * owner's oldest pins lapse. Only the writer thread does file writes; the caller (the scheduler) reads a
- * file only for the entry it is about to restore. Thread-safe: one lock guards the bookkeeping, and
+ * owner's oldest pins lapse. Only the writer thread does file writes; the caller (the scheduler) reads
+ * a file only for the entry it is about to restore. Thread-safe: one lock guards the bookkeeping, and
  * no I/O other than deleting a file runs under it.
  */
 public final class KvTiers implements AutoCloseable {
@@ -92,71 +88,38 @@ public final class KvTiers implements AutoCloseable {
     /** Pins one owner may hold; a new one beyond them lapses the owner's oldest. */
     public static final int MAX_PINS_PER_OWNER = 64;
 
-    /** A cache hint: keep an entry holding these tokens until {@code until} (epoch millis). */
-    private static final class CachePin {
-        final long namespace;
-        final int[] tokens;
-        long until;
-
-        CachePin(long namespace, int[] tokens, long until) {
-            this.namespace = namespace;
-            this.tokens = tokens;
-            this.until = until;
-        }
-    }
 
     private final KvSettings settings;
-    private final LongSupplier clockMillis;
-    /** Oldest first (by when they were given or last renewed). */
-    private final List<CachePin> cachePins = new ArrayList<>();
-    /** The entries whose {@link KvEntry#pinnedUntil} is set. */
-    private final List<KvEntry> pinned = new ArrayList<>();
-    private final byte[] fingerprint;
-    private final Path dir;
-    private final long spillBufferBytes;
     private final PrefixIndex index = new PrefixIndex();
-    /** Least recently used first. */
-    private final LinkedHashSet<KvEntry> ram = new LinkedHashSet<>();
-    private final LinkedHashSet<KvEntry> disk = new LinkedHashSet<>();
-    private final ExecutorService writer;
-    private long ramBytes;
-    private long spillingBytes;
-    private long diskBytes;
+    private final CachePins pins;
+    private final RamStore ramStore = new RamStore();
+    private final BudgetedTier<KvEntry> ram;
+    /** The disk tier's store, books and writer: all three null without a disk tier. */
+    private final DiskStore diskStore;
+    private final BudgetedTier<KvEntry> disk;
+    private final WriteBack writes;
+    /** Orders {@link KvEntry#lastUsed} across both tiers. */
     private long clock;
     private boolean closed;
     private final AtomicLong spilled = new AtomicLong();
     private final AtomicLong evictedRam = new AtomicLong();
     private final AtomicLong evictedDisk = new AtomicLong();
-    private final AtomicLong discarded = new AtomicLong();
-    /** How often a full disk is warned about: once, then at most once per interval while it stays full. */
-    static final long FULL_WARNING_NANOS = 60_000_000_000L;
-    /** Whether the disk tier's last write failed for a full disk (cleared by the next write that succeeds). */
-    private volatile boolean diskFull;
-    /** On the writer thread: when a full disk was last warned about, and the entries skipped since. */
-    private long fullWarnedAt;
-    private long skippedSinceWarning;
-
-    /** How an entry becomes a file; tests put a full disk in its place. */
-    @FunctionalInterface
-    interface FileWrite {
-        void write(Path target, byte[] fingerprint, KvEntry e, MemorySegment state) throws IOException;
-    }
-
-    private volatile FileWrite fileWrite = DiskFiles::write;
-
-    /** Tests: writes go through {@code w} from now on. */
-    void writeFilesWith(FileWrite w) {
-        fileWrite = w;
-    }
 
     private KvTiers(KvSettings settings, byte[] fingerprint, LongSupplier clockMillis) {
         this.settings = settings;
-        this.clockMillis = clockMillis;
-        this.fingerprint = fingerprint.clone();
-        this.dir = settings.diskEnabled() ? settings.diskRoot().resolve(Fingerprint.hex(fingerprint)) : null;
-        // Entries on their way to disk are off the RAM tier's books; this bounds them.
-        this.spillBufferBytes = Math.max(256L << 20, settings.ramBudgetBytes() / 4);
-        this.writer = dir == null ? null : Executors.newSingleThreadExecutor(r -> Thread.ofPlatform().name("parley-kv-writer").daemon(true).unstarted(r));
+        this.pins = new CachePins(clockMillis, settings.pinBudgetBytes(), MAX_PINS_PER_OWNER);
+        this.ram = new BudgetedTier<>("ram", settings.ramBudgetBytes(), ramStore::footprint, KvEntry::inUse, KvEntry.RAM_ORDER, this::demote);
+        if (settings.diskEnabled()) {
+            DiskStore store = new DiskStore(settings.diskRoot(), fingerprint.clone());
+            this.diskStore = store;
+            this.disk = new BudgetedTier<>("disk", settings.diskBudgetBytes(), store::footprint, KvEntry::inUse, KvEntry.DISK_ORDER,
+                    this::deleteFromDisk);
+            this.writes = new WriteBack(WriteBack.limitFor(settings.ramBudgetBytes()));
+        } else {
+            this.diskStore = null;
+            this.disk = null;
+            this.writes = null;
+        }
     }
 
     /** Opens the tiers; with a disk tier, indexes the entries a previous run left for this fingerprint. */
@@ -167,8 +130,8 @@ public final class KvTiers implements AutoCloseable {
     /** With {@code clockMillis} telling the time that cache hints expire by (tests use a fake one). */
     static KvTiers open(KvSettings settings, byte[] fingerprint, LongSupplier clockMillis) {
         KvTiers t = new KvTiers(settings, fingerprint, clockMillis);
-        if (t.dir != null) {
-            t.scan();
+        if (t.diskStore != null) {
+            t.recover();
         }
         return t;
     }
@@ -179,59 +142,31 @@ public final class KvTiers implements AutoCloseable {
 
     /** The disk tier's directory for this fingerprint, or null. */
     public Path directory() {
-        return dir;
+        return diskStore == null ? null : diskStore.directory();
     }
 
-    private void scan() {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot create the KV disk tier directory " + dir, e);
-        }
-        List<Map.Entry<KvEntry, Long>> found = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
-            for (Path f : files) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(DiskFiles.TEMP_SUFFIX)) {
-                    Files.deleteIfExists(f); // a write the last run did not finish
-                } else if (name.endsWith(DiskFiles.SUFFIX)) {
-                    try {
-                        DiskFiles.Header h = DiskFiles.readHeader(f, fingerprint);
-                        KvEntry e = new KvEntry(h.namespace(), h.tokens(), h.stateBytes());
-                        e.where = KvEntry.Where.DISK;
-                        e.file = f;
-                        found.add(Map.entry(e, Files.getLastModifiedTime(f).toMillis()));
-                    } catch (DiskFiles.Unreadable | IOException ex) {
-                        discard(f, ex.getMessage());
-                    }
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("cannot list the KV disk tier directory " + dir, e);
-        }
-        found.sort(Comparator.comparingLong(Map.Entry::getValue)); // oldest first: LRU order survives the restart
+    /** Tests: disk writes go through {@code w} from now on. */
+    void writeFilesWith(DiskStore.FileWrite w) {
+        diskStore.writeFilesWith(w);
+    }
+
+    /** Files what earlier runs left on disk, in their LRU order, within the disk budget. */
+    private void recover() {
+        List<KvEntry> found = diskStore.recover();
+        int entries;
+        long bytes;
         synchronized (this) {
-            for (Map.Entry<KvEntry, Long> f : found) {
-                KvEntry e = f.getKey();
+            for (KvEntry e : found) {
                 e.lastUsed = ++clock;
                 disk.add(e);
                 index.add(e);
-                diskBytes += DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
             }
-            evictDisk(0);
+            makeRoom(disk, 0);
+            entries = disk.size();
+            bytes = disk.bytes();
         }
-        LOG.log(System.Logger.Level.INFO, "KV disk tier " + dir + ": " + disk.size() + " entries, " + KvSettings.formatSize(diskBytes)
+        LOG.log(System.Logger.Level.INFO, "KV disk tier " + diskStore.directory() + ": " + entries + " entries, " + KvSettings.formatSize(bytes)
                 + " from earlier runs");
-    }
-
-    private void discard(Path f, String why) {
-        discarded.incrementAndGet();
-        LOG.log(System.Logger.Level.WARNING, "discarding KV disk entry " + f.getFileName() + ": " + why);
-        try {
-            Files.deleteIfExists(f);
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.WARNING, "cannot delete " + f + ": " + e.getMessage());
-        }
     }
 
     // ---- lookup and restore ----
@@ -282,19 +217,22 @@ public final class KvTiers implements AutoCloseable {
         synchronized (this) {
             touch(e);
             if (e.state != null) {
-                return e.state;
+                return ramStore.read(e, arena); // in RAM, on its way to disk, or just written while matched
             }
-            file = e.file;
+            file = e.file; // set once, when the entry reached disk
+        }
+        if (file == null) {
+            return null; // freed by close while matched
         }
         try {
-            return DiskFiles.readState(file, fingerprint, e, arena);
+            return diskStore.read(e, arena);
         } catch (NoSuchFileException ex) {
             return null; // evicted between lookup and load
         } catch (DiskFiles.Unreadable | IOException ex) {
             synchronized (this) {
                 drop(e);
             }
-            discard(file, ex.getMessage());
+            diskStore.discard(file, ex.getMessage());
             return null;
         }
     }
@@ -309,7 +247,7 @@ public final class KvTiers implements AutoCloseable {
             drop(e);
         }
         if (e.pins == 0 && (e.dropped || e.where == KvEntry.Where.DISK)) {
-            e.freeState(); // a DISK entry may still have had its buffer when the write finished mid-restore
+            ramStore.free(e); // a DISK entry may still have had its buffer when the write finished mid-restore
         }
     }
 
@@ -334,8 +272,8 @@ public final class KvTiers implements AutoCloseable {
         if (closed || length < PrefixIndex.BLOCK || stateBytes <= 0) {
             return null;
         }
-        boolean fitsRam = stateBytes <= settings.ramBudgetBytes();
-        boolean fitsDisk = dir != null && DiskFiles.fileBytes(length, stateBytes) <= settings.diskBudgetBytes();
+        boolean fitsRam = ram.couldHold(stateBytes);
+        boolean fitsDisk = disk != null && disk.couldHold(DiskFiles.fileBytes(length, stateBytes));
         if (!fitsRam && !fitsDisk) {
             return null;
         }
@@ -345,10 +283,9 @@ public final class KvTiers implements AutoCloseable {
             touch(hit.entry());
             return null;
         }
-        KvEntry e = new KvEntry(ns, java.util.Arrays.copyOf(tokens, length), stateBytes);
+        KvEntry e = new KvEntry(ns, Arrays.copyOf(tokens, length), stateBytes);
         e.named = named;
-        e.arena = Arena.ofShared();
-        e.state = e.arena.allocate(stateBytes, 64);
+        ramStore.allocate(e);
         return new Store(e);
     }
 
@@ -356,7 +293,7 @@ public final class KvTiers implements AutoCloseable {
     public synchronized void completeStore(Store s, long written) {
         KvEntry e = s.entry;
         if (closed || written <= 0) {
-            e.freeState();
+            ramStore.free(e);
             return;
         }
         if (written != e.stateBytes) {
@@ -369,232 +306,127 @@ public final class KvTiers implements AutoCloseable {
         }
         e.lastUsed = ++clock;
         index.add(e);
-        if (e.stateBytes <= settings.ramBudgetBytes()) {
+        if (ram.couldHold(e.stateBytes)) {
             e.where = KvEntry.Where.RAM;
             ram.add(e);
-            ramBytes += e.stateBytes;
-            evictRam();
+            makeRoom(ram, 0);
         } else {
             spill(e);
         }
     }
 
-    private void evictRam() {
-        if (ramBytes > settings.ramBudgetBytes()) {
-            refreshPins();
+    /** Evicts from {@code tier} until {@code incoming} more bytes fit, by pins marked afresh. Under the lock. */
+    private void makeRoom(BudgetedTier<KvEntry> tier, long incoming) {
+        if (!tier.fits(incoming)) {
+            pins.refresh(index);
+            tier.evict(incoming);
         }
-        while (ramBytes > settings.ramBudgetBytes()) {
-            KvEntry lru = null;
-            for (KvEntry e : ram) { // least recently used first; see evictsBefore for the order
-                if (e.pins == 0 && (lru == null || evictsBefore(e, lru))) {
-                    lru = e;
-                    if (!e.named && e.pinnedUntil == 0) {
-                        break;
-                    }
-                }
-            }
-            if (lru == null) {
-                return;
-            }
-            ram.remove(lru);
-            ramBytes -= lru.stateBytes;
-            if (dir != null && spillingBytes + lru.stateBytes <= spillBufferBytes
-                    && DiskFiles.fileBytes(lru.tokens.length, lru.stateBytes) <= settings.diskBudgetBytes()) {
-                spill(lru);
-            } else {
-                evictedRam.incrementAndGet();
-                lru.where = null;
-                drop(lru);
-            }
+    }
+
+    /** The RAM tier evicted {@code e}: to disk when the writer has room and the disk could hold it, else gone. */
+    private void demote(KvEntry e) {
+        if (disk != null && writes.hasRoom(e.stateBytes) && disk.couldHold(diskStore.footprint(e))) {
+            spill(e);
+        } else {
+            evictedRam.incrementAndGet();
+            e.where = null;
+            drop(e);
         }
+    }
+
+    /** The disk tier evicted {@code e}: its file goes. */
+    private void deleteFromDisk(KvEntry e) {
+        evictedDisk.incrementAndGet();
+        e.dropped = true;
+        index.remove(e);
+        diskStore.free(e);
     }
 
     /** Hands an entry (not on the RAM tier's books) to the writer. */
     private void spill(KvEntry e) {
-        if (dir == null || spillingBytes + e.stateBytes > spillBufferBytes && !closed) {
+        if (disk == null || !writes.hasRoom(e.stateBytes) && !closed) {
             evictedRam.incrementAndGet();
             e.where = null;
             drop(e);
             return;
         }
         e.where = KvEntry.Where.SPILLING;
-        spillingBytes += e.stateBytes;
         spilled.incrementAndGet();
-        writer.execute(() -> write(e));
+        writes.submit(e.stateBytes, () -> writeBack(e));
     }
 
-    /** On the writer thread. */
-    private void write(KvEntry e) {
-        long fileBytes = DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
+    /**
+     * On the writer thread: makes room on disk and reserves the file's bytes, writes with no lock held,
+     * then files the entry on disk (or drops it when the write failed). Its RAM buffer is freed unless
+     * a restore is reading it.
+     */
+    private void writeBack(KvEntry e) {
         Path target;
         synchronized (this) {
             if (e.dropped) {
-                spillingBytes -= e.stateBytes;
+                writes.done(e.stateBytes);
                 if (e.pins == 0) {
-                    e.freeState();
+                    ramStore.free(e);
                 }
                 return;
             }
-            evictDisk(fileBytes);
-            diskBytes += fileBytes; // reserved while writing
-            target = dir.resolve(Long.toHexString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE) + DiskFiles.SUFFIX);
+            makeRoom(disk, diskStore.footprint(e));
+            disk.reserve(e); // counted while writing
+            target = diskStore.newFile();
         }
-        IOException failure = null;
-        try {
-            if (diskFull && usableSpace() < fileBytes) {
-                // Still full: not even an attempt (it would write a partial file, only to delete it).
-                throw new IOException("No space left on device (skipped: the disk tier's disk is full)");
-            }
-            fileWrite.write(target, fingerprint, e, e.state);
-        } catch (IOException ex) {
-            failure = ex;
-        }
-        noteDiskSpace(failure, target);
+        IOException failure = diskStore.write(e, target);
         boolean deleteFile = false;
         synchronized (this) {
-            spillingBytes -= e.stateBytes;
+            writes.done(e.stateBytes);
             if (failure != null || e.dropped) {
-                diskBytes -= fileBytes;
+                disk.unreserve(e);
                 deleteFile = failure == null;
-                if (failure != null) {
-                    if (!e.dropped) {
-                        drop(e);
-                    }
+                if (failure != null && !e.dropped) {
+                    drop(e);
                 }
             } else {
                 e.where = KvEntry.Where.DISK;
                 e.file = target;
-                disk.add(e);
+                disk.admitReserved(e);
             }
             if (e.pins == 0) {
-                e.freeState();
+                ramStore.free(e);
             } else if (!e.dropped) {
                 // a restore is reading the buffer; the file serves the next one
                 return;
             }
         }
         if (deleteFile) {
-            deleteQuietly(target);
-        }
-    }
-
-    /**
-     * On the writer thread, after each write: a full disk is warned about once per interval (not once per
-     * entry: a busy server saves several a second) and shows in {@link #diskFull()}; any other failure
-     * is warned about each time. The entry is dropped either way; the RAM tier and the slots go on.
-     */
-    private void noteDiskSpace(IOException failure, Path target) {
-        if (failure == null) {
-            if (diskFull) {
-                diskFull = false;
-                LOG.log(System.Logger.Level.INFO, "the KV disk tier writes again in " + dir + " (" + skippedSinceWarning + " entries skipped)");
-                skippedSinceWarning = 0;
-            }
-            return;
-        }
-        if (!isDiskFull(failure)) {
-            LOG.log(System.Logger.Level.WARNING, "cannot write a KV entry to " + target + ": " + failure.getMessage());
-            return;
-        }
-        long now = System.nanoTime();
-        skippedSinceWarning++;
-        if (!diskFull || now - fullWarnedAt >= FULL_WARNING_NANOS) {
-            LOG.log(System.Logger.Level.WARNING, "the KV disk tier's disk is full (" + dir + "): entries are not saved to disk until space "
-                    + "is freed (" + skippedSinceWarning + " skipped since the last warning)");
-            fullWarnedAt = now;
-            skippedSinceWarning = 0;
-        }
-        diskFull = true;
-    }
-
-    static boolean isDiskFull(IOException e) {
-        String m = e.getMessage() == null ? "" : e.getMessage();
-        if (e instanceof java.nio.file.FileSystemException fs && fs.getReason() != null) {
-            m = fs.getReason();
-        }
-        return m.contains("No space left on device") || m.contains("Disk quota exceeded");
-    }
-
-    private long usableSpace() {
-        try {
-            return Files.getFileStore(dir).getUsableSpace();
-        } catch (IOException e) {
-            return Long.MAX_VALUE;
+            diskStore.delete(target);
         }
     }
 
     /** Whether the disk tier's last write failed for a full disk: its writes are skipped until space returns. */
     public boolean diskFull() {
-        return diskFull;
-    }
-
-    /**
-     * Whether {@code e} goes before {@code other}, which is more recently used: unpinned anonymous entries,
-     * then unpinned named ones, then pinned ones by expiry.
-     */
-    private static boolean evictsBefore(KvEntry e, KvEntry other) {
-        int re = rank(e);
-        int ro = rank(other);
-        return re < ro || re == 2 && ro == 2 && e.pinnedUntil < other.pinnedUntil;
-    }
-
-    private static int rank(KvEntry e) {
-        return e.pinnedUntil > 0 ? 2 : e.named ? 1 : 0;
-    }
-
-    /** Deletes least recently used files (pinned ones last) until {@code incoming} more bytes fit the disk budget. */
-    private void evictDisk(long incoming) {
-        if (diskBytes + incoming <= settings.diskBudgetBytes()) {
-            return;
-        }
-        refreshPins();
-        List<KvEntry> order = new ArrayList<>(disk);
-        order.sort(Comparator.comparingLong((KvEntry e) -> e.pinnedUntil)); // stable: unpinned (0) first, each group LRU first
-        var it = order.iterator();
-        while (diskBytes + incoming > settings.diskBudgetBytes() && it.hasNext()) {
-            KvEntry e = it.next();
-            if (e.pins > 0) {
-                continue;
-            }
-            disk.remove(e);
-            diskBytes -= DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
-            evictedDisk.incrementAndGet();
-            e.dropped = true;
-            index.remove(e);
-            deleteQuietly(e.file);
-        }
+        return diskStore != null && diskStore.full();
     }
 
     /** Removes an entry from the index and its tier. Under the lock. */
     private void drop(KvEntry e) {
         e.dropped = true;
         index.remove(e);
-        if (e.where == KvEntry.Where.RAM && ram.remove(e)) {
-            ramBytes -= e.stateBytes;
+        if (e.where == KvEntry.Where.RAM) {
+            ram.remove(e);
         } else if (e.where == KvEntry.Where.DISK && disk.remove(e)) {
-            diskBytes -= DiskFiles.fileBytes(e.tokens.length, e.stateBytes);
-            deleteQuietly(e.file);
+            diskStore.free(e);
         }
         // SPILLING: the writer sees dropped and cleans up
         if (e.pins == 0 && e.where != KvEntry.Where.SPILLING) {
-            e.freeState();
-        }
-    }
-
-    private static void deleteQuietly(Path f) {
-        try {
-            Files.deleteIfExists(f);
-        } catch (IOException ex) {
-            LOG.log(System.Logger.Level.WARNING, "cannot delete KV entry " + f + ": " + ex.getMessage());
+            ramStore.free(e);
         }
     }
 
     private void touch(KvEntry e) {
         e.lastUsed = ++clock;
-        if (e.where == KvEntry.Where.RAM && ram.remove(e)) {
-            ram.add(e);
-        } else if (e.where == KvEntry.Where.DISK && disk.remove(e)) {
-            disk.add(e);
+        if (e.where == KvEntry.Where.RAM) {
+            ram.touch(e);
+        } else if (e.where == KvEntry.Where.DISK) {
+            disk.touch(e);
         }
     }
 
@@ -607,108 +439,33 @@ public final class KvTiers implements AutoCloseable {
      * shorter than a block are not pinned.
      */
     public synchronized void pin(String namespace, int[] tokens, int length, long ttlMillis) {
-        if (closed || length < PrefixIndex.BLOCK || ttlMillis <= 0) {
-            return;
+        if (!closed) {
+            pins.pin(Fingerprint.namespace(namespace), tokens, length, ttlMillis);
         }
-        long ns = Fingerprint.namespace(namespace);
-        long until = clockMillis.getAsLong() + ttlMillis;
-        int owned = 0;
-        for (var it = cachePins.iterator(); it.hasNext(); ) {
-            CachePin p = it.next();
-            if (p.namespace != ns) {
-                continue;
-            }
-            boolean within = p.tokens.length <= length && PrefixIndex.commonPrefix(p.tokens, tokens, length) == p.tokens.length;
-            if (within && (p.until <= until || p.tokens.length == length)) {
-                until = Math.max(until, p.until);
-                it.remove();
-            } else {
-                owned++;
-            }
-        }
-        for (var it = cachePins.iterator(); owned >= MAX_PINS_PER_OWNER && it.hasNext(); ) {
-            if (it.next().namespace == ns) {
-                it.remove(); // the owner's oldest lapses
-                owned--;
-            }
-        }
-        cachePins.add(new CachePin(ns, java.util.Arrays.copyOf(tokens, length), until));
     }
 
     /** Whether a live pin covers more than the first {@code keep} of {@code tokens}' first {@code length} (cutting there loses it). */
     public synchronized boolean pinnedBeyond(String namespace, int[] tokens, int length, int keep) {
-        long ns = Fingerprint.namespace(namespace);
-        long now = clockMillis.getAsLong();
-        for (CachePin p : cachePins) {
-            if (p.namespace == ns && p.until > now && p.tokens.length > keep && p.tokens.length <= length
-                    && PrefixIndex.commonPrefix(p.tokens, tokens, length) == p.tokens.length) {
-                return true;
-            }
-        }
-        return false;
+        return pins.pinnedBeyond(Fingerprint.namespace(namespace), tokens, length, keep);
     }
 
     /** Live pins (for tests and logs). */
     public synchronized int pinCount() {
-        refreshPins();
-        return cachePins.size();
-    }
-
-    /**
-     * Drops expired pins and marks, for each live one, the most recently used entry holding its prefix
-     * (newest pins first, so that an owner over its share loses its oldest). Under the lock.
-     */
-    private void refreshPins() {
-        long now = clockMillis.getAsLong();
-        cachePins.removeIf(p -> p.until <= now);
-        for (KvEntry e : pinned) {
-            e.pinnedUntil = 0;
-        }
-        pinned.clear();
-        long budget = settings.pinBudgetBytes();
-        Map<Long, Long> owned = new java.util.HashMap<>();
-        for (int i = cachePins.size() - 1; i >= 0; i--) {
-            CachePin p = cachePins.get(i);
-            KvEntry holder = null;
-            for (KvEntry e : index.extending(p.namespace, p.tokens, p.tokens.length)) {
-                if (!e.dropped && (holder == null || e.lastUsed > holder.lastUsed)) {
-                    holder = e;
-                }
-            }
-            if (holder == null) {
-                continue; // still in a slot, or gone: it costs nothing
-            }
-            if (holder.pinnedUntil > 0) {
-                holder.pinnedUntil = Math.max(holder.pinnedUntil, p.until);
-                continue;
-            }
-            long bytes = owned.getOrDefault(p.namespace, 0L) + holder.stateBytes;
-            if (bytes > budget) {
-                cachePins.remove(i); // over the owner's share: this (older) pin lapses
-                continue;
-            }
-            owned.put(p.namespace, bytes);
-            holder.pinnedUntil = p.until;
-            pinned.add(holder);
-        }
+        return pins.count(index);
     }
 
     // ---- visibility and shutdown ----
 
     public synchronized KvTierStats stats() {
-        return new KvTierStats(ram.size(), ramBytes, disk.size(), diskBytes, spillingBytes, spilled.get(), evictedRam.get(),
-                evictedDisk.get(), discarded.get());
+        return new KvTierStats(ram.size(), ram.bytes(), disk == null ? 0 : disk.size(), disk == null ? 0 : disk.bytes(),
+                writes == null ? 0 : writes.queuedBytes(), spilled.get(), evictedRam.get(), evictedDisk.get(),
+                diskStore == null ? 0 : diskStore.discarded());
     }
 
     /** Waits until every entry handed to the writer is on disk (or failed). For tests and shutdown. */
     public void awaitWrites() {
-        if (writer == null) {
-            return;
-        }
-        try {
-            writer.submit(() -> { }).get(5, TimeUnit.MINUTES);
-        } catch (Exception e) {
-            LOG.log(System.Logger.Level.WARNING, "KV writes did not finish: " + e);
+        if (writes != null) {
+            writes.await();
         }
     }
 
@@ -718,35 +475,23 @@ public final class KvTiers implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<KvEntry> toWrite;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            toWrite = new ArrayList<>(ram);
-            ram.clear();
-            ramBytes = 0;
-            for (KvEntry e : toWrite) { // least recent first: if the disk budget is short, the later writes evict them
-                if (dir != null && DiskFiles.fileBytes(e.tokens.length, e.stateBytes) <= settings.diskBudgetBytes()) {
+            for (KvEntry e : ram.drain()) { // least recent first: if the disk budget is short, the later writes evict them
+                if (disk != null && disk.couldHold(diskStore.footprint(e))) {
                     e.where = KvEntry.Where.SPILLING;
-                    spillingBytes += e.stateBytes;
-                    writer.execute(() -> write(e));
+                    writes.submit(e.stateBytes, () -> writeBack(e)); // all of it: beyond the write buffer's bound
                 } else {
                     e.dropped = true;
-                    e.freeState();
+                    ramStore.free(e);
                 }
             }
         }
-        if (writer != null) {
-            writer.shutdown();
-            try {
-                if (!writer.awaitTermination(2, TimeUnit.MINUTES)) {
-                    LOG.log(System.Logger.Level.WARNING, "KV writer did not finish within 2 minutes; some entries are lost");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+        if (writes != null) {
+            writes.close();
         }
     }
 }

@@ -167,6 +167,24 @@ class KvTiersTest {
     }
 
     @Test
+    void theDiskTierEvictsByRecencyAndPinsOnlyNotByName() {
+        // No RAM: every save goes straight to disk, in save order. A file records no name, so disk
+        // ranks named entries like the others (after a restart none would have one).
+        try (KvTiers t = KvTiers.open(withDisk(0, 2 * DiskFiles.fileBytes(64, STATE)), FP)) {
+            assertTrue(save(t, null, tokens(1, 64), 1, true));
+            t.awaitWrites();
+            assertTrue(save(t, null, tokens(2, 64), 2, false));
+            t.awaitWrites();
+            assertTrue(save(t, null, tokens(3, 64), 3, false));
+            t.awaitWrites();
+            assertEquals(2, t.stats().diskEntries());
+            assertEquals(1, t.stats().evictedDisk());
+            assertFalse(holds(t, 1), "the least recently used file went, named as it was");
+            assertTrue(holds(t, 2) && holds(t, 3));
+        }
+    }
+
+    @Test
     void entriesSpillToDiskWithinItsBudgetAndComeBack() {
         try (KvTiers t = KvTiers.open(withDisk(2 * STATE, 3 * DiskFiles.fileBytes(64, STATE)), FP)) {
             for (int i = 1; i <= 6; i++) {

@@ -35,9 +35,17 @@ public final class RequestBody {
         BodyReading reading = BodyReading.of(req);
         long declared = req.headers().contentLength().orElse(-1);
         if (declared > maxBytes) {
+            if (declared <= DISCARD_FACTOR * maxBytes) {
+                discard(req, reading, declared);
+            }
             throw new ApiError(413, "the request body is larger than " + maxBytes + " bytes", null);
         }
-        reading.reserve(declared);
+        try {
+            reading.reserve(declared);
+        } catch (ApiError refused) {
+            discard(req, reading, maxBytes);
+            throw refused;
+        }
         ByteArrayOutputStream body = new ByteArrayOutputStream(declared >= 0 ? (int) declared : 8192);
         reading.started();
         try (InputStream in = req.content().inputStream()) {
@@ -45,6 +53,7 @@ public final class RequestBody {
             int n;
             while ((n = in.read(chunk)) > 0) {
                 if (body.size() + (long) n > maxBytes) {
+                    drop(in, (DISCARD_FACTOR - 1) * maxBytes);
                     throw new ApiError(413, "the request body is larger than " + maxBytes + " bytes", null);
                 }
                 if (declared < 0) {
@@ -63,6 +72,39 @@ public final class RequestBody {
             reading.ended();
         }
         return parse(body.toByteArray());
+    }
+
+    /** A refused body up to this many times the route's limit is read and dropped; a larger one is cut off. */
+    private static final long DISCARD_FACTOR = 4;
+
+    /**
+     * Reads a refused body (at most {@code limit} bytes, within the body timeout) and drops it, so that
+     * the refusal reaches the client: a server that closes with unread bytes in its socket sends a
+     * reset, which can destroy the response before the client has read it.
+     */
+    private static void discard(ServerRequest req, BodyReading reading, long limit) {
+        reading.started();
+        try (InputStream in = req.content().inputStream()) {
+            drop(in, limit);
+        } catch (IOException | RuntimeException e) {
+            // the client went away or framed the body badly: the refusal stands either way
+        } finally {
+            reading.ended();
+        }
+    }
+
+    /** Reads and drops up to {@code limit} bytes; nothing is kept, so the memory budget does not apply. */
+    private static void drop(InputStream in, long limit) {
+        byte[] chunk = new byte[16 * 1024];
+        try {
+            long left = limit;
+            int n;
+            while (left > 0 && (n = in.read(chunk, 0, (int) Math.min(chunk.length, left))) > 0) {
+                left -= n;
+            }
+        } catch (IOException | RuntimeException e) {
+            // as in discard: the refusal stands
+        }
     }
 
     public static RequestBody parse(byte[] body) {
