@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Speculative decoding (n-gram lookup), one stream: scripts/bench-speculative.sh [--model tiny-qwen3|bench-qwen3-0.4b|PATH]
+# Speculative decoding (n-gram lookup, or a draft model with --draft), one stream:
+#   scripts/bench-speculative.sh [--model tiny-qwen3|bench-qwen3-0.4b|PATH] [--draft PRESET|PATH]
 #   [--tokens 128] [--max-draft 8] [--threads N] [--runs 3]
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -20,7 +20,10 @@ import java.util.List;
  * The "quoting" prompt is a text, the model's own greedy continuation of it, and the text again: what
  * the model said after the text is in the history. The "novel" prompt is a text seen once.
  *
- * <pre>scripts/bench-speculative.sh [--model PRESET|PATH] [--tokens N] [--max-draft N] [--threads N] [--runs N]</pre>
+ * <p>With {@code --draft PRESET|PATH} the speculative engine drafts with that model
+ * ({@code --speculative draft --model-draft}) instead of n-gram lookup.
+ *
+ * <pre>scripts/bench-speculative.sh [--model PRESET|PATH] [--draft PRESET|PATH] [--tokens N] [--max-draft N] [--threads N] [--runs N]</pre>
  */
 public final class SpeculativeBench {
 
@@ -32,6 +35,7 @@ public final class SpeculativeBench {
 
     public static void main(String[] args) throws Exception {
         String model = "tiny-qwen3";
+        String draft = null;
         int tokens = 128;
         int maxDraft = Speculation.DEFAULT_MAX_DRAFT;
         int threads = Runtime.getRuntime().availableProcessors();
@@ -39,6 +43,7 @@ public final class SpeculativeBench {
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--model" -> model = args[i + 1];
+                case "--draft" -> draft = args[i + 1];
                 case "--tokens" -> tokens = Integer.parseInt(args[i + 1]);
                 case "--max-draft" -> maxDraft = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
@@ -46,14 +51,16 @@ public final class SpeculativeBench {
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
-        Path path = Files.exists(Path.of(model)) ? Path.of(model) : TestModels.ensure(ModelShape.preset(model));
+        Path path = modelFile(model);
+        Speculation speculation = draft == null ? Speculation.ngram(maxDraft) : Speculation.draft(modelFile(draft), maxDraft);
+        String mode = draft == null ? "ngram" : "draft " + modelFile(draft).getFileName();
         EngineConfig base = EngineConfig.defaults(path).withSlots(1, 4096).withThreads(threads, threads);
         System.out.printf("model %s, one stream, greedy, %d generated tokens, %d threads, --speculative-max %d, median of %d runs%n",
                 path.getFileName(), tokens, threads, maxDraft, runs);
-        System.out.println("| workload | tok/s without | tok/s with ngram | speed-up | drafted | accepted | acceptance |");
+        System.out.println("| workload | tok/s without | tok/s with " + mode + " | speed-up | drafted | accepted | acceptance |");
         System.out.println("|---|---|---|---|---|---|---|");
         try (Engine plain = Engine.start(base.withPrefixReuse(false));
-             Engine spec = Engine.start(base.withPrefixReuse(false).withSpeculation(Speculation.ngram(maxDraft)))) {
+             Engine spec = Engine.start(base.withPrefixReuse(false).withSpeculation(speculation))) {
             String answer = raw(plain, new Prompt.Raw(QUOTED), tokens).text();
             List<Prompt> workloads = List.of(new Prompt.Raw(QUOTED + answer + "\n\n" + QUOTED), new Prompt.Raw(NOVEL));
             List<String> names = List.of("quotes the history", "quotes nothing");
@@ -75,6 +82,10 @@ public final class SpeculativeBench {
                         accepted / runs, drafted == 0 ? 0 : 100.0 * accepted / drafted);
             }
         }
+    }
+
+    private static Path modelFile(String name) {
+        return Files.exists(Path.of(name)) ? Path.of(name) : TestModels.ensure(ModelShape.preset(name));
     }
 
     private record Result(String text, double tokensPerSecond) {}

@@ -122,10 +122,12 @@ public final class ParleyServer implements AutoCloseable {
                 engine = ServedModels.pinDefault(registry, router, config);
             } else {
                 Path modelFile = resolver.modelFile(config.model());
+                // The draft model is downloaded (or found) here too; the engine loads it after its own.
+                ServerConfig drafting = config.modelDraft() != null ? config.withModelDraft(resolver.modelFile(config.modelDraft())) : config;
                 device = DevicePlan.decide(config, modelFile, gpus);
                 device.log();
                 NativeLibraries.load(device.nativesDir());
-                engine = Engine.start(engineConfig(config, device, modelFile), metrics);
+                engine = Engine.start(engineConfig(drafting, device, modelFile), metrics);
                 router = ModelRouter.single(engine);
             }
         } catch (RuntimeException e) {

@@ -1,16 +1,19 @@
 package dev.parley.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.parley.runtime.testmodel.ModelShape;
+import dev.parley.runtime.testmodel.TestModels;
 import dev.parley.server.api.Json;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 
 /**
- * --speculative ngram through the HTTP API: the same greedy answer (under a grammar) with drafting on
+ * --speculative ngram (and draft, on servers of its own) through the HTTP API: the same greedy answer (under a grammar) with drafting on
  * and with the request's "speculative": false, the metrics counting drafted and accepted tokens, and a bad value of
  * the field refused in OpenAI's error shape.
  */
@@ -61,5 +64,30 @@ class SpeculativeApiTest {
         JsonNode err = Json.MAPPER.readTree(r.body()).get("error");
         assertEquals("invalid_request_error", err.get("type").asText());
         assertEquals("speculative", err.get("param").asText());
+    }
+
+    @Test
+    void aDraftModelDraftsTheSameAnswer() throws Exception {
+        // No grammar here: the draft model drafts free text, which a grammar would mostly refuse.
+        ObjectNode body = Json.object().put("model", "tiny").put("max_tokens", 48).put("temperature", 0);
+        body.putArray("messages").addObject().put("role", "user").put("content", "Repeat: one two three, one two three.");
+        String expected = answer(server.post("/v1/chat/completions", body.deepCopy().put("speculative", false).toString()));
+        try (TestServer drafting = new TestServer("--model-draft", TestModels.tinyQwen3().toString(), "--speculative-max", "4")) {
+            String drafted = answer(drafting.post("/v1/chat/completions", body.toString()));
+            assertEquals(expected, drafted, "the draft model changes nothing in a greedy answer");
+            assertTrue(drafting.metric("parley_speculative_drafted_tokens_total") > 0, "the draft model drafted");
+            assertTrue(drafting.metric("parley_speculative_accepted_tokens_total") > 0, "the model drafting for itself is accepted");
+        }
+    }
+
+    @Test
+    void aDraftModelOfAnotherVocabularyStopsTheStart() {
+        RuntimeException e = assertThrows(RuntimeException.class,
+                () -> new TestServer("--model-draft", TestModels.ensure(ModelShape.TINY_LLAMA).toString()).close());
+        StringBuilder why = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            why.append(t.getMessage()).append(" | ");
+        }
+        assertTrue(why.toString().contains("cannot draft for this model"), why.toString());
     }
 }

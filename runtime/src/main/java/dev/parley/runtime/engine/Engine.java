@@ -55,6 +55,8 @@ public final class Engine implements AutoCloseable, EngineClient {
     /** Null without a shared tier (or without local tiers to take what it fetches). */
     private final SharedTier shared;
     private volatile boolean accepting = true;
+    /** Drafts for speculative decoding with a second model; null without one. Closed after the scheduler stops. */
+    private final DraftModel draftModel;
     /** The embedding context on the same model, when one was opened; null otherwise. */
     private volatile Embedder embedder;
 
@@ -101,15 +103,33 @@ public final class Engine implements AutoCloseable, EngineClient {
             model.close();
             throw e;
         }
+        Speculation speculation = config.speculation();
+        try {
+            this.draftModel = speculation.draftModel() != null && !model.isRecurrent()
+                    ? DraftModel.open(speculation.draftModel(), model.vocab(), config.contextOptions(), gpuLayers, config.repack(), slotCapacity)
+                    : null;
+        } catch (RuntimeException e) {
+            if (shared != null) {
+                shared.close();
+            }
+            if (tiers != null) {
+                tiers.close();
+            }
+            context.close();
+            model.close();
+            throw e;
+        }
         this.scheduler = new Scheduler(new ContextExecutor(context), slotCapacity, queue, config.queueTimeout().toNanos(), config.prefixReuse(), observer,
-                tiers, shared, config.kvTiers().conversationHold().toNanos(), config.speculation());
+                tiers, shared, config.kvTiers().conversationHold().toNanos(), speculation,
+                draftModel != null ? draftModel : NgramDrafter.LOOKUP);
         this.thread = Thread.ofPlatform().name("parley-scheduler").daemon(false).unstarted(scheduler);
         thread.start();
         LOG.log(System.Logger.Level.INFO, String.format("engine ready: %s, %d slots, context %d (%s), batch %d, gpu layers %s, prefix reuse %s, speculative %s, chat format %s",
                 model.description(), config.slots(), context.contextSize(), config.unifiedKv() ? "unified" : slotCapacity + " per slot",
                 context.batchSize(), gpuLayers < 0 ? "all" : gpuLayers, config.prefixReuse() ? "on" : "off",
-                !config.speculation().ngram() ? "off" : model.isRecurrent() ? "off (a recurrent model cannot roll drafts back)"
-                        : "ngram, up to " + config.speculation().maxDraft() + " tokens", format.name()));
+                !speculation.on() ? "off" : model.isRecurrent() ? "off (a recurrent model cannot roll drafts back)"
+                        : (draftModel != null ? "draft model " + draftModel.description() : "ngram") + ", up to " + speculation.maxDraft() + " tokens",
+                format.name()));
         KvSettings kv = config.kvTiers();
         LOG.log(System.Logger.Level.INFO, tiers == null ? "KV tiers off: a slot's KV is dropped when another conversation takes the slot"
                 : "KV tiers: RAM " + (kv.ramBudgetBytes() > 0 ? KvSettings.formatSize(kv.ramBudgetBytes()) : "off")
@@ -590,6 +610,9 @@ public final class Engine implements AutoCloseable, EngineClient {
         Embedder e = embedder;
         if (e != null) {
             e.close(); // its context before the model it was made on
+        }
+        if (draftModel != null) {
+            draftModel.close();
         }
         context.close();
         model.close();

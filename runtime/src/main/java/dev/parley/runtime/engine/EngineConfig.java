@@ -162,6 +162,6 @@ public record EngineConfig(
      * asks for one row and drafts nothing). The logits buffer grows by that many vocabulary-sized rows.
      */
     private int outputRows() {
-        return speculation.ngram() ? Math.max(slots, Math.min(batchSize, slots * (1 + speculation.maxDraft()))) : 0;
+        return speculation.on() ? Math.max(slots, Math.min(batchSize, slots * (1 + speculation.maxDraft()))) : 0;
     }
 }

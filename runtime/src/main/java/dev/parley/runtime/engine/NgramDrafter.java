@@ -13,6 +13,9 @@ final class NgramDrafter {
     /** The longest n-gram looked up first: longer ones match less often and gain little in precision. */
     static final int MAX_N = 3;
 
+    /** The lookup as a {@link Drafter}: it needs nothing but the history. */
+    static final Drafter LOOKUP = (seq, tokens, count, next, out, max) -> draft(tokens, count, next, out, max);
+
     private NgramDrafter() {}
 
     /**

@@ -68,9 +68,16 @@ final class Scheduler implements Runnable {
     Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
               boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos,
               Speculation speculation) {
+        this(ctx, slotCapacity, queue, queueTimeoutNanos, prefixReuse, observer, tiers, shared, holdNanos, speculation, NgramDrafter.LOOKUP);
+    }
+
+    /** With {@code drafter} making the drafts when {@code speculation} is on. */
+    Scheduler(StepExecutor ctx, int slotCapacity, ArrayBlockingQueue<Pending> queue, long queueTimeoutNanos,
+              boolean prefixReuse, EngineObserver observer, KvTiers tiers, SharedTier shared, long holdNanos,
+              Speculation speculation, Drafter drafter) {
         this.ctx = ctx;
         this.observer = observer;
-        Speculation spec = speculation.ngram() && ctx.cutsSequences() ? speculation : null;
+        Speculation spec = speculation.on() && ctx.cutsSequences() ? speculation : null;
         this.batch = ctx.newBatch(ctx.batchSize());
         this.sequences = new SequenceCache(ctx, ctx.sequences(), slotCapacity);
         Slot[] all = new Slot[ctx.sequences()];
@@ -90,7 +97,7 @@ final class Scheduler implements Runnable {
         for (Slot s : all) {
             s.sink = (raw, text, channel) -> output.emitPiece(s, raw, text, channel);
         }
-        this.runner = new StepRunner(ctx, batch, slots, sequences, new StepPlanner(slots, spec, batch.capacity()), new RoomPolicy(slots),
+        this.runner = new StepRunner(ctx, batch, slots, sequences, new StepPlanner(slots, spec, drafter, batch.capacity()), new RoomPolicy(slots),
                 kv, pauses, finisher);
     }
 

@@ -1,39 +1,90 @@
 package dev.parley.runtime.engine;
 
+import java.nio.file.Path;
+
 /**
- * Speculative decoding settings: whether slots draft tokens by n-gram lookup over their own history
- * (prompt and output so far; no draft model) and verify them in the step's one batch.
+ * Speculative decoding settings: whether slots draft tokens, by n-gram lookup over their own history
+ * (prompt and output so far; no second model) or with a smaller draft model of the same vocabulary,
+ * and verify them in the step's one batch.
  *
  * @param ngram draft by n-gram lookup ({@code --speculative ngram}); off by default
  * @param maxDraft the most tokens drafted for one slot in one step ({@code --speculative-max})
+ * @param draftModel the draft model's file ({@code --speculative draft --model-draft}), or null
  */
-public record Speculation(boolean ngram, int maxDraft) {
+public record Speculation(boolean ngram, int maxDraft, Path draftModel) {
 
     /** The draft length when none is given: long enough for quoted lines, short enough that a miss costs little. */
     public static final int DEFAULT_MAX_DRAFT = 8;
 
-    public static final Speculation OFF = new Speculation(false, DEFAULT_MAX_DRAFT);
+    public static final Speculation OFF = new Speculation(false, DEFAULT_MAX_DRAFT, null);
 
     public Speculation {
         if (maxDraft < 1 || maxDraft > 64) {
             throw new IllegalArgumentException("speculative draft length must be between 1 and 64, got " + maxDraft);
         }
+        if (ngram && draftModel != null) {
+            throw new IllegalArgumentException("speculative decoding drafts by n-gram lookup or with a draft model, not both");
+        }
+    }
+
+    /** N-gram lookup, or off. */
+    public Speculation(boolean ngram, int maxDraft) {
+        this(ngram, maxDraft, null);
     }
 
     public static Speculation ngram(int maxDraft) {
-        return new Speculation(true, maxDraft);
+        return new Speculation(true, maxDraft, null);
+    }
+
+    public static Speculation draft(Path model, int maxDraft) {
+        if (model == null) {
+            throw new IllegalArgumentException("--speculative draft needs --model-draft: the draft model");
+        }
+        return new Speculation(false, maxDraft, model);
+    }
+
+    /** Whether slots draft at all. */
+    public boolean on() {
+        return ngram || draftModel != null;
+    }
+
+    /** The mode's name, as {@code --speculative} takes it. */
+    public String mode() {
+        return ngram ? "ngram" : draftModel != null ? "draft" : "off";
     }
 
     /**
-     * Parses the {@code --speculative} mode: {@code ngram} or {@code off}/{@code none}.
+     * Parses the {@code --speculative} mode: {@code ngram}, {@code draft} (with {@code draftModel}) or
+     * {@code off}/{@code none}. A draft model given without a mode means {@code draft}.
      *
-     * @throws IllegalArgumentException for any other mode (a draft model is not built yet)
+     * @throws IllegalArgumentException for any other mode, for {@code draft} without a draft model,
+     *     and for a draft model with another mode
      */
-    public static Speculation parse(String mode, int maxDraft) {
-        return switch (mode == null ? "off" : mode.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "off", "none", "" -> new Speculation(false, maxDraft);
-            case "ngram" -> new Speculation(true, maxDraft);
-            default -> throw new IllegalArgumentException("--speculative must be ngram or off, got '" + mode + "'");
+    public static Speculation parse(String mode, int maxDraft, Path draftModel) {
+        String m = mode == null ? "" : mode.trim().toLowerCase(java.util.Locale.ROOT);
+        if (m.isEmpty() && draftModel != null) {
+            m = "draft";
+        }
+        return switch (m) {
+            case "off", "none", "" -> {
+                if (draftModel != null) {
+                    throw new IllegalArgumentException("--model-draft needs --speculative draft (it is " + mode + ")");
+                }
+                yield new Speculation(false, maxDraft);
+            }
+            case "ngram" -> {
+                if (draftModel != null) {
+                    throw new IllegalArgumentException("--model-draft needs --speculative draft, not ngram");
+                }
+                yield new Speculation(true, maxDraft);
+            }
+            case "draft" -> draft(draftModel, maxDraft);
+            default -> throw new IllegalArgumentException("--speculative must be ngram, draft or off, got '" + mode + "'");
         };
+    }
+
+    /** Without a draft model. */
+    public static Speculation parse(String mode, int maxDraft) {
+        return parse(mode, maxDraft, null);
     }
 }

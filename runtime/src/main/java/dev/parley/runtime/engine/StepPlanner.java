@@ -11,11 +11,14 @@ final class StepPlanner {
     private final SlotTable slots;
     /** Null when speculative decoding is off (or the model cannot roll a sequence back). */
     private final Speculation speculation;
+    /** Where drafts come from: n-gram lookup, or a draft model (whose decodes run here, on this thread). */
+    private final Drafter drafter;
     private final int capacity;
 
-    StepPlanner(SlotTable slots, Speculation speculation, int capacity) {
+    StepPlanner(SlotTable slots, Speculation speculation, Drafter drafter, int capacity) {
         this.slots = slots;
         this.speculation = speculation;
+        this.drafter = drafter;
         this.capacity = capacity;
     }
 
@@ -72,7 +75,7 @@ final class StepPlanner {
         if (max <= 0) {
             return 0;
         }
-        int n = NgramDrafter.draft(s.kv.tokens(), s.kv.count(), s.nextToken, plan.draft(s.id), max);
+        int n = drafter.draft(s.id, s.kv.tokens(), s.kv.count(), s.nextToken, plan.draft(s.id), max);
         plan.drafted(s.id, n);
         return n;
     }

@@ -47,7 +47,10 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("no-repack", null, "keep CPU weights as stored instead of repacking them into faster layouts (as llama-server's --no-repack)", "false"),
             new Option("parse-special-in-content", null, "tokenize control-token text in messages (<|im_end|>, ...) as control tokens, as before (lets users inject turns)", "false"),
             new Option("speculative", "MODE", "speculative decoding: ngram (draft each slot's next tokens from its own prompt and output, "
-                    + "verified in the step's batch; pays off when answers quote the history) or off", "off"),
+                    + "verified in the step's batch; pays off when answers quote the history), draft (a smaller model of the same "
+                    + "vocabulary drafts them: --model-draft) or off; off by default, draft when only --model-draft is given", null),
+            new Option("model-draft", "REF", "the draft model for --speculative draft (a path or a reference as for --model; "
+                    + "its vocabulary must be the model's); giving it alone means --speculative draft", null),
             new Option("speculative-max", "N", "most tokens drafted per slot and step with --speculative (1-64)",
                     String.valueOf(dev.parley.runtime.engine.Speculation.DEFAULT_MAX_DRAFT)),
             new Option("no-prefix-reuse", null, "prefill every prompt in full instead of reusing a slot's cached prefix", "false"),

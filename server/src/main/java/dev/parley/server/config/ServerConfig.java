@@ -60,7 +60,8 @@ public record ServerConfig(
         CreditPrices credits,
         Pooling embedding,
         ModelsSettings models,
-        dev.parley.runtime.engine.Speculation speculation) {
+        dev.parley.runtime.engine.Speculation speculation,
+        ModelReference modelDraft) {
 
     /** The same configuration with another model file. */
     public ServerConfig withModel(Path model) {
@@ -68,7 +69,20 @@ public record ServerConfig(
                 gpuLayers, batchSize, microBatchSize, threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
-                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding, models, speculation);
+                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding, models, speculation, modelDraft);
+    }
+
+    /**
+     * The same configuration with the draft model's reference resolved to {@code file} (a download
+     * happens at start): the engine's speculation then drafts with it.
+     */
+    public ServerConfig withModelDraft(Path file) {
+        return new ServerConfig(model, modelSources, device, contextSizeSet, host, port, slots, contextSize,
+                gpuLayers, batchSize, microBatchSize, threads, batchThreads, kvCacheType, unifiedKv, flashAttention, prefixReuse, queueSize,
+                queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
+                databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
+                kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding, models,
+                dev.parley.runtime.engine.Speculation.draft(file, speculation.maxDraft()), new ModelReference.LocalFile(file));
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -262,7 +276,7 @@ public record ServerConfig(
                 !v.bool("no-repack"), v.bool("parse-special-in-content"), http(v),
                 replicaName(v.string("replica-name")), kvRamBudget(v.string("kv-ram-budget")),
                 v.bool("no-kv-disk") ? 0 : size("kv-disk-budget", v.string("kv-disk-budget")), kvShared(v), files(v), credits(v),
-                embedding(v.string("embedding")), models, speculation(v));
+                embedding(v.string("embedding")), models, speculation(v), modelDraft(v, models));
     }
 
     /**
@@ -321,14 +335,48 @@ public record ServerConfig(
         return m.group(1).isEmpty() ? d : Duration.ofSeconds(-1);
     }
 
-    /** --speculative ngram|off and --speculative-max N. */
+    /**
+     * --speculative ngram|draft|off and --speculative-max N. With a draft model the file is not known
+     * before a download, so the draft mode shows here as {@link #modelDraft} and the speculation is
+     * completed by {@link #withModelDraft} at start.
+     */
     private static dev.parley.runtime.engine.Speculation speculation(Values v) {
         int max = v.integer("speculative-max", 1, 64);
+        String draft = v.string("model-draft");
+        boolean hasDraft = draft != null && !draft.isBlank();
         try {
-            return dev.parley.runtime.engine.Speculation.parse(v.string("speculative"), max);
+            // The placeholder path only checks the combination of flags; withModelDraft puts the real one.
+            dev.parley.runtime.engine.Speculation s = dev.parley.runtime.engine.Speculation.parse(v.string("speculative"), max,
+                    hasDraft ? Path.of(draft) : null);
+            return s.draftModel() != null ? new dev.parley.runtime.engine.Speculation(false, max) : s;
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+    }
+
+    /** --model-draft: the draft model's reference, or null. */
+    private static ModelReference modelDraft(Values v, ModelsSettings models) {
+        String value = v.string("model-draft");
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        if (models.several()) {
+            throw new ConfigException("--model-draft drafts for one model: it cannot be used with several models (--models-dir or NAME=REF)");
+        }
+        try {
+            ModelReference ref = ModelReference.parse(value);
+            if (ref instanceof ModelReference.LocalFile f && !Files.isRegularFile(f.path())) {
+                throw new ConfigException("--model-draft: no such file: " + f.path().toAbsolutePath());
+            }
+            return ref;
+        } catch (ModelReferenceException e) {
+            throw new ConfigException("--model-draft: " + e.getMessage());
+        }
+    }
+
+    /** The speculative decoding mode as --speculative names it. */
+    public String speculativeMode() {
+        return modelDraft != null ? "draft" : speculation.mode();
     }
 
     /** The shared KV tier, or null when --kv-shared is not given. */

@@ -48,9 +48,32 @@ class ServerConfigTest {
         assertEquals(dev.parley.runtime.engine.Speculation.DEFAULT_MAX_DRAFT,
                 ServerConfig.load(new String[0], Map.of("PARLEY_SPECULATIVE", "ngram")).speculation().maxDraft());
         ConfigException mode = assertThrows(ConfigException.class,
-                () -> ServerConfig.load(new String[] {"--speculative", "draft"}, Map.of()));
-        assertTrue(mode.getMessage().contains("ngram"), mode.getMessage());
+                () -> ServerConfig.load(new String[] {"--speculative", "medusa"}, Map.of()));
+        assertTrue(mode.getMessage().contains("ngram, draft or off"), mode.getMessage());
         assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--speculative-max", "0"}, Map.of()));
+    }
+
+    @Test
+    void aDraftModelComesWithTheDraftModeAndIsResolvedAtStart(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path draft = java.nio.file.Files.writeString(dir.resolve("small.gguf"), "GGUF");
+        ConfigException none = assertThrows(ConfigException.class,
+                () -> ServerConfig.load(new String[] {"--speculative", "draft"}, Map.of()));
+        assertTrue(none.getMessage().contains("--model-draft"), none.getMessage());
+        ConfigException both = assertThrows(ConfigException.class,
+                () -> ServerConfig.load(new String[] {"--speculative", "ngram", "--model-draft", draft.toString()}, Map.of()));
+        assertTrue(both.getMessage().contains("--speculative draft"), both.getMessage());
+        ConfigException missing = assertThrows(ConfigException.class,
+                () -> ServerConfig.load(new String[] {"--model-draft", dir.resolve("absent.gguf").toString()}, Map.of()));
+        assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
+
+        ServerConfig alone = ServerConfig.load(new String[] {"--model-draft", draft.toString(), "--speculative-max", "4"}, Map.of());
+        assertEquals("draft", alone.speculativeMode(), "a draft model alone means --speculative draft");
+        assertFalse(alone.speculation().on(), "the engine drafts only once the reference is resolved");
+        ServerConfig resolved = alone.withModelDraft(draft);
+        assertEquals(draft, resolved.speculation().draftModel());
+        assertEquals(4, resolved.speculation().maxDraft());
+        assertEquals("draft", resolved.speculativeMode());
+        assertEquals("off", ServerConfig.load(new String[0], Map.of()).speculativeMode());
     }
 
     @Test
