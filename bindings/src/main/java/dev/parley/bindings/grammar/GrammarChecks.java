@@ -56,6 +56,11 @@ final class GrammarChecks {
      * growing about 2.5 times per part from there.
      */
     static final int MAX_WAYS = 4;
+    /**
+     * Repetitions one run of the same character may pass through ({@link Runs}): a token of L such
+     * characters splits among k of them in about C(L, k) ways, each of which llama.cpp follows.
+     */
+    static final int MAX_RUN_REPEATS = 4;
     /** Character buckets of the ambiguity check: ASCII one by one, and every other character as one. */
     private static final int BUCKETS = 129;
     /** The buckets in the order a refusal looks for one to name: printable ASCII first, control characters last. */
@@ -97,6 +102,7 @@ final class GrammarChecks {
         }
         checkLeftRecursion(alts, nullable);
         new Ambiguity(g, alts, nullable).check();
+        new Runs(g, alts).check();
     }
 
     // ---- terminals ----
@@ -537,6 +543,285 @@ final class GrammarChecks {
     }
 
     /**
+     * Repetitions that one run of the same character can pass through, one after another. The
+     * {@link Ambiguity} check counts the parts that may take the next character at one point; it does
+     * not see {@code x+{21}}, whose repetitions are separated by a required {@code x}: at each point only
+     * two parts (go on repeating, or move to the next) can take the character, yet a token of L such
+     * characters splits among the 21 repetitions in about C(L, 20) ways, and llama.cpp's sampler follows
+     * every one (a whitespace token of 64 characters: 10^17). So, per character bucket: a rule is
+     * <em>transparent</em> when it can match a string of that character only; a transparent rule on a
+     * cycle of transparent rules repeats (counts 1, and may not contain another repeating part, or the
+     * ways grow exponentially, as with {@code (x+)+}); and no run of transparent items in an alternative
+     * may pass through more than {@link #MAX_RUN_REPEATS} repeating parts. A run that begins or ends
+     * inside a part that is not transparent is not counted: the bound is on the clear cases.
+     */
+    private static final class Runs {
+        private final GbnfRules g;
+        private final Alternatives alts;
+        private final int[][] byRule;
+        /** Per rule, the alternatives it appears in (once per appearance). */
+        private final int[][] usedIn;
+
+        Runs(GbnfRules g, Alternatives alts) {
+            this.g = g;
+            this.alts = alts;
+            int n = alts.rules;
+            int[] own = new int[n];
+            int[] uses = new int[n];
+            for (int a = 0; a < alts.items.length; a++) {
+                own[alts.owner[a]]++;
+                for (int item : alts.items[a]) {
+                    if (item >= 0) {
+                        uses[item]++;
+                    }
+                }
+            }
+            byRule = new int[n][];
+            usedIn = new int[n][];
+            for (int r = 0; r < n; r++) {
+                byRule[r] = new int[own[r]];
+                usedIn[r] = new int[uses[r]];
+            }
+            Arrays.fill(own, 0);
+            Arrays.fill(uses, 0);
+            for (int a = 0; a < alts.items.length; a++) {
+                int r = alts.owner[a];
+                byRule[r][own[r]++] = a;
+                for (int item : alts.items[a]) {
+                    if (item >= 0) {
+                        usedIn[item][uses[item]++] = a;
+                    }
+                }
+            }
+        }
+
+        void check() {
+            BitSet taken = new BitSet(BUCKETS);
+            for (int t = 0; t < alts.terminals.size(); t++) {
+                if (!alts.tokenTerminals.get(t)) {
+                    taken.or(alts.terminals.get(t));
+                }
+            }
+            for (int b : SHOWN_ORDER) {
+                if (taken.get(b)) {
+                    checkBucket(b);
+                }
+            }
+        }
+
+        private boolean transparentItem(int item, int b, boolean[] transparent) {
+            if (item >= 0) {
+                return transparent[item];
+            }
+            int t = -item - 1;
+            return !alts.tokenTerminals.get(t) && alts.terminals.get(t).get(b);
+        }
+
+        private boolean transparentAlt(int a, int b, boolean[] transparent) {
+            for (int item : alts.items[a]) {
+                if (!transparentItem(item, b, transparent)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** Which rules can match a string of bucket {@code b} only: a worklist over the alternatives' missing items. */
+        private boolean[] transparent(int b) {
+            int n = alts.rules;
+            boolean[] transparent = new boolean[n];
+            int[] missing = new int[alts.items.length];
+            java.util.ArrayDeque<Integer> ready = new java.util.ArrayDeque<>();
+            for (int a = 0; a < alts.items.length; a++) {
+                int m = 0;
+                boolean dead = false;
+                for (int item : alts.items[a]) {
+                    if (item >= 0) {
+                        m++;
+                    } else if (!transparentItem(item, b, transparent)) {
+                        dead = true;
+                    }
+                }
+                missing[a] = dead ? -1 : m;
+                if (m == 0 && !dead && !transparent[alts.owner[a]]) {
+                    transparent[alts.owner[a]] = true;
+                    ready.add(alts.owner[a]);
+                }
+            }
+            while (!ready.isEmpty()) {
+                int r = ready.poll();
+                for (int a : usedIn[r]) {
+                    if (missing[a] > 0 && --missing[a] == 0 && !transparent[alts.owner[a]]) {
+                        transparent[alts.owner[a]] = true;
+                        ready.add(alts.owner[a]);
+                    }
+                }
+            }
+            return transparent;
+        }
+
+        private void checkBucket(int b) {
+            int n = alts.rules;
+            boolean[] transparent = transparent(b);
+            int[] component = components(b, transparent);
+            int components = 0;
+            for (int c : component) {
+                components = Math.max(components, c + 1);
+            }
+            boolean[] cyclic = new boolean[components];
+            for (int r = 0; r < n; r++) {
+                if (transparent[r]) {
+                    for (int a : byRule[r]) {
+                        if (transparentAlt(a, b, transparent)) {
+                            for (int item : alts.items[a]) {
+                                if (item >= 0 && component[item] == component[r]) {
+                                    cyclic[component[r]] = true;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            // Tarjan numbers components in reverse topological order: a component's callees come first.
+            int[][] members = members(component, components, transparent);
+            int[] repeats = new int[components];
+            for (int c = 0; c < components; c++) {
+                int inside = 0;
+                for (int m : members[c]) {
+                    for (int a : byRule[m]) {
+                        if (transparentAlt(a, b, transparent)) {
+                            int sum = 0;
+                            for (int item : alts.items[a]) {
+                                if (item >= 0 && component[item] != c) {
+                                    sum = Math.min(1_000, sum + repeats[component[item]]);
+                                }
+                            }
+                            inside = Math.max(inside, sum);
+                        }
+                    }
+                }
+                if (cyclic[c] && inside > 0) {
+                    throw new GrammarException(capitalized(g.describe(members[c][0])) + " is too ambiguous: it repeats a part that itself "
+                            + "repeats the same character (" + Ambiguity.bucketName(b) + "), as (x+)+ does; llama.cpp's sampler tries every "
+                            + "way to split a token among them, which doubles with every character. Repeat the inner part only (x+)");
+                }
+                repeats[c] = cyclic[c] ? 1 : inside;
+            }
+            for (int a = 0; a < alts.items.length; a++) {
+                int run = 0;
+                for (int item : alts.items[a]) {
+                    if (!transparentItem(item, b, transparent)) {
+                        run = 0;
+                        continue;
+                    }
+                    run += item >= 0 ? repeats[component[item]] : 0;
+                    if (run > MAX_RUN_REPEATS) {
+                        throw new GrammarException(capitalized(g.describe(alts.owner[a])) + " is too ambiguous: a run of the same character ("
+                                + Ambiguity.bucketName(b) + ") can pass through " + run + " repetitions in a row, at most " + MAX_RUN_REPEATS
+                                + "; llama.cpp's sampler tries every way to split a token among them. Merge them (x+ x+ is x x+) "
+                                + "or separate them with characters they cannot take");
+                    }
+                }
+            }
+        }
+
+        private static int[][] members(int[] component, int components, boolean[] transparent) {
+            int[] count = new int[components];
+            for (int r = 0; r < component.length; r++) {
+                if (transparent[r]) {
+                    count[component[r]]++;
+                }
+            }
+            int[][] out = new int[components][];
+            for (int c = 0; c < components; c++) {
+                out[c] = new int[count[c]];
+                count[c] = 0;
+            }
+            for (int r = 0; r < component.length; r++) {
+                if (transparent[r]) {
+                    out[component[r]][count[component[r]]++] = r;
+                }
+            }
+            return out;
+        }
+
+        /** Strongly connected components of the transparent rules along transparent alternatives (Tarjan's, iterative). */
+        private int[] components(int b, boolean[] transparent) {
+            int n = alts.rules;
+            int[][] edges = new int[n][];
+            for (int r = 0; r < n; r++) {
+                java.util.BitSet out = new java.util.BitSet();
+                if (transparent[r]) {
+                    for (int a : byRule[r]) {
+                        if (transparentAlt(a, b, transparent)) {
+                            for (int item : alts.items[a]) {
+                                if (item >= 0) {
+                                    out.set(item);
+                                }
+                            }
+                        }
+                    }
+                }
+                edges[r] = out.stream().toArray();
+            }
+            int[] index = new int[n];
+            int[] low = new int[n];
+            int[] component = new int[n];
+            Arrays.fill(index, -1);
+            boolean[] onStack = new boolean[n];
+            int[] stack = new int[n];
+            int sp = 0;
+            int counter = 0;
+            int components = 0;
+            int[] callRule = new int[n];
+            int[] callEdge = new int[n];
+            for (int start = 0; start < n; start++) {
+                if (index[start] >= 0) {
+                    continue;
+                }
+                int depth = 0;
+                callRule[0] = start;
+                callEdge[0] = 0;
+                index[start] = low[start] = counter++;
+                stack[sp++] = start;
+                onStack[start] = true;
+                while (depth >= 0) {
+                    int v = callRule[depth];
+                    if (callEdge[depth] < edges[v].length) {
+                        int w = edges[v][callEdge[depth]++];
+                        if (index[w] < 0) {
+                            index[w] = low[w] = counter++;
+                            stack[sp++] = w;
+                            onStack[w] = true;
+                            depth++;
+                            callRule[depth] = w;
+                            callEdge[depth] = 0;
+                        } else if (onStack[w]) {
+                            low[v] = Math.min(low[v], index[w]);
+                        }
+                        continue;
+                    }
+                    if (low[v] == index[v]) {
+                        int w;
+                        do {
+                            w = stack[--sp];
+                            onStack[w] = false;
+                            component[w] = components;
+                        } while (w != v);
+                        components++;
+                    }
+                    depth--;
+                    if (depth >= 0) {
+                        int parent = callRule[depth];
+                        low[parent] = Math.min(low[parent], low[v]);
+                    }
+                }
+            }
+            return component;
+        }
+    }
+
+    /**
      * How many parts may take the same next character. For a rule, {@code first} is the most ways any
      * of its alternatives can take its first character; at a position of an alternative, the ways are
      * the sum over the parts from there on while the ones before are optional ({@code suffix}), or,
@@ -699,7 +984,7 @@ final class GrammarChecks {
             return item >= 0 ? first[item][b] : alts.terminals.get(-item - 1).get(b) ? 1 : 0;
         }
 
-        private static String bucketName(int b) {
+        static String bucketName(int b) {
             return b < 128 ? GrammarText.codePoint(b) : "a non-ASCII character";
         }
 

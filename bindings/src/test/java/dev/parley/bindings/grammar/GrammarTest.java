@@ -154,6 +154,25 @@ class GrammarTest {
     }
 
     @Test
+    void repetitionsOneRunOfACharacterPassesThroughAreBounded() {
+        // found by the fuzzer: one part of each repetition is required, so the check above sees two parts
+        // at every point, yet a token of L such characters splits among 21 repetitions in ~C(L, 20) ways
+        refused("root ::= [^\u00c9\u00dea~-]+{21}", "too ambiguous", "repetitions in a row", "at most " + GrammarChecks.MAX_RUN_REPEATS);
+        refused("root ::= [a]+{" + (GrammarChecks.MAX_RUN_REPEATS + 1) + "}", "repetitions in a row");
+        compile("root ::= [a]+{" + GrammarChecks.MAX_RUN_REPEATS + "}");
+        refused("root ::= x x x\nx ::= [a-z]+ [a-z]+", "repetitions in a row");
+        // a repetition of a repetition of the same character: the ways double with every character
+        refused("root ::= ([a]+)+", "repeats a part that itself repeats", "(x+)+");
+        refused("root ::= (\" \"* [a-z]+)*", "repeats a part that itself repeats");
+        // what real grammars do: repetitions separated by characters they cannot take, or by other characters
+        compile("root ::= [0-9]+ \".\" [0-9]+ (\"e\" [0-9]+)?");
+        compile("root ::= line+\nline ::= [^\\n]* \"\\n\"");
+        compile("root ::= (\"a\" [b]+)+");
+        compile("root ::= ([a-z]+ \" \")+ [a-z]+");
+        compile("root ::= \"[\" ws (v (\",\" ws v)*)? ws \"]\"\nv ::= [0-9]+\nws ::= [ \\t\\n]*");
+    }
+
+    @Test
     void rulesThatNeverFinishAreRefused() {
         refused("root ::= \"a\" root", "Rule 'root' can never finish");
         refused("root ::= x | \"ok\"\nx ::= \"a\" x", "Rule 'x' can never finish");

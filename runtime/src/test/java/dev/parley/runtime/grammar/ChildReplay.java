@@ -21,6 +21,10 @@ import java.util.concurrent.TimeUnit;
  */
 record ChildReplay(int exitCode, Map<String, String> outcomes, String lastBegun, String stderrTail) {
 
+    /** The longest one input may run: 20 times what the slowest accepted grammar takes on an idle machine. */
+    static final java.time.Duration STALL = java.time.Duration.ofSeconds(90);
+    static final java.time.Duration TOTAL = java.time.Duration.ofMinutes(15);
+
     static ChildReplay run(Path model, boolean checked, int steps, List<Path> inputs, Path workDir) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
@@ -43,8 +47,23 @@ record ChildReplay(int exitCode, Map<String, String> outcomes, String lastBegun,
         Path stdout = workDir.resolve("replay.out");
         Path stderr = workDir.resolve("replay.err");
         Process child = new ProcessBuilder(cmd).redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-        if (!child.waitFor(5, TimeUnit.MINUTES)) {
-            child.destroyForcibly().waitFor();
+        // A watchdog on progress, not on the whole run: a hung input is one that finishes nothing for
+        // STALL, however many inputs there are and however busy the machine is (the fuzzer adds
+        // inputs at the bounds, each slow but bounded). The whole run still has a cap.
+        long deadline = System.nanoTime() + TOTAL.toNanos();
+        long lastSize = -1;
+        long lastProgress = System.nanoTime();
+        while (!child.waitFor(1, TimeUnit.SECONDS)) {
+            long size = Files.exists(stdout) ? Files.size(stdout) : 0;
+            long now = System.nanoTime();
+            if (size != lastSize) {
+                lastSize = size;
+                lastProgress = now;
+            }
+            if (now - lastProgress > STALL.toNanos() || now > deadline) {
+                child.destroyForcibly().waitFor();
+                break;
+            }
         }
         Map<String, String> outcomes = new LinkedHashMap<>();
         String begun = null;
@@ -71,7 +90,8 @@ record ChildReplay(int exitCode, Map<String, String> outcomes, String lastBegun,
         String how = switch (exitCode) {
             case 134 -> "aborted (SIGABRT: a C++ exception or GGML_ABORT)";
             case 139 -> "segmentation fault (SIGSEGV: e.g. a native stack overflow)";
-            case 137 -> "killed (timeout or out of memory)";
+            case 137 -> "killed (no input finished for " + STALL.toSeconds() + " s, the run passed " + TOTAL.toMinutes()
+                    + " min, or out of memory)";
             default -> "exit status " + exitCode;
         };
         return "llama.cpp ended the child process on input '" + lastBegun + "': " + how + "\n" + stderrTail;
