@@ -20,7 +20,9 @@
 # --device cuda puts every layer on the GPU in both servers (llama-server -ngl 999, Parley --device cuda).
 # --workloads LIST runs these workloads, in order (default multiturn,independent,longhistory).
 # --concurrency LIST the concurrent streams of the independent workload (default 1,4,8,16).
-# --servers LIST which of llama-server, parley, parley-no-reuse run (default all three).
+# --servers LIST which of llama-server, parley, parley-no-reuse run (default all three); with
+#   --conversations, which of llama-server, parley, parley-tiers-off, ideal, by-memory run in "main"
+#   (default all five; llama-server is built only when one that runs needs it).
 # --conversations runs the many-conversations suite instead (KV tiers, docs/benchmarks.md): U users
 #   (default 16) each holding an 8-turn conversation (~60 new words a turn, 24 tokens generated) on
 #   --slots slots (default 4 here): llama-server with its default RAM prompt cache, Parley with its tiers,
@@ -54,7 +56,7 @@ while [[ $# -gt 0 ]]; do
     --device) device=$2; shift 2 ;;
     --workloads) workloads=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
-    --servers) servers=$2; shift 2 ;;
+    --servers) servers=$2; servers_set=1; shift 2 ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -71,7 +73,11 @@ else
   server_cp="$here/server/target/parley-server-0.1.0-SNAPSHOT.jar:$here/server/target/lib/*"
   bench_cp="$here/bench/target/classes:$here/bench/target/lib/*"
 fi
-[[ -n "$llama_server" ]] || llama_server=$("$here/scripts/build-llama-server.sh")
+needs_anchor=1
+if [[ $conversations == 1 && ${servers_set:-0} == 1 && ",$servers," != *,llama-server,* && ",$only," != *,restart,* && ",$only," != *,ram,* ]]; then
+  needs_anchor=0
+fi
+[[ -n "$llama_server" || $needs_anchor == 0 ]] || llama_server=$("$here/scripts/build-llama-server.sh")
 model=$model_arg
 [[ -f "$model" ]] || model=$("$here/parley" make-model --preset "$model_arg" 2>/dev/null | tail -n 1)
 [[ -n "${PARLEY_KIT:-}" ]] || (cd "$here" && mvn -B -q --no-transfer-progress -DskipTests -pl bench,server -am package)
@@ -129,7 +135,9 @@ stop() { # keeps Parley's /metrics (KV tier hits, save and restore times, step t
 if [[ $conversations == 1 ]]; then
   conv=(--workload conversations --users "$users" --turns 8 --turn-words 60 --max-tokens 24)
   if [[ ",$only," == *,main,* ]]; then
-    for name in llama-server parley parley-tiers-off ideal by-memory; do
+    conv_servers="llama-server parley parley-tiers-off ideal by-memory"
+    [[ ${servers_set:-0} == 1 ]] && conv_servers=${servers//,/ }
+    for name in $conv_servers; do
       case $name in
         by-memory) s_slots=$users; start parley-by-memory; s_slots=$slots ;; # as many sequences as users in the same KV memory
         parley-tiers-off) start "$name" --kv-ram-budget 0 --no-kv-disk ;;
