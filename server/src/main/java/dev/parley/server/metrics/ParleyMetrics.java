@@ -61,6 +61,10 @@ public final class ParleyMetrics implements EngineObserver {
     private final Timer kvSharedFetch;
     private final Timer kvSharedWrite;
     private Counter kvSavedBytes;
+    /** Running generations stopped for room in the KV cache: saved to the RAM tier, or paused in place. */
+    private Counter preemptedToTier;
+    private Counter preemptedInPlace;
+    private Timer preemptionResume;
     /** Per-owner usage counters (label owner: the keys file's owner name, never the key), made at an owner's first charge. */
     private final Map<String, OwnerMeters> owners = new ConcurrentHashMap<>();
 
@@ -130,6 +134,14 @@ public final class ParleyMetrics implements EngineObserver {
         }
         kvSave = registry.getOrCreate(timer("parley.kv.save", "copying a slot's KV state out of the context into the RAM tier"));
         kvSavedBytes = registry.getOrCreate(Counter.builder("parley.kv.saved.bytes").description("KV state bytes saved from slots"));
+        preemptedToTier = registry.getOrCreate(Counter.builder("parley.kv.preemptions")
+                .description("running generations stopped for room in the KV cache (to: ram, saved to the RAM tier and their cells "
+                        + "freed; in_place, paused with their state copied aside)").tags(List.of(Tag.create("to", "ram"))));
+        preemptedInPlace = registry.getOrCreate(Counter.builder("parley.kv.preemptions")
+                .description("running generations stopped for room in the KV cache (to: ram, saved to the RAM tier and their cells "
+                        + "freed; in_place, paused with their state copied aside)").tags(List.of(Tag.create("to", "in_place"))));
+        preemptionResume = registry.getOrCreate(timer("parley.kv.preemption.resume",
+                "restoring a generation preempted to the RAM tier back into the context"));
         record TierGauge(String tier, java.util.function.ToLongFunction<KvTierStats> bytes, java.util.function.ToLongFunction<KvTierStats> entries) {}
         for (TierGauge g : List.of(new TierGauge("ram", KvTierStats::ramBytes, KvTierStats::ramEntries),
                 new TierGauge("disk", KvTierStats::diskBytes, KvTierStats::diskEntries))) {
@@ -185,6 +197,16 @@ public final class ParleyMetrics implements EngineObserver {
     public void kvRestored(CacheSource source, int tokens, long bytes, long nanos) {
         kvRestoredTokens.get(source).increment(tokens);
         kvRestore.get(source).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void preempted(int tokens, boolean toTier) {
+        (toTier ? preemptedToTier : preemptedInPlace).increment();
+    }
+
+    @Override
+    public void resumedFromPreemption(int tokens, long nanos) {
+        preemptionResume.record(nanos, TimeUnit.NANOSECONDS);
     }
 
     @Override
