@@ -461,7 +461,7 @@ class SchedulerPolicyTest {
                 assertEquals(20, h.done(id).usage().generatedTokens(), id);
             }
             for (int seq = 0; seq < 2; seq++) {
-                assertEquals(finalTokens(free, seq), finalTokens(h, seq), "sequence " + seq + " holds what it would have without pressure");
+                assertEquals(free.exec.finalTokens(seq), h.exec.finalTokens(seq), "sequence " + seq + " holds what it would have without pressure");
             }
             assertEquals(0, free.exec.noRoom);
             assertTrue(h.exec.noRoom > 0, "the cells did run out");
@@ -476,22 +476,6 @@ class SchedulerPolicyTest {
         h.runToEnd(100);
         assertEquals(List.of("in place 49"), h.preempted);
         assertEquals(20, h.done("new").usage().generatedTokens());
-    }
-
-    /** The token each position of sequence {@code seq} ended up holding (later decodes overwrite cut cells). */
-    private static List<Integer> finalTokens(Harness h, int seq) {
-        List<Integer> at = new ArrayList<>();
-        for (List<Row> b : h.exec.decoded) {
-            for (Row r : b) {
-                if (r.sequence() == seq) {
-                    while (at.size() <= r.position()) {
-                        at.add(null);
-                    }
-                    at.set(r.position(), r.token());
-                }
-            }
-        }
-        return at;
     }
 
     @Test
@@ -524,7 +508,7 @@ class SchedulerPolicyTest {
             assertEquals(stops.values().stream().mapToInt(Integer::intValue).sum(), h.preempted.size());
             assertTrue(h.preempted.stream().allMatch(p -> p.startsWith("tier ")), h.preempted.toString());
             for (int seq = 0; seq < 3; seq++) {
-                assertEquals(finalTokens(free, seq), finalTokens(h, seq), "sequence " + seq);
+                assertEquals(free.exec.finalTokens(seq), h.exec.finalTokens(seq), "sequence " + seq);
             }
         }
     }

@@ -27,6 +27,22 @@ final class SimulatedExecutor implements StepExecutor {
     private final int[] lengths;
     /** Successful decodes, in order. */
     final List<List<Row>> decoded = new ArrayList<>();
+
+    /** The token each position of sequence {@code seq} ended up holding (later decodes overwrite cut cells). */
+    List<Integer> finalTokens(int seq) {
+        List<Integer> at = new ArrayList<>();
+        for (List<Row> b : decoded) {
+            for (Row r : b) {
+                if (r.sequence() == seq) {
+                    while (at.size() <= r.position()) {
+                        at.add(null);
+                    }
+                    at.set(r.position(), r.token());
+                }
+            }
+        }
+        return at;
+    }
     /** Sequence calls other than decode, in order: "cut 1 4", "clear 0", "save 1", "restore 1 17", "refused 1". */
     final List<String> calls = new ArrayList<>();
     /** Decodes refused for want of cells. */

@@ -88,15 +88,60 @@ class SpeculativeEngineTest {
         assertEquals(0, plain.stats().draftedTokens());
     }
 
+    /**
+     * With a draft model nearly every token is computed in a verify batch, whose logits differ from a
+     * one-token decode's in the last bits; where the model's two best tokens are that close, greedy
+     * picks either. So each answer must be the plain engine's token for token up to such a near tie
+     * (the two best within {@link #NEAR_TIE} nats there, the drafted engine's token one of them), and most
+     * answers must be identical throughout, or the test would prove nothing.
+     */
     @Test
-    void aDraftModelGivesTheSameTokensAndItsOwnGreedyDraftsAreAccepted() throws Exception {
-        List<GenerationRequest> requests = requests();
-        assertSameOutput(requests, run(plain, requests), run(drafted, requests));
+    void aDraftModelGivesTheSameTokensUpToNearTiesAndItsOwnGreedyDraftsAreAccepted() throws Exception {
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (GenerationRequest r : requests()) {
+            if (r.id().startsWith("g")) {
+                requests.add(r.withLogprobs(2));
+            }
+        }
+        List<List<GenerationEvent>> expected = run(plain, requests);
+        List<List<GenerationEvent>> actual = run(drafted, requests);
+        int identical = 0;
+        for (int i = 0; i < requests.size(); i++) {
+            List<TokenLogprob> e = tokenLogprobs(expected.get(i));
+            List<TokenLogprob> a = tokenLogprobs(actual.get(i));
+            int at = 0;
+            while (at < e.size() && at < a.size() && e.get(at).token() == a.get(at).token()) {
+                at++;
+            }
+            if (at == e.size() && at == a.size()) {
+                identical++;
+                assertEquals(done(expected.get(i)).reason(), done(actual.get(i)).reason(), requests.get(i).id());
+                continue;
+            }
+            String id = requests.get(i).id() + " at token " + at;
+            assertTrue(at < e.size() && at < a.size(), id + ": one answer is a prefix of the other, with no near tie to explain it");
+            List<TokenLogprob.Alternative> top = e.get(at).top();
+            assertTrue(top.size() == 2 && top.get(0).logprob() - top.get(1).logprob() < NEAR_TIE, id + ": not a near tie: " + top);
+            assertTrue(top.get(0).token() == a.get(at).token() || top.get(1).token() == a.get(at).token(), id + ": " + top);
+        }
+        assertTrue(identical * 4 >= requests.size() * 3, identical + " of " + requests.size() + " answers identical");
         EngineStats stats = drafted.stats();
         assertTrue(stats.draftedTokens() > 0, "something was drafted");
-        // The same weights draft and verify: a greedy draft is the target's own choice but where batch
-        // shapes differ in the last bits, and sampled requests accept what their draws happen to match.
+        // The same weights draft and verify: a greedy draft is the target's own choice but at near ties.
         assertTrue(stats.acceptedTokens() * 2 > stats.draftedTokens(), stats.toString());
+    }
+
+    /** Two logprobs this close are a tie to the last bits of a logit. */
+    private static final float NEAR_TIE = 0.01f;
+
+    private static List<TokenLogprob> tokenLogprobs(List<GenerationEvent> events) {
+        List<TokenLogprob> out = new ArrayList<>();
+        for (GenerationEvent e : events) {
+            if (e instanceof GenerationEvent.Piece p) {
+                out.addAll(p.logprobs());
+            }
+        }
+        return out;
     }
 
     private static void assertSameOutput(List<GenerationRequest> requests, List<List<GenerationEvent>> expected,
