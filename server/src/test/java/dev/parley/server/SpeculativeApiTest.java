@@ -72,7 +72,8 @@ class SpeculativeApiTest {
         ObjectNode body = Json.object().put("model", "tiny").put("max_tokens", 48).put("temperature", 0);
         body.putArray("messages").addObject().put("role", "user").put("content", "Repeat: one two three, one two three.");
         String expected = answer(server.post("/v1/chat/completions", body.deepCopy().put("speculative", false).toString()));
-        try (TestServer drafting = new TestServer("--model-draft", TestModels.tinyQwen3().toString(), "--speculative-max", "4")) {
+        try (TestServer drafting = new TestServer("--model-draft", TestModels.tinyQwen3().toString(), "--speculative-max", "4",
+                "--draft-p-min", "0")) {
             String drafted = answer(drafting.post("/v1/chat/completions", body.toString()));
             assertEquals(expected, drafted, "the draft model changes nothing in a greedy answer");
             assertTrue(drafting.metric("parley_speculative_drafted_tokens_total") > 0, "the draft model drafted");

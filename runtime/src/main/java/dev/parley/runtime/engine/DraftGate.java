@@ -37,10 +37,22 @@ final class DraftGate {
         }
     }
 
+    /**
+     * The drafter was asked and declined (a draft model unsure of its next token): for the window it
+     * counts as one rejected token, since asking a draft model costs a decode even when it drafts nothing.
+     */
+    void declined() {
+        judge(1, 0);
+    }
+
     /** One verification: {@code n} drafted tokens, of which the first {@code ok} were accepted. */
     void verified(int n, int ok) {
         drafted += n;
         accepted += ok;
+        judge(n, ok);
+    }
+
+    private void judge(int n, int ok) {
         windowDrafted += n;
         windowAccepted += ok;
         if (windowDrafted < WINDOW) {

@@ -28,11 +28,14 @@ final class DraftModel implements Drafter, AutoCloseable {
     private final int[][] held;
     private final int[] heldCount;
     private final int capacity;
+    /** The least probability a drafted token may have under the draft model; 0: no check. */
+    private final float minP;
 
-    private DraftModel(LlamaModel model, LlamaContext context, int capacity) {
+    private DraftModel(LlamaModel model, LlamaContext context, int capacity, float minP) {
         this.model = model;
         this.context = context;
         this.capacity = capacity;
+        this.minP = minP;
         this.batch = context.newBatch(context.batchSize());
         this.held = new int[context.sequences()][capacity];
         this.heldCount = new int[context.sequences()];
@@ -44,7 +47,8 @@ final class DraftModel implements Drafter, AutoCloseable {
      * @throws IllegalArgumentException when its vocabulary is not the target's: drafted ids would
      *     mean other tokens to the target
      */
-    static DraftModel open(Path file, Vocab target, ContextOptions targetOptions, int gpuLayers, boolean repack, int cellsPerSequence) {
+    static DraftModel open(Path file, Vocab target, ContextOptions targetOptions, int gpuLayers, boolean repack, int cellsPerSequence,
+                           float minP) {
         LlamaModel model = LlamaModel.load(file, ModelOptions.cpu().withGpuLayers(gpuLayers).withRepack(repack));
         try {
             if (model.isRecurrent()) {
@@ -59,7 +63,7 @@ final class DraftModel implements Drafter, AutoCloseable {
                     targetOptions.sequences(), targetOptions.threads(), targetOptions.batchThreads(), targetOptions.flashAttention(),
                     targetOptions.kvCacheType(), targetOptions.unifiedKv(), 0);
             LlamaContext context = LlamaContext.create(model, o);
-            return new DraftModel(model, context, cellsPerSequence);
+            return new DraftModel(model, context, cellsPerSequence, minP);
         } catch (RuntimeException e) {
             model.close();
             throw e;
@@ -84,6 +88,11 @@ final class DraftModel implements Drafter, AutoCloseable {
             }
         }
         return null;
+    }
+
+    @Override
+    public boolean costly() {
+        return true;
     }
 
     String description() {
@@ -126,7 +135,11 @@ final class DraftModel implements Drafter, AutoCloseable {
         }
         int n = 0;
         while (true) {
-            int token = context.argmax(batch.size() - 1);
+            int row = batch.size() - 1;
+            int token = context.argmax(row);
+            if (minP > 0 && !likely(row, token)) {
+                return n; // unlikely to be accepted, and every drafted token costs the target a logits row
+            }
             out[n++] = token;
             if (n == max || model.vocab().isEndOfGeneration(token)) {
                 return n;
@@ -139,6 +152,26 @@ final class DraftModel implements Drafter, AutoCloseable {
             }
             h[heldCount[seq]++] = token;
         }
+    }
+
+    /**
+     * Whether the draft model gives {@code token}, the most likely of row {@code row}, at least
+     * {@link #minP}: p = 1 / sum(exp(l - l_top)), so the sum may not pass 1 / minP. The sum stops as soon as
+     * it does, which for an unsure model is after a few tokens, not the whole vocabulary.
+     */
+    private boolean likely(int row, int token) {
+        java.lang.foreign.MemorySegment logits = context.logits(row);
+        int vocab = model.vocab().size();
+        float top = logits.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, token);
+        double limit = 1.0 / minP;
+        double sum = 0;
+        for (int i = 0; i < vocab; i++) {
+            sum += Math.exp(logits.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i) - top);
+            if (sum > limit) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean decode(int seq, int from, int to, int[] tokens, int count, int next) {

@@ -13,4 +13,9 @@ interface Drafter {
      * many. The history is {@code tokens[0..count)} followed by {@code next}, the token decoded this step.
      */
     int draft(int seq, int[] tokens, int count, int next, int[] out, int max);
+
+    /** Whether asking costs a decode even when nothing is drafted (a draft model): then a declined ask counts against the slot. */
+    default boolean costly() {
+        return false;
+    }
 }

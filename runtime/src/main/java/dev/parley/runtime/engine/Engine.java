@@ -106,7 +106,8 @@ public final class Engine implements AutoCloseable, EngineClient {
         Speculation speculation = config.speculation();
         try {
             this.draftModel = speculation.draftModel() != null && !model.isRecurrent()
-                    ? DraftModel.open(speculation.draftModel(), model.vocab(), config.contextOptions(), gpuLayers, config.repack(), slotCapacity)
+                    ? DraftModel.open(speculation.draftModel(), model.vocab(), config.contextOptions(), gpuLayers, config.repack(), slotCapacity,
+                            speculation.draftMinP())
                     : null;
         } catch (RuntimeException e) {
             if (shared != null) {

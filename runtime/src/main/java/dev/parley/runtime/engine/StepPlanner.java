@@ -76,6 +76,9 @@ final class StepPlanner {
             return 0;
         }
         int n = drafter.draft(s.id, s.kv.tokens(), s.kv.count(), s.nextToken, plan.draft(s.id), max);
+        if (n == 0 && drafter.costly()) {
+            s.gen.gate.declined();
+        }
         plan.drafted(s.id, n);
         return n;
     }

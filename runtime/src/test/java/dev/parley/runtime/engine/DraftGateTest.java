@@ -50,4 +50,17 @@ class DraftGateTest {
         assertEquals((4 + 40 + 4) * 4, g.drafted);
         assertEquals(40 * 2, g.accepted);
     }
+
+    @Test
+    void aDraftModelThatKeepsDecliningClosesTheGateWithoutCountingAsDrafts() {
+        DraftGate g = new DraftGate();
+        for (int i = 0; i < DraftGate.WINDOW - 1; i++) {
+            g.declined();
+            assertTrue(g.open(), "one window is judged whole");
+        }
+        g.declined();
+        assertEquals(DraftGate.FIRST_PAUSE, closedFor(g), "a window of declined asks pauses drafting like rejected drafts");
+        assertEquals(0, g.drafted, "nothing was drafted");
+        assertEquals(0, g.accepted);
+    }
 }

@@ -34,7 +34,7 @@ class DraftModelTest {
     @BeforeAll
     static void open() {
         target = LlamaModel.load(TestModels.tinyQwen3(), ModelOptions.cpu());
-        kept = DraftModel.open(TestModels.tinyQwen3(), target.vocab(), OPTIONS, 0, true, 512);
+        kept = DraftModel.open(TestModels.tinyQwen3(), target.vocab(), OPTIONS, 0, true, 512, 0f);
     }
 
     @AfterAll
@@ -49,7 +49,7 @@ class DraftModelTest {
 
     /** What a draft model that holds nothing yet drafts after {@code tokens[0..count)} and {@code next}. */
     private static int[] fresh(int[] tokens, int count, int next, int max) {
-        try (DraftModel d = DraftModel.open(TestModels.tinyQwen3(), target.vocab(), OPTIONS, 0, true, 512)) {
+        try (DraftModel d = DraftModel.open(TestModels.tinyQwen3(), target.vocab(), OPTIONS, 0, true, 512, 0f)) {
             int[] out = new int[max];
             return Arrays.copyOf(out, d.draft(0, tokens, count, next, out, max));
         }
@@ -96,12 +96,23 @@ class DraftModelTest {
     void noDraftPastTheSequencesCells() {
         int[] h = history("abc abc abc");
         int[] out = new int[8];
-        try (DraftModel small = DraftModel.open(TestModels.tinyQwen3(), target.vocab(), OPTIONS, 0, true, h.length + 2)) {
+        try (DraftModel small = DraftModel.open(TestModels.tinyQwen3(), target.vocab(), OPTIONS, 0, true, h.length + 2, 0f)) {
             assertEquals(2, small.draft(0, h, h.length - 1, h[h.length - 1], out, 8));
             int[] full = Arrays.copyOf(h, h.length + 1);
             full[h.length] = out[0];
             assertEquals(0, small.draft(0, full, full.length, out[1], out, 8));
         }
+    }
+
+    @Test
+    void aDraftStopsAtTheFirstTokenTheDraftModelFindsUnlikely() {
+        int[] h = history("The quick brown fox jumps over the lazy dog.");
+        int[] out = new int[6];
+        // Random weights over 151k tokens: the draft model is never sure of a token.
+        try (DraftModel unsure = DraftModel.open(TestModels.tinyQwen3(), target.vocab(), OPTIONS, 0, true, 512, 0.999f)) {
+            assertEquals(0, unsure.draft(0, h, h.length - 1, h[h.length - 1], out, 6));
+        }
+        assertEquals(6, kept.draft(1, h, h.length - 1, h[h.length - 1], out, 6), "no least probability: every token drafted");
     }
 
     @Test
@@ -113,7 +124,7 @@ class DraftModelTest {
             assertTrue(why.contains("tokens"), why);
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> DraftModel.open(TestModels.ensure(ModelShape.TINY_LLAMA), target.vocab(), OPTIONS, 0, true, 512));
+                () -> DraftModel.open(TestModels.ensure(ModelShape.TINY_LLAMA), target.vocab(), OPTIONS, 0, true, 512, 0f));
         assertTrue(e.getMessage().contains("cannot draft for this model"), e.getMessage());
     }
 }

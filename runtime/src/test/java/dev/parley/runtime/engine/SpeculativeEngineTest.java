@@ -32,7 +32,7 @@ class SpeculativeEngineTest {
         EngineConfig c = EngineConfig.defaults(TestModels.tinyQwen3()).withThreads(2, 2);
         plain = Engine.start(c);
         speculative = Engine.start(c.withSpeculation(Speculation.ngram(6)));
-        drafted = Engine.start(c.withSpeculation(Speculation.draft(TestModels.tinyQwen3(), 6)));
+        drafted = Engine.start(c.withSpeculation(Speculation.draft(TestModels.tinyQwen3(), 6, 0f)));
     }
 
     @AfterAll

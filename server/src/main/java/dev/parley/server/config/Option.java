@@ -49,6 +49,9 @@ record Option(String name, String valueName, String description, String defaultV
             new Option("speculative", "MODE", "speculative decoding: ngram (draft each slot's next tokens from its own prompt and output, "
                     + "verified in the step's batch; pays off when answers quote the history), draft (a smaller model of the same "
                     + "vocabulary drafts them: --model-draft) or off; off by default, draft when only --model-draft is given", null),
+            new Option("draft-p-min", "P", "with --speculative draft, the least probability the draft model must give a token to draft it "
+                    + "(0-1; a draft stops at the first less likely token; 0 drafts every token)",
+                    String.valueOf(dev.parley.runtime.engine.Speculation.DEFAULT_DRAFT_MIN_P)),
             new Option("model-draft", "REF", "the draft model for --speculative draft (a path or a reference as for --model; "
                     + "its vocabulary must be the model's); giving it alone means --speculative draft", null),
             new Option("speculative-max", "N", "most tokens drafted per slot and step with --speculative (1-64)",

@@ -82,7 +82,8 @@ public record ServerConfig(
                 queueTimeout, maxTokensLimit, defaultMaxTokens, chatTemplate, maxBodyBytes, dataDir, databaseUrl,
                 databaseUser, databasePassword, apiKey, apiKeysFile, metricsRequireKey, repack, parseSpecialInContent, http, replicaName,
                 kvRamBudgetBytes, kvDiskBudgetBytes, kvShared, files, credits, embedding, models,
-                dev.parley.runtime.engine.Speculation.draft(file, speculation.maxDraft()), new ModelReference.LocalFile(file));
+                dev.parley.runtime.engine.Speculation.draft(file, speculation.maxDraft(), speculation.draftMinP()),
+                new ModelReference.LocalFile(file));
     }
 
     /** Thrown for --help: the caller prints {@link #usage()} and exits 0. */
@@ -348,7 +349,10 @@ public record ServerConfig(
             // The placeholder path only checks the combination of flags; withModelDraft puts the real one.
             dev.parley.runtime.engine.Speculation s = dev.parley.runtime.engine.Speculation.parse(v.string("speculative"), max,
                     hasDraft ? Path.of(draft) : null);
-            return s.draftModel() != null ? new dev.parley.runtime.engine.Speculation(false, max) : s;
+            float minP = Float.parseFloat(v.string("draft-p-min").strip());
+            return (s.draftModel() != null ? new dev.parley.runtime.engine.Speculation(false, max) : s).withDraftMinP(minP);
+        } catch (NumberFormatException e) {
+            throw new ConfigException("--draft-p-min: expected a number between 0 and 1, got '" + v.string("draft-p-min") + "'");
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }

@@ -74,6 +74,12 @@ class ServerConfigTest {
         assertEquals(4, resolved.speculation().maxDraft());
         assertEquals("draft", resolved.speculativeMode());
         assertEquals("off", ServerConfig.load(new String[0], Map.of()).speculativeMode());
+        assertEquals(dev.parley.runtime.engine.Speculation.DEFAULT_DRAFT_MIN_P, resolved.speculation().draftMinP());
+        ServerConfig sure = ServerConfig.load(new String[] {"--model-draft", draft.toString(), "--draft-p-min", "0.5"}, Map.of());
+        assertEquals(0.5f, sure.withModelDraft(draft).speculation().draftMinP());
+        for (String bad : new String[] {"1.5", "-0.1", "often"}) {
+            assertThrows(ConfigException.class, () -> ServerConfig.load(new String[] {"--draft-p-min", bad}, Map.of()), bad);
+        }
     }
 
     @Test
