@@ -125,12 +125,14 @@ final class DraftModel implements Drafter, AutoCloseable {
             batch.clear();
             int to = Math.min(length, from + batch.capacity());
             for (int i = from; i < to; i++) {
-                int token = i < count ? tokens[i] : next;
-                batch.add(token, i, seq, i == length - 1);
+                h[i] = i < count ? tokens[i] : next; // counted as held only once decoded
+                batch.add(h[i], i, seq, i == length - 1);
             }
-            if (!decode(seq, from, to, tokens, count, next)) {
+            if (context.decode(batch) != DecodeStatus.OK) {
+                forget(seq);
                 return 0;
             }
+            heldCount[seq] = to;
             from = to;
         }
         int n = 0;
@@ -171,19 +173,6 @@ final class DraftModel implements Drafter, AutoCloseable {
                 return false;
             }
         }
-        return true;
-    }
-
-    private boolean decode(int seq, int from, int to, int[] tokens, int count, int next) {
-        if (context.decode(batch) != DecodeStatus.OK) {
-            forget(seq);
-            return false;
-        }
-        int[] h = held[seq];
-        for (int i = from; i < to; i++) {
-            h[i] = i < count ? tokens[i] : next;
-        }
-        heldCount[seq] = to;
         return true;
     }
 

@@ -74,6 +74,18 @@ public final class Engine implements AutoCloseable, EngineClient {
             throw e;
         }
         this.slotCapacity = config.unifiedKv() ? context.contextSize() : context.contextSize() / config.slots();
+        Speculation speculation = config.speculation();
+        try {
+            // Before the tiers: a draft model that cannot draft for this one stops the start before any disk or network work.
+            this.draftModel = speculation.draftModel() != null && !model.isRecurrent()
+                    ? DraftModel.open(speculation.draftModel(), model.vocab(), config.contextOptions(), gpuLayers, config.repack(), slotCapacity,
+                            speculation.draftMinP())
+                    : null;
+        } catch (RuntimeException e) {
+            context.close();
+            model.close();
+            throw e;
+        }
         this.info = describe(model, config);
         this.content = config.parseSpecialInContent() ? null : new ContentTokenizer(model.vocab());
         this.queue = new ArrayBlockingQueue<>(Math.max(1, config.queueCapacity()));
@@ -99,22 +111,8 @@ public final class Engine implements AutoCloseable, EngineClient {
                     })
                     : null;
         } catch (RuntimeException e) {
-            context.close();
-            model.close();
-            throw e;
-        }
-        Speculation speculation = config.speculation();
-        try {
-            this.draftModel = speculation.draftModel() != null && !model.isRecurrent()
-                    ? DraftModel.open(speculation.draftModel(), model.vocab(), config.contextOptions(), gpuLayers, config.repack(), slotCapacity,
-                            speculation.draftMinP())
-                    : null;
-        } catch (RuntimeException e) {
-            if (shared != null) {
-                shared.close();
-            }
-            if (tiers != null) {
-                tiers.close();
+            if (draftModel != null) {
+                draftModel.close();
             }
             context.close();
             model.close();
