@@ -68,11 +68,6 @@ public record Speculation(boolean ngram, int maxDraft, Path draftModel, float dr
         return ngram || draftModel != null;
     }
 
-    /** The mode's name, as {@code --speculative} takes it. */
-    public String mode() {
-        return ngram ? "ngram" : draftModel != null ? "draft" : "off";
-    }
-
     /**
      * Parses the {@code --speculative} mode: {@code ngram}, {@code draft} (with {@code draftModel}) or
      * {@code off}/{@code none}. A draft model given without a mode means {@code draft}.

@@ -378,10 +378,6 @@ public record ServerConfig(
         }
     }
 
-    /** The speculative decoding mode as --speculative names it. */
-    public String speculativeMode() {
-        return modelDraft != null ? "draft" : speculation.mode();
-    }
 
     /** The shared KV tier, or null when --kv-shared is not given. */
     private static dev.parley.runtime.kv.SharedSettings kvShared(Values v) {

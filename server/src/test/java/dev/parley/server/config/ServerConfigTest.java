@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.parley.bindings.KvCacheType;
+import dev.parley.server.modelref.ModelReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -67,13 +68,15 @@ class ServerConfigTest {
         assertTrue(missing.getMessage().contains("no such file"), missing.getMessage());
 
         ServerConfig alone = ServerConfig.load(new String[] {"--model-draft", draft.toString(), "--speculative-max", "4"}, Map.of());
-        assertEquals("draft", alone.speculativeMode(), "a draft model alone means --speculative draft");
+        assertEquals(draft, ((ModelReference.LocalFile) alone.modelDraft()).path(), "a draft model alone means --speculative draft");
         assertFalse(alone.speculation().on(), "the engine drafts only once the reference is resolved");
         ServerConfig resolved = alone.withModelDraft(draft);
         assertEquals(draft, resolved.speculation().draftModel());
         assertEquals(4, resolved.speculation().maxDraft());
-        assertEquals("draft", resolved.speculativeMode());
-        assertEquals("off", ServerConfig.load(new String[0], Map.of()).speculativeMode());
+        assertTrue(resolved.speculation().on());
+        ServerConfig plain = ServerConfig.load(new String[0], Map.of());
+        assertNull(plain.modelDraft());
+        assertFalse(plain.speculation().on());
         assertEquals(dev.parley.runtime.engine.Speculation.DEFAULT_DRAFT_MIN_P, resolved.speculation().draftMinP());
         ServerConfig sure = ServerConfig.load(new String[] {"--model-draft", draft.toString(), "--draft-p-min", "0.5"}, Map.of());
         assertEquals(0.5f, sure.withModelDraft(draft).speculation().draftMinP());
