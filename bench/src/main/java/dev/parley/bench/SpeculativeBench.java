@@ -52,8 +52,9 @@ public final class SpeculativeBench {
             }
         }
         Path path = modelFile(model);
-        Speculation speculation = draft == null ? Speculation.ngram(maxDraft) : Speculation.draft(modelFile(draft), maxDraft);
-        String mode = draft == null ? "ngram" : "draft " + modelFile(draft).getFileName();
+        Path draftPath = draft == null ? null : modelFile(draft);
+        Speculation speculation = draftPath == null ? Speculation.ngram(maxDraft) : Speculation.draft(draftPath, maxDraft);
+        String mode = draftPath == null ? "ngram" : "draft " + draftPath.getFileName();
         EngineConfig base = EngineConfig.defaults(path).withSlots(1, 4096).withThreads(threads, threads);
         System.out.printf("model %s, one stream, greedy, %d generated tokens, %d threads, --speculative-max %d, median of %d runs%n",
                 path.getFileName(), tokens, threads, maxDraft, runs);

@@ -617,17 +617,11 @@ final class GrammarChecks {
             return !alts.tokenTerminals.get(t) && alts.terminals.get(t).get(b);
         }
 
-        private boolean transparentAlt(int a, int b, boolean[] transparent) {
-            for (int item : alts.items[a]) {
-                if (!transparentItem(item, b, transparent)) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        /** Which rules can match a string of bucket {@code b} only: a worklist over the alternatives' missing items. */
-        private boolean[] transparent(int b) {
+        /**
+         * Which rules, and which alternatives, can match a string of bucket {@code b} only: a worklist over
+         * the alternatives' missing items. Writes the alternatives' answers into {@code clearAlternatives}.
+         */
+        private boolean[] transparent(int b, boolean[] clearAlternatives) {
             int n = alts.rules;
             boolean[] transparent = new boolean[n];
             int[] missing = new int[alts.items.length];
@@ -657,13 +651,17 @@ final class GrammarChecks {
                     }
                 }
             }
+            for (int a = 0; a < missing.length; a++) {
+                clearAlternatives[a] = missing[a] == 0; // every item transparent: its rules all became so
+            }
             return transparent;
         }
 
         private void checkBucket(int b) {
             int n = alts.rules;
-            boolean[] transparent = transparent(b);
-            int[] component = components(b, transparent);
+            boolean[] clear = new boolean[alts.items.length];
+            boolean[] transparent = transparent(b, clear);
+            int[] component = components(transparent, clear);
             int components = 0;
             for (int c : component) {
                 components = Math.max(components, c + 1);
@@ -672,7 +670,7 @@ final class GrammarChecks {
             for (int r = 0; r < n; r++) {
                 if (transparent[r]) {
                     for (int a : byRule[r]) {
-                        if (transparentAlt(a, b, transparent)) {
+                        if (clear[a]) {
                             for (int item : alts.items[a]) {
                                 if (item >= 0 && component[item] == component[r]) {
                                     cyclic[component[r]] = true;
@@ -689,7 +687,7 @@ final class GrammarChecks {
                 int inside = 0;
                 for (int m : members[c]) {
                     for (int a : byRule[m]) {
-                        if (transparentAlt(a, b, transparent)) {
+                        if (clear[a]) {
                             int sum = 0;
                             for (int item : alts.items[a]) {
                                 if (item >= 0 && component[item] != c) {
@@ -746,14 +744,14 @@ final class GrammarChecks {
         }
 
         /** Strongly connected components of the transparent rules along transparent alternatives (Tarjan's, iterative). */
-        private int[] components(int b, boolean[] transparent) {
+        private int[] components(boolean[] transparent, boolean[] clear) {
             int n = alts.rules;
             int[][] edges = new int[n][];
             for (int r = 0; r < n; r++) {
                 java.util.BitSet out = new java.util.BitSet();
                 if (transparent[r]) {
                     for (int a : byRule[r]) {
-                        if (transparentAlt(a, b, transparent)) {
+                        if (clear[a]) {
                             for (int item : alts.items[a]) {
                                 if (item >= 0) {
                                     out.set(item);

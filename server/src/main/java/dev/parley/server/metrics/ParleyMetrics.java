@@ -134,12 +134,8 @@ public final class ParleyMetrics implements EngineObserver {
         }
         kvSave = registry.getOrCreate(timer("parley.kv.save", "copying a slot's KV state out of the context into the RAM tier"));
         kvSavedBytes = registry.getOrCreate(Counter.builder("parley.kv.saved.bytes").description("KV state bytes saved from slots"));
-        preemptedToTier = registry.getOrCreate(Counter.builder("parley.kv.preemptions")
-                .description("running generations stopped for room in the KV cache (to: ram, saved to the RAM tier and their cells "
-                        + "freed; in_place, paused with their state copied aside)").tags(List.of(Tag.create("to", "ram"))));
-        preemptedInPlace = registry.getOrCreate(Counter.builder("parley.kv.preemptions")
-                .description("running generations stopped for room in the KV cache (to: ram, saved to the RAM tier and their cells "
-                        + "freed; in_place, paused with their state copied aside)").tags(List.of(Tag.create("to", "in_place"))));
+        preemptedToTier = registry.getOrCreate(preemptions("ram"));
+        preemptedInPlace = registry.getOrCreate(preemptions("in_place"));
         preemptionResume = registry.getOrCreate(timer("parley.kv.preemption.resume",
                 "restoring a generation preempted to the RAM tier back into the context"));
         record TierGauge(String tier, java.util.function.ToLongFunction<KvTierStats> bytes, java.util.function.ToLongFunction<KvTierStats> entries) {}
@@ -197,6 +193,12 @@ public final class ParleyMetrics implements EngineObserver {
     public void kvRestored(CacheSource source, int tokens, long bytes, long nanos) {
         kvRestoredTokens.get(source).increment(tokens);
         kvRestore.get(source).record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    private static Counter.Builder preemptions(String to) {
+        return Counter.builder("parley.kv.preemptions").description("running generations stopped for room in the KV cache (to: ram, "
+                + "saved to the RAM tier and their cells freed; in_place, paused with their state copied aside)")
+                .tags(List.of(Tag.create("to", to)));
     }
 
     @Override
