@@ -158,16 +158,39 @@ class SharedReplicasTest {
         assertTrue(next.cachedTokens() > next.promptTokens() / 2, "the shared tier serves again: " + next);
     }
 
+    /** States a replica's shared-tier writer is done with: written, failed or dropped. */
+    private static double settledWrites(String replica) throws Exception {
+        PrometheusText m = PrometheusText.parse(send(set.replica(replica, "/metrics"), null).body());
+        double n = m.single("parley_kv_shared_dropped_total");
+        for (PrometheusText.Sample s : m.named("parley_kv_shared_writes_total")) {
+            n += s.value();
+        }
+        return n;
+    }
+
     @Test
     @Order(3)
     void aConversationOutlivesTheReplicaKilledUnderIt() throws Exception {
+        Map<String, Double> settledBefore = new HashMap<>();
+        for (String r : NAMES) {
+            settledBefore.put(r, settledWrites(r));
+        }
+        Map<String, Integer> turnsOn = new HashMap<>();
         Turn last = null;
         for (int t = 0; t < 3; t++) {
             last = chat("failover", "Question " + (t + 1) + " before the crash?");
+            turnsOn.merge(last.replica(), 1, Integer::sum);
         }
         String victim = last.replica();
         int history = last.promptTokens();
-        set.kill(victim); // SIGKILL: no shutdown, no save; what was queued after each turn is all there is
+        // The state is copied and written after the answer is sent: what the replica answered *and wrote*
+        // survives it (docs/deploy.md). Wait for the writer to be done with this conversation's turns.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (settledWrites(victim) < settledBefore.get(victim) + turnsOn.get(victim)) {
+            assertTrue(System.nanoTime() < deadline, victim + "'s shared-tier writer did not finish the turns it answered\n" + set.logs());
+            Thread.sleep(20);
+        }
+        set.kill(victim); // SIGKILL: no shutdown, no save; what was written after each turn is all there is
         Turn after = chat("failover", "Question after the crash?");
         assertNotEquals(victim, after.replica());
         System.out.println("killed " + victim + " (SIGKILL); the next turn on " + after.replica() + ": prompt " + after.promptTokens()
