@@ -58,6 +58,27 @@ public final class FitPlanner {
                 : "only " + layers + " of " + m.layers() + " layers fit; the rest run on the CPU");
     }
 
+    /**
+     * The plan for a model that shares the GPU with a draft model (speculative decoding): the draft,
+     * small and decoded once per drafted token, goes on the GPU whole with a KV cache of the target's
+     * context, and the target is planned in what is left. A draft that does not fit whole is refused:
+     * on the CPU it would draft slower than the target decodes on the GPU.
+     */
+    public static Plan plan(ModelFacts m, Request r, long freeBytes, ModelFacts draft) {
+        int ctx = r.contextSize() != null ? r.contextSize() : r.defaultContextSize();
+        long need = weights(draft, draft.layers() + 1) + kv(draft, ctx, draft.layers(), r.kvBytesPerElement()) + computeBytes(draft, r.microBatch());
+        long budget = (long) (freeBytes - Math.max(MARGIN_MIN, freeBytes * MARGIN));
+        if (need > budget) {
+            throw new IllegalArgumentException(String.format(
+                    "--model-draft does not fit on the GPU: it needs %s (weights %s, KV cache %s for %d cells, compute %s), the GPU has %s free, %s usable after the margin",
+                    gib(need), gib(weights(draft, draft.layers() + 1)), gib(kv(draft, ctx, draft.layers(), r.kvBytesPerElement())), ctx,
+                    gib(computeBytes(draft, r.microBatch())), gib(freeBytes), gib(budget)));
+        }
+        Plan p = plan(m, r, freeBytes - need);
+        return new Plan(p.gpuLayers(), p.contextSize(), p.weightsOnGpu(), p.kvOnGpu(), p.computeBytes(), p.budget(),
+                "the draft model takes " + gib(need) + " of " + gib(freeBytes) + " first; " + p.explanation());
+    }
+
     private static boolean fits(ModelFacts m, int layers, int ctx, long compute, long budget, Request r) {
         return weights(m, layers) + kv(m, ctx, layers, r.kvBytesPerElement()) + compute <= budget;
     }

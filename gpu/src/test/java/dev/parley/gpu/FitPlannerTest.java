@@ -62,4 +62,24 @@ class FitPlannerTest {
         assertTrue(e.getMessage().contains("the GPU has 6.00 GiB free, 5.50 GiB usable"), e.getMessage());
         assertEquals(20, FitPlanner.plan(LLAMA_8B_Q4, request(20, 8192), 6 * GIB).gpuLayers(), "a request that fits is kept");
     }
+
+    /**
+     * A Qwen3-0.6B-shaped draft at Q8 (0.64 GB, 28 layers, 1024 wide, 8 KV heads of 128, a 151936-token
+     * vocabulary): 0.64e9 + 8192 x 28 x 8 x 128 x 2 x 2 bytes of KV (0.94 GB) + 512 x (151936 + 16 x 1024) x 4 + 64 MiB
+     * of compute (0.41 GB), 1,991,352,320 bytes (1.85 GiB), comes off the free memory before the target is planned.
+     */
+    private static final FitPlanner.ModelFacts QWEN3_06B_Q8 = new FitPlanner.ModelFacts(640_000_000L, 28, 1024, 8, 128, 151_936);
+
+    @Test
+    void aDraftModelIsPlacedWholeAndTheTargetIsPlannedInWhatIsLeft() {
+        FitPlanner.Plan alone = FitPlanner.plan(LLAMA_8B_Q4, request(null, 8192), 8 * GIB);
+        assertEquals(33, alone.gpuLayers(), alone.explanation());
+        FitPlanner.Plan shared = FitPlanner.plan(LLAMA_8B_Q4, request(null, 8192), 8 * GIB, QWEN3_06B_Q8);
+        assertTrue(shared.gpuLayers() < 33, "the draft's 1.85 GiB leave the 8B model too little for all of its layers: " + shared.explanation());
+        assertEquals(FitPlanner.plan(LLAMA_8B_Q4, request(null, 8192), 8 * GIB - 1_991_352_320L).gpuLayers(), shared.gpuLayers());
+        assertTrue(shared.explanation().startsWith("the draft model takes 1.85 GiB of 8.00 GiB first; "), shared.explanation());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> FitPlanner.plan(LLAMA_8B_Q4, request(null, 8192), 2 * GIB, QWEN3_06B_Q8));
+        assertTrue(e.getMessage().startsWith("--model-draft does not fit on the GPU: it needs 1.85 GiB"), e.getMessage());
+    }
 }

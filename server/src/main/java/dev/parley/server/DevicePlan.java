@@ -51,8 +51,11 @@ record DevicePlan(String device, Path nativesDir, Integer gpuLayers, int context
         if (config.gpuLayers() != null && config.gpuLayers() == 0) {
             return new DevicePlan("cuda", cudaNatives, 0, config.contextSize(), gpu.index(), "--n-gpu-layers 0: weights stay on the CPU");
         }
-        FitPlanner.Plan plan = FitPlanner.plan(facts(model), new FitPlanner.Request(config.gpuLayers(), config.contextSizeSet() ? config.contextSize() : null,
-                config.contextSize(), config.slots(), config.microBatchSize(), kvBytes(config.kvCacheType())), gpu.freeBytes());
+        FitPlanner.Request request = new FitPlanner.Request(config.gpuLayers(), config.contextSizeSet() ? config.contextSize() : null,
+                config.contextSize(), config.slots(), config.microBatchSize(), kvBytes(config.kvCacheType()));
+        Path draft = config.speculation().draftModel(); // resolved to its file by ServerConfig.withModelDraft before this
+        FitPlanner.Plan plan = draft == null ? FitPlanner.plan(facts(model), request, gpu.freeBytes())
+                : FitPlanner.plan(facts(model), request, gpu.freeBytes(), facts(draft));
         return new DevicePlan("cuda", cudaNatives, plan.gpuLayers(), plan.contextSize(), gpu.index(),
                 "CUDA device " + gpu.index() + " (" + gpu.name() + "): " + plan.explanation());
     }

@@ -124,7 +124,7 @@ public final class ParleyServer implements AutoCloseable {
                 Path modelFile = resolver.modelFile(config.model());
                 // The draft model is downloaded (or found) here too; the engine loads it after its own.
                 ServerConfig drafting = config.modelDraft() != null ? config.withModelDraft(resolver.modelFile(config.modelDraft())) : config;
-                device = DevicePlan.decide(config, modelFile, gpus);
+                device = DevicePlan.decide(drafting, modelFile, gpus);
                 device.log();
                 NativeLibraries.load(device.nativesDir());
                 engine = Engine.start(engineConfig(drafting, device, modelFile), metrics);

@@ -77,8 +77,10 @@ public final class Engine implements AutoCloseable, EngineClient {
         Speculation speculation = config.speculation();
         try {
             // Before the tiers: a draft model that cannot draft for this one stops the start before any disk or network work.
+            // Whole on the GPU whenever the target uses it (the device plan kept room for it), else on the CPU.
+            int draftLayers = gpuLayers == 0 ? 0 : -1;
             this.draftModel = speculation.draftModel() != null && !model.isRecurrent()
-                    ? DraftModel.open(speculation.draftModel(), model.vocab(), config.contextOptions(), gpuLayers, config.repack(), slotCapacity,
+                    ? DraftModel.open(speculation.draftModel(), model.vocab(), config.contextOptions(), draftLayers, config.repack(), slotCapacity,
                             speculation.draftMinP())
                     : null;
         } catch (RuntimeException e) {
