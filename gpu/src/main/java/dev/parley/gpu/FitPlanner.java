@@ -26,7 +26,7 @@ public final class FitPlanner {
     }
 
     public static Plan plan(ModelFacts m, Request r, long freeBytes) {
-        long budget = (long) (freeBytes - Math.max(MARGIN_MIN, freeBytes * MARGIN));
+        long budget = budget(freeBytes);
         long compute = computeBytes(m, r.microBatch());
         int ctx = r.contextSize() != null ? r.contextSize() : r.defaultContextSize();
         int allLayers = m.layers() + 1; // llama.cpp counts the output layer as one more
@@ -66,17 +66,24 @@ public final class FitPlanner {
      */
     public static Plan plan(ModelFacts m, Request r, long freeBytes, ModelFacts draft) {
         int ctx = r.contextSize() != null ? r.contextSize() : r.defaultContextSize();
-        long need = weights(draft, draft.layers() + 1) + kv(draft, ctx, draft.layers(), r.kvBytesPerElement()) + computeBytes(draft, r.microBatch());
-        long budget = (long) (freeBytes - Math.max(MARGIN_MIN, freeBytes * MARGIN));
+        long weights = weights(draft, draft.layers() + 1);
+        long kv = kv(draft, ctx, draft.layers(), r.kvBytesPerElement());
+        long compute = computeBytes(draft, r.microBatch());
+        long need = weights + kv + compute;
+        long budget = budget(freeBytes);
         if (need > budget) {
             throw new IllegalArgumentException(String.format(
                     "--model-draft does not fit on the GPU: it needs %s (weights %s, KV cache %s for %d cells, compute %s), the GPU has %s free, %s usable after the margin",
-                    gib(need), gib(weights(draft, draft.layers() + 1)), gib(kv(draft, ctx, draft.layers(), r.kvBytesPerElement())), ctx,
-                    gib(computeBytes(draft, r.microBatch())), gib(freeBytes), gib(budget)));
+                    gib(need), gib(weights), gib(kv), ctx, gib(compute), gib(freeBytes), gib(budget)));
         }
         Plan p = plan(m, r, freeBytes - need);
         return new Plan(p.gpuLayers(), p.contextSize(), p.weightsOnGpu(), p.kvOnGpu(), p.computeBytes(), p.budget(),
                 "the draft model takes " + gib(need) + " of " + gib(freeBytes) + " first; " + p.explanation());
+    }
+
+    /** What may be planned of {@code freeBytes}: all but the margin. */
+    private static long budget(long freeBytes) {
+        return (long) (freeBytes - Math.max(MARGIN_MIN, freeBytes * MARGIN));
     }
 
     private static boolean fits(ModelFacts m, int layers, int ctx, long compute, long budget, Request r) {
