@@ -36,6 +36,8 @@ final class Scheduler implements Runnable {
     private final Admission admission;
     private final OutputTaker output;
     private final StepRunner runner;
+    /** Null when speculative decoding is off (or the model cannot roll a sequence back). */
+    private final DraftProposer drafts;
     /** This step's decisions; the last decoded batch's drafts stay in it until sampled. */
     private final StepPlan plan;
     private final EngineObserver observer;
@@ -97,7 +99,8 @@ final class Scheduler implements Runnable {
         for (Slot s : all) {
             s.sink = (raw, text, channel) -> output.emitPiece(s, raw, text, channel);
         }
-        this.runner = new StepRunner(ctx, batch, slots, sequences, new StepPlanner(slots, spec, drafter, batch.capacity()), new RoomPolicy(slots),
+        this.drafts = spec != null ? new DraftProposer(slots, spec, drafter, batch.capacity()) : null;
+        this.runner = new StepRunner(ctx, batch, slots, sequences, new StepPlanner(slots, batch.capacity()), new RoomPolicy(slots),
                 kv, pauses, finisher);
     }
 
@@ -175,6 +178,9 @@ final class Scheduler implements Runnable {
         long sampling = System.nanoTime() - s0;
         finisher.dropCancelled();
         admission.expireQueued();
+        if (drafts != null) {
+            drafts.propose(plan);
+        }
         if (!runner.plan(plan)) {
             return;
         }

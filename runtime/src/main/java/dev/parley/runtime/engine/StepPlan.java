@@ -25,6 +25,8 @@ final class StepPlan {
     /** Per slot: tokens drafted after its next token this step, and the tokens. */
     private final int[] draftLength;
     private final int[][] drafts;
+    /** Per slot: tokens the {@link DraftProposer} drafted this step, before planning took them or not. */
+    private final int[] proposed;
     /** Prompt chunks in batch order (after every decode): slot and token count. */
     private final int[] chunkSlots;
     private final int[] chunkTokens;
@@ -42,6 +44,7 @@ final class StepPlan {
         decodes = new int[slots];
         draftLength = new int[slots];
         drafts = new int[slots][maxDraft];
+        proposed = new int[slots];
         chunkSlots = new int[slots];
         chunkTokens = new int[slots];
         chunkOf = new int[slots];
@@ -52,6 +55,7 @@ final class StepPlan {
         admittedCount = 0;
         resumedCount = 0;
         draftsDropped = false;
+        Arrays.fill(proposed, 0);
         roomActions.clear();
     }
 
@@ -78,6 +82,16 @@ final class StepPlan {
     /** The buffer slot {@code slot}'s draft is written into. */
     int[] draft(int slot) {
         return drafts[slot];
+    }
+
+    /** Records that {@code n} tokens were drafted into {@link #draft}'s buffer for {@code slot}. */
+    void proposed(int slot, int n) {
+        proposed[slot] = n;
+    }
+
+    /** The tokens proposed for {@code slot} this step (0 for none). */
+    int proposed(int slot) {
+        return proposed[slot];
     }
 
     void drafted(int slot, int n) {
