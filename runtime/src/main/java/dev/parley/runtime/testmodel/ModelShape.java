@@ -15,6 +15,11 @@ import java.util.Map;
  * @param quantization quantize the F16 weights with llama.cpp afterwards, or null
  * @param poolingType the {@code <arch>.pooling_type} to declare (llama.cpp's values: 1 mean, 2 cls,
  *     3 last), making it an embedding model; null for a generative model, which declares none
+ * @param blockOutputScale the scale of the two matrices each layer writes into the residual stream
+ *     with ({@code attn_output}, {@code ffn_down}), against the usual 1; at 0 the layers are computed
+ *     and add nothing, so the next token depends on the current one only: after a token the model has
+ *     seen, it says again what followed it, which is how an answer that quotes its history looks to a
+ *     drafter (see {@link #BENCH_QWEN3_BIGRAM})
  */
 public record ModelShape(
         String name,
@@ -31,14 +36,23 @@ public record ModelShape(
         TensorType weightType,
         long seed,
         ModelQuantizer.Type quantization,
-        Integer poolingType) {
+        Integer poolingType,
+        double blockOutputScale) {
 
     /** A generative model (no pooling type). */
     public ModelShape(String name, String architecture, String vocabFile, String templateFile, int embedding, int layers, int heads,
                       int kvHeads, int headDim, int feedForward, int contextLength, TensorType weightType, long seed,
                       ModelQuantizer.Type quantization) {
         this(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim, feedForward, contextLength,
-                weightType, seed, quantization, null);
+                weightType, seed, quantization, null, 1.0);
+    }
+
+    /** A model with usual weights: an embedding model when {@code poolingType} is set. */
+    public ModelShape(String name, String architecture, String vocabFile, String templateFile, int embedding, int layers, int heads,
+                      int kvHeads, int headDim, int feedForward, int contextLength, TensorType weightType, long seed,
+                      ModelQuantizer.Type quantization, Integer poolingType) {
+        this(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim, feedForward, contextLength,
+                weightType, seed, quantization, poolingType, 1.0);
     }
 
     public ModelShape {
@@ -51,6 +65,9 @@ public record ModelShape(
         if (embedding < 8 || layers < 1 || heads < 1 || kvHeads < 1 || heads % kvHeads != 0 || headDim < 2 || feedForward < 1) {
             throw new IllegalArgumentException("impossible model shape: " + embedding + " wide, " + layers + " layers, "
                     + heads + "/" + kvHeads + " heads of " + headDim + ", ffn " + feedForward);
+        }
+        if (!(blockOutputScale >= 0 && blockOutputScale <= 1)) {
+            throw new IllegalArgumentException("block output scale must be within [0, 1], got " + blockOutputScale);
         }
         if (architecture.equals("llama") && heads * headDim != embedding) {
             throw new IllegalArgumentException("llama needs heads x head dim = embedding (" + heads + " x " + headDim + " != " + embedding + ")");
@@ -87,11 +104,36 @@ public record ModelShape(
     public static final ModelShape BENCH_QWEN3_4B = new ModelShape("bench-qwen3-4b", "qwen3", "ggml-vocab-qwen2.gguf",
             "Qwen-Qwen3-0.6B.jinja", 2560, 36, 32, 8, 128, 9728, 40960, TensorType.F16, 42, ModelQuantizer.Type.Q4_K_M);
 
+    /**
+     * The benchmark model's shape and embeddings with layers that add nothing ({@code blockOutputScale}
+     * 0): its next token is a function of the current one, so it repeats, word for word, what it said
+     * after a token it has seen before. Random weights never quote their history; this model always
+     * does, so drafting can be measured with drafts that are accepted. Every layer is still computed: a
+     * step costs what the benchmark model's does.
+     */
+    public static final ModelShape BENCH_QWEN3_BIGRAM = new ModelShape("bench-qwen3-0.4b-bigram", "qwen3", "ggml-vocab-qwen2.gguf",
+            "Qwen-Qwen3-0.6B.jinja", 1024, 16, 16, 8, 64, 3072, 32768, TensorType.F16, 42, ModelQuantizer.Type.Q4_K_M, null, 0.0);
+
+    /**
+     * A draft model for {@link #BENCH_QWEN3_BIGRAM}: the same embeddings and output matrix (same seed
+     * and width), 2 layers instead of 16, so it predicts exactly what the model will say, as a small
+     * model of a family predicts a large one at its best.
+     */
+    public static final ModelShape BENCH_QWEN3_BIGRAM_DRAFT = new ModelShape("bench-qwen3-bigram-draft", "qwen3", "ggml-vocab-qwen2.gguf",
+            "Qwen-Qwen3-0.6B.jinja", 1024, 2, 16, 8, 64, 3072, 32768, TensorType.F16, 42, ModelQuantizer.Type.Q4_K_M, null, 0.0);
+
+    /** {@link #TINY_QWEN3} with layers that add nothing: a test model that quotes its history. */
+    public static final ModelShape TINY_QWEN3_BIGRAM = new ModelShape("tiny-qwen3-bigram", "qwen3", "ggml-vocab-qwen2.gguf",
+            "Qwen-Qwen3-0.6B.jinja", 64, 2, 4, 2, 16, 128, 4096, TensorType.F32, 42, null, null, 0.0);
+
     public static final Map<String, ModelShape> PRESETS = Map.of(
             TINY_QWEN3.name(), TINY_QWEN3,
             TINY_LLAMA.name(), TINY_LLAMA,
             TINY_QWEN3_EMBEDDING.name(), TINY_QWEN3_EMBEDDING,
+            TINY_QWEN3_BIGRAM.name(), TINY_QWEN3_BIGRAM,
             BENCH_QWEN3.name(), BENCH_QWEN3,
+            BENCH_QWEN3_BIGRAM.name(), BENCH_QWEN3_BIGRAM,
+            BENCH_QWEN3_BIGRAM_DRAFT.name(), BENCH_QWEN3_BIGRAM_DRAFT,
             BENCH_QWEN3_1_7B.name(), BENCH_QWEN3_1_7B,
             BENCH_QWEN3_4B.name(), BENCH_QWEN3_4B);
 
@@ -105,11 +147,11 @@ public record ModelShape(
 
     public ModelShape withQuantization(ModelQuantizer.Type q) {
         return new ModelShape(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim,
-                feedForward, contextLength, q == null ? weightType : TensorType.F16, seed, q, poolingType);
+                feedForward, contextLength, q == null ? weightType : TensorType.F16, seed, q, poolingType, blockOutputScale);
     }
 
     public ModelShape withSeed(long s) {
         return new ModelShape(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim,
-                feedForward, contextLength, weightType, s, quantization, poolingType);
+                feedForward, contextLength, weightType, s, quantization, poolingType, blockOutputScale);
     }
 }

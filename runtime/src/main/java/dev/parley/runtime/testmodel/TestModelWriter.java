@@ -127,7 +127,7 @@ public final class TestModelWriter {
             w.add(matrix(p + "attn_q.weight", e, q, t, s.seed(), 1 / Math.sqrt(e)));
             w.add(matrix(p + "attn_k.weight", e, kv, t, s.seed(), 1 / Math.sqrt(e)));
             w.add(matrix(p + "attn_v.weight", e, kv, t, s.seed(), 1 / Math.sqrt(e)));
-            w.add(matrix(p + "attn_output.weight", q, e, t, s.seed(), 1 / Math.sqrt(q)));
+            w.add(matrix(p + "attn_output.weight", q, e, t, s.seed(), s.blockOutputScale() / Math.sqrt(q)));
             if (s.architecture().equals("qwen3")) {
                 w.add(ones(p + "attn_q_norm.weight", s.headDim()));
                 w.add(ones(p + "attn_k_norm.weight", s.headDim()));
@@ -135,7 +135,7 @@ public final class TestModelWriter {
             w.add(ones(p + "ffn_norm.weight", e));
             w.add(matrix(p + "ffn_gate.weight", e, s.feedForward(), t, s.seed(), 1 / Math.sqrt(e)));
             w.add(matrix(p + "ffn_up.weight", e, s.feedForward(), t, s.seed(), 1 / Math.sqrt(e)));
-            w.add(matrix(p + "ffn_down.weight", s.feedForward(), e, t, s.seed(), 1 / Math.sqrt(s.feedForward())));
+            w.add(matrix(p + "ffn_down.weight", s.feedForward(), e, t, s.seed(), s.blockOutputScale() / Math.sqrt(s.feedForward())));
         }
     }
 
