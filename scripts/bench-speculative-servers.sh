@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Speculative decoding side by side, one stream, over HTTP: llama-server and Parley on the same model,
 # each without drafting, with a draft model and with n-gram drafting (llama-server's draft model twice:
-# its default --spec-draft-p-min 0 and Parley's 0.75). Greedy, the same prompts (LoadGen's independent
+# its default --spec-draft-p-min 0 and Parley's 0.75, Parley's too). Greedy, the same prompts (LoadGen's independent
 # workload, one at a time). Prints one line per configuration: requests, errors, tokens/s, ITL p50 ms,
 # TTFT p50 ms; the raw results and each server's log stay in the directory it names.
 #
 #   scripts/bench-speculative-servers.sh [--model bench-qwen3-0.4b|PATH] [--draft tiny-qwen3|PATH]
 #     [--requests 8] [--tokens 64] [--max-draft 8] [--llama-server PATH]
+# With --model bench-qwen3-0.4b-bigram --draft bench-qwen3-bigram-draft the draft model predicts the
+# model exactly (ModelShape.BENCH_QWEN3_BIGRAM): every draft is accepted where one is made.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$here/scripts/lib/common.sh"
@@ -33,14 +35,16 @@ out=$(mktemp -d)
 threads=$(nproc) port=$((18500 + RANDOM % 1000)) url=""
 echo "bench-speculative-servers: model $model, draft $draft, $requests requests of $tokens tokens, $threads threads; raw results in $out" >&2
 
-wait_ready() { for _ in $(seq 1 600); do curl -fsS "$1" >/dev/null 2>&1 && return 0; sleep 0.5; done; return 1; }
+wait_ready() { # url pid: ready, or 1 as soon as the server has exited
+  for _ in $(seq 1 600); do curl -fsS "$1" >/dev/null 2>&1 && return 0; kill -0 "$2" 2>/dev/null || return 1; sleep 0.5; done; return 1
+}
 loadgen() { # label requests prompt-tokens max-tokens
   java -cp "$bench_cp" dev.parley.bench.LoadGen --url "$url" --api openai --label "$1" --workload independent \
     --concurrency 1 --requests "$2" --prompt-tokens "$3" --max-tokens "$4"
 }
 common_ls=(-m "$model" --jinja -np 1 -c 4096 -b 512 -ub 512 -t "$threads" -tb "$threads" --no-repack --host 127.0.0.1 --no-webui)
 common_parley=(--model "$model" --slots 1 --ctx-size 4096 --threads "$threads" --threads-batch "$threads" --no-repack)
-for cfg in llama-server llama-server-draft llama-server-draft-pmin llama-server-ngram parley parley-draft parley-ngram; do
+for cfg in llama-server llama-server-draft llama-server-draft-pmin llama-server-ngram parley parley-draft parley-draft-pmin0 parley-ngram; do
   url="http://127.0.0.1:$port"
   case $cfg in
     llama-server) extra=() ;;
@@ -49,6 +53,7 @@ for cfg in llama-server llama-server-draft llama-server-draft-pmin llama-server-
     llama-server-ngram) extra=(--spec-type ngram-simple --spec-draft-n-max "$max_draft") ;;
     parley) extra=() ;;
     parley-draft) extra=(--speculative draft --model-draft "$draft" --speculative-max "$max_draft") ;;
+    parley-draft-pmin0) extra=(--speculative draft --model-draft "$draft" --speculative-max "$max_draft" --draft-p-min 0) ;;
     parley-ngram) extra=(--speculative ngram --speculative-max "$max_draft") ;;
   esac
   if [[ $cfg == llama-server* ]]; then
@@ -59,7 +64,7 @@ for cfg in llama-server llama-server-draft llama-server-draft-pmin llama-server-
       dev.parley.server.Main "${common_parley[@]}" --port "$port" --data-dir "$out/data-$cfg" "${extra[@]}" > "$out/$cfg.log" 2>&1 &
     pid=$!; ready="$url/health/ready"
   fi
-  if wait_ready "$ready"; then
+  if wait_ready "$ready" "$pid"; then
     loadgen warm-up 1 32 8 > /dev/null 2>> "$out/loadgen.err"
     loadgen "$cfg" "$requests" 128 "$tokens" >> "$out/results.jsonl" 2>> "$out/loadgen.err" || true
   else

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Speculative decoding (n-gram lookup, or a draft model with --draft), one stream:
-#   scripts/bench-speculative.sh [--model tiny-qwen3|bench-qwen3-0.4b|PATH] [--draft PRESET|PATH]
-#   [--tokens 128] [--max-draft 8] [--threads N] [--runs 3]
+#   scripts/bench-speculative.sh [--model tiny-qwen3|bench-qwen3-0.4b|bench-qwen3-0.4b-bigram|PATH]
+#   [--draft PRESET|PATH] [--draft-p-min 0.75] [--tokens 128] [--max-draft 8] [--threads N] [--runs 3]
+# The -bigram presets quote their history (ModelShape.BENCH_QWEN3_BIGRAM): drafts are accepted.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh

@@ -21,9 +21,11 @@ import java.util.List;
  * the model said after the text is in the history. The "novel" prompt is a text seen once.
  *
  * <p>With {@code --draft PRESET|PATH} the speculative engine drafts with that model
- * ({@code --speculative draft --model-draft}) instead of n-gram lookup.
+ * ({@code --speculative draft --model-draft}) instead of n-gram lookup, stopping a draft at the first
+ * token the draft model gives less than {@code --draft-p-min} (default as the server's).
  *
- * <pre>scripts/bench-speculative.sh [--model PRESET|PATH] [--draft PRESET|PATH] [--tokens N] [--max-draft N] [--threads N] [--runs N]</pre>
+ * <pre>scripts/bench-speculative.sh [--model PRESET|PATH] [--draft PRESET|PATH] [--draft-p-min P] [--tokens N] [--max-draft N]
+ *     [--threads N] [--runs N]</pre>
  */
 public final class SpeculativeBench {
 
@@ -40,10 +42,12 @@ public final class SpeculativeBench {
         int maxDraft = Speculation.DEFAULT_MAX_DRAFT;
         int threads = Runtime.getRuntime().availableProcessors();
         int runs = 3;
+        float draftMinP = Speculation.DEFAULT_DRAFT_MIN_P;
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--model" -> model = args[i + 1];
                 case "--draft" -> draft = args[i + 1];
+                case "--draft-p-min" -> draftMinP = Float.parseFloat(args[i + 1]);
                 case "--tokens" -> tokens = Integer.parseInt(args[i + 1]);
                 case "--max-draft" -> maxDraft = Integer.parseInt(args[i + 1]);
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
@@ -53,8 +57,8 @@ public final class SpeculativeBench {
         }
         Path path = modelFile(model);
         Path draftPath = draft == null ? null : modelFile(draft);
-        Speculation speculation = draftPath == null ? Speculation.ngram(maxDraft) : Speculation.draft(draftPath, maxDraft);
-        String mode = draftPath == null ? "ngram" : "draft " + draftPath.getFileName();
+        Speculation speculation = draftPath == null ? Speculation.ngram(maxDraft) : Speculation.draft(draftPath, maxDraft, draftMinP);
+        String mode = draftPath == null ? "ngram" : "draft " + draftPath.getFileName() + " (p-min " + draftMinP + ")";
         EngineConfig base = EngineConfig.defaults(path).withSlots(1, 4096).withThreads(threads, threads);
         System.out.printf("model %s, one stream, greedy, %d generated tokens, %d threads, --speculative-max %d, median of %d runs%n",
                 path.getFileName(), tokens, threads, maxDraft, runs);
