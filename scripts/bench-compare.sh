@@ -9,7 +9,7 @@
 #
 #   scripts/bench-compare.sh [--model bench-qwen3-0.4b|PATH] [--reps 2] [--slots 8] [--quick] [--jfr]
 #     [--same-natives] [--llama-server PATH] [--device cpu|cuda] [--workloads LIST] [--concurrency LIST]
-#     [--servers LIST]
+#     [--servers LIST] [--parley-flags "FLAGS"]
 #   scripts/bench-compare.sh --conversations [--users 16] [--slots 4] [--ram-quarter-mib 100] [--only main,restart,ram]
 #
 # --jfr records Parley with Java Flight Recorder (profile settings) and prints its hottest methods.
@@ -20,6 +20,8 @@
 # --device cuda puts every layer on the GPU in both servers (llama-server -ngl 999, Parley --device cuda).
 # --workloads LIST runs these workloads, in order (default multiturn,independent,longhistory).
 # --concurrency LIST the concurrent streams of the independent workload (default 1,4,8,16).
+# --parley-flags "FLAGS" adds these server flags to every Parley run (after the common ones, so they
+#   win: --ubatch-size 63, --flash-attn off), for trying a setting on the same load.
 # --servers LIST which of llama-server, parley, parley-no-reuse run (default all three); with
 #   --conversations, which of llama-server, parley, parley-tiers-off, ideal, by-memory run in "main"
 #   (default all five; llama-server is built only when one that runs needs it).
@@ -39,6 +41,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=lib/common.sh
 source "$here/scripts/lib/common.sh"
 model_arg=bench-qwen3-0.4b reps=2 slots= quick=0 jfr=0 same_natives=0 conversations=0 users=16 ram_mib=100 only=main,restart,ram
+parley_flags=()
 llama_server="" device=cpu workloads=multiturn,independent,longhistory concurrency="" servers=llama-server,parley,parley-no-reuse
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -57,6 +60,7 @@ while [[ $# -gt 0 ]]; do
     --workloads) workloads=$2; shift 2 ;;
     --concurrency) concurrency=$2; shift 2 ;;
     --servers) servers=$2; servers_set=1; shift 2 ;;
+    --parley-flags) read -r -a parley_flags <<< "$2"; shift 2 ;;
     *) echo "bench-compare: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -104,7 +108,7 @@ start() { # name [server flags...] -> sets pid and url; Parley's data directory 
         -kvu --no-repack --host 127.0.0.1 --port "$port" --no-webui --reasoning-format none "$@" >> "$out/$name.log" 2>&1 &
       pid=$!; wait_ready "$url/health" ;;
     parley*)
-      local extra=(--device "$device" "$@"); [[ "$name" == parley-no-reuse ]] && extra+=(--no-prefix-reuse)
+      local extra=(--device "$device" "${parley_flags[@]}" "$@"); [[ "$name" == parley-no-reuse ]] && extra+=(--no-prefix-reuse)
       local jvm=(); [[ $jfr == 1 && "$name" == parley ]] && jvm=("-XX:StartFlightRecording=filename=$out/parley-$RANDOM.jfr,settings=profile,dumponexit=true")
       local natives=(); [[ $same_natives == 1 ]] && natives=("-Dparley.natives.dir=$(dirname "$llama_server")")
       java "${jvm[@]}" "${natives[@]}" --enable-native-access=ALL-UNNAMED -Djava.util.logging.config.file="$here/scripts/logging-test.properties" \
