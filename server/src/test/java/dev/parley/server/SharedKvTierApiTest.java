@@ -85,14 +85,35 @@ class SharedKvTierApiTest {
         return Json.MAPPER.readTree(r.body());
     }
 
+    /** Writes, failed writes and dropped states: every turn handed to the shared tier ends in one. */
+    private static long writesEnded(TestServer s) throws IOException, InterruptedException {
+        JsonNode h = health(s).path("kv_shared");
+        return h.path("writes").asLong() + h.path("write_failures").asLong() + h.path("dropped").asLong();
+    }
+
+    /**
+     * Waits until the writer has ended one more turn than {@code before}. A turn's state is copied
+     * and queued after its answer is sent, so the writer's queue may still be empty when the client
+     * has the answer; its counters are what say the turn was written.
+     */
+    private static void awaitOneMoreWrite(TestServer s, long before) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (writesEnded(s) <= before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        s.server.engine().awaitKvSharedWrites();
+    }
+
     @Test
     void aConversationContinuesOnAServerThatNeverSawIt() throws Exception {
         String question = longText("tidal pools");
+        long writesBefore = health(first).path("kv_shared").path("writes").asLong();
+        long endedBefore = writesEnded(first);
         JsonNode turn1 = chat(first, ALICE, question);
         int history = turn1.path("usage").path("prompt_tokens").asInt();
         String reply = turn1.path("choices").path(0).path("message").path("content").asText();
-        first.server.engine().awaitKvSharedWrites();
-        assertTrue(health(first).path("kv_shared").path("writes").asLong() >= 1, "the turn was written: " + health(first));
+        awaitOneMoreWrite(first, endedBefore);
+        assertTrue(health(first).path("kv_shared").path("writes").asLong() > writesBefore, "the turn was written: " + health(first));
 
         long hitsBefore = health(second).path("kv_shared").path("hits").asLong();
         JsonNode turn2 = chat(second, ALICE, question, reply, "Tell me more.");
@@ -110,9 +131,10 @@ class SharedKvTierApiTest {
     @Test
     void anotherOwnersIdenticalPromptFindsNothing() throws Exception {
         String question = longText("a private matter");
+        long endedBefore = writesEnded(first);
         JsonNode turn1 = chat(first, ALICE, question);
         String reply = turn1.path("choices").path(0).path("message").path("content").asText();
-        first.server.engine().awaitKvSharedWrites();
+        awaitOneMoreWrite(first, endedBefore);
         long missesBefore = health(second).path("kv_shared").path("misses").asLong();
         JsonNode bobs = chat(second, BOB, question, reply, "Tell me more.");
         assertEquals(0, cached(bobs), "bob's identical conversation gets nothing of alice's");
