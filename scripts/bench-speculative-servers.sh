@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Speculative decoding side by side, one stream, over HTTP: llama-server and Parley on the same model,
-# each without drafting, with a draft model and with n-gram drafting (llama-server's draft model twice:
-# its default --spec-draft-p-min 0 and Parley's 0.75, Parley's too). Greedy, the same prompts (LoadGen's independent
-# workload, one at a time). Prints one line per configuration: requests, errors, tokens/s, ITL p50 ms,
+# each without drafting, with a draft model and with n-gram drafting (each server's draft model twice:
+# at p-min 0, llama-server's default, and at 0.75, Parley's). Greedy, the same prompts (LoadGen's
+# independent workload, one at a time). Prints one line per configuration: requests, errors, tokens/s, ITL p50 ms,
 # TTFT p50 ms; the raw results and each server's log stay in the directory it names.
 #
 #   scripts/bench-speculative-servers.sh [--model bench-qwen3-0.4b|PATH] [--draft tiny-qwen3|PATH]

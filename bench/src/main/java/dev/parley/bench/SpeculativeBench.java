@@ -61,13 +61,13 @@ public final class SpeculativeBench {
                 default -> throw new IllegalArgumentException("unknown flag " + args[i]);
             }
         }
+        if (streams < 1 || streams > 64) {
+            throw new IllegalArgumentException("--streams must be 1 to 64, got " + streams);
+        }
         Path path = modelFile(model);
         Path draftPath = draft == null ? null : modelFile(draft);
         Speculation speculation = draftPath == null ? Speculation.ngram(maxDraft) : Speculation.draft(draftPath, maxDraft, draftMinP);
         String mode = draftPath == null ? "ngram" : "draft " + draftPath.getFileName() + " (p-min " + draftMinP + ")";
-        if (streams < 1 || streams > 64) {
-            throw new IllegalArgumentException("--streams must be 1 to 64, got " + streams);
-        }
         EngineConfig base = EngineConfig.defaults(path).withSlots(streams, 4096).withThreads(threads, threads);
         System.out.printf("model %s, %d stream%s, greedy, %d generated tokens, %d threads, --speculative-max %d, median of %d runs%n",
                 path.getFileName(), streams, streams == 1 ? "" : "s", tokens, threads, maxDraft, runs);

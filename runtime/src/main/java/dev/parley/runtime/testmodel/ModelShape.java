@@ -44,7 +44,7 @@ public record ModelShape(
                       int kvHeads, int headDim, int feedForward, int contextLength, TensorType weightType, long seed,
                       ModelQuantizer.Type quantization) {
         this(name, architecture, vocabFile, templateFile, embedding, layers, heads, kvHeads, headDim, feedForward, contextLength,
-                weightType, seed, quantization, null, 1.0);
+                weightType, seed, quantization, null);
     }
 
     /** A model with usual weights: an embedding model when {@code poolingType} is set. */
